@@ -1,0 +1,505 @@
+// Command send benchmarks the campaign engine: it seeds N members (all with
+// marketing consent) on SQLite or PostgreSQL, starts the SMTP sink from
+// ../shared/tools/smtpsink in its own process, and sends a personalised
+// campaign to every member through the real engine, in a fresh child process
+// per run so that CPU time and peak RSS are the engine's alone. It prints
+// messages per second, wall time, fanmail CPU per message, peak RSS and the
+// sink's count, which must equal N.
+//
+//	go run ./bench/send -db sqlite:/tmp/bench.db -n 100000 -runs 3
+//	go run ./bench/send -db 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable' -n 1000000
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/campaign"
+	"github.com/fanmail/fanmail/internal/channel/email"
+	"github.com/fanmail/fanmail/internal/store"
+)
+
+type flags struct {
+	db          string
+	n           int
+	runs        int
+	concurrency int
+	batch       int
+	dkim        string
+	sinkBin     string
+	sinkAddr    string
+	sinkHTTP    string
+	sinkRunning bool
+	reseed      bool
+	child       string
+	cpuprofile  string
+	rate        float64
+	verbose     bool
+}
+
+func main() {
+	var f flags
+	flag.StringVar(&f.db, "db", "sqlite:"+filepath.Join(os.TempDir(), "fanmail-bench.db"), "database: sqlite:PATH or postgres://… (a schema fanmail_bench is used)")
+	flag.IntVar(&f.n, "n", 100000, "members to send to")
+	flag.IntVar(&f.runs, "runs", 1, "campaigns to send, one child process each")
+	flag.IntVar(&f.concurrency, "concurrency", 8, "SMTP connections")
+	flag.IntVar(&f.batch, "batch", 500, "sends claimed per batch")
+	flag.Float64Var(&f.rate, "rate", 0, "messages per second limit (0: none)")
+	flag.StringVar(&f.dkim, "dkim", "", "sign with a fresh DKIM key: ed25519 or rsa")
+	flag.StringVar(&f.sinkBin, "sink", "", "smtpsink binary (default: build ../shared/tools/smtpsink)")
+	flag.StringVar(&f.sinkAddr, "sink-addr", "127.0.0.1:2525", "sink SMTP address")
+	flag.StringVar(&f.sinkHTTP, "sink-http", "127.0.0.1:2526", "sink stats address")
+	flag.BoolVar(&f.sinkRunning, "sink-running", false, "use a sink that is already running")
+	flag.BoolVar(&f.reseed, "reseed", false, "seed the members again even if N are there")
+	flag.StringVar(&f.child, "child", "", "internal: seed or run")
+	flag.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	flag.BoolVar(&f.verbose, "v", false, "log the engine's progress")
+	flag.Parse()
+	if err := run(f); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(f flags) error {
+	switch f.child {
+	case "seed":
+		return seedChild(f)
+	case "run":
+		return runChild(f)
+	}
+	fmt.Println(machine())
+	if err := child(f, "seed", nil); err != nil {
+		return err
+	}
+	if !f.sinkRunning {
+		stop, err := startSink(f)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	var results []result
+	for i := range f.runs {
+		if _, err := sinkPost(f, "/reset"); err != nil {
+			return err
+		}
+		sinkCPU0 := sinkCPU(f)
+		var out bytes.Buffer
+		if err := child(f, "run", &out); err != nil {
+			return err
+		}
+		var r result
+		if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+			return fmt.Errorf("run %d output %q: %w", i+1, out.String(), err)
+		}
+		stats, err := sinkStats(f)
+		if err != nil {
+			return err
+		}
+		r.SinkMessages, r.SinkRate = stats.Messages, stats.MsgsPerSec
+		if stats.Messages > 0 {
+			r.BytesPerMsg = float64(stats.Bytes) / float64(stats.Messages)
+			if c := sinkCPU(f); c >= 0 && sinkCPU0 >= 0 {
+				r.SinkCPUPerMsg = (c - sinkCPU0) / float64(stats.Messages) * 1e6
+			}
+		}
+		fmt.Println(r)
+		if r.SinkMessages != int64(f.n) {
+			fmt.Printf("  WARNING: the sink counted %d messages, want %d\n", r.SinkMessages, f.n)
+		}
+		results = append(results, r)
+	}
+	if len(results) > 1 {
+		fmt.Println(summary(results))
+	}
+	return nil
+}
+
+// child runs this program again as a child doing phase.
+func child(f flags, phase string, stdout io.Writer) error {
+	args := append([]string{"-child", phase}, os.Args[1:]...)
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if stdout != nil {
+		cmd.Stdout = stdout
+	}
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%s: %w", phase, err)
+	}
+	return nil
+}
+
+func openDB(ctx context.Context, f flags) (*store.DB, error) {
+	url := f.db
+	if strings.HasPrefix(url, "postgres") {
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		url += sep + "search_path=fanmail_bench"
+		boot, err := store.Open(ctx, f.db)
+		if err != nil {
+			return nil, err
+		}
+		_, err = boot.SQL().ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS fanmail_bench`)
+		boot.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	db, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// seedChild makes sure exactly f.n members with consent exist.
+func seedChild(f flags) error {
+	ctx := context.Background()
+	db, err := openDB(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var have int
+	if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM members`).Scan(&have); err != nil {
+		return err
+	}
+	if have == f.n && !f.reseed {
+		fmt.Printf("seed: %d members already there\n", have)
+		return clearCampaigns(ctx, db)
+	}
+	t0 := time.Now()
+	if err := seed(ctx, db, f.n); err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	fmt.Printf("seed: %d members in %v\n", f.n, time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+// clearCampaigns drops the sends of earlier runs so each run starts alike.
+func clearCampaigns(ctx context.Context, db *store.DB) error {
+	for _, q := range []string{`DELETE FROM events`, `DELETE FROM sends`, `DELETE FROM links`, `DELETE FROM campaigns`} {
+		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	if db.Engine() == store.Postgres {
+		_, err := db.SQL().ExecContext(ctx, `VACUUM ANALYZE sends`)
+		return err
+	}
+	_, err := db.SQL().ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	return err
+}
+
+// seed replaces all members by n members with marketing consent. The
+// benchmark's own SQL: fanmail's store has no bulk generator.
+func seed(ctx context.Context, db *store.DB, n int) error {
+	if err := clearCampaigns(ctx, db); err != nil {
+		return err
+	}
+	now := time.Now().UTC()
+	gen := `WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < $2)`
+	from := `seq`
+	cast := ""
+	if db.Engine() == store.Postgres {
+		gen, from, cast = ``, `generate_series(1, $2) AS seq(i)`, `::text`
+	}
+	stmts := []string{
+		`DELETE FROM member_consents`, `DELETE FROM consents`, `DELETE FROM brand_preferences`, `DELETE FROM members`,
+		gen + ` INSERT INTO members (code, email, email_normalized, name, lang, status, source, birth_year, gender, created_at, updated_at)
+		SELECT 'fan' || i` + cast + `, 'fan' || i` + cast + ` || '@bench.example', 'fan' || i` + cast + ` || '@bench.example',
+			CASE i % 8 WHEN 0 THEN '김민지' WHEN 1 THEN '이서연' WHEN 2 THEN '박지훈' WHEN 3 THEN '최수아'
+				WHEN 4 THEN '정하준' WHEN 5 THEN '강지우' WHEN 6 THEN 'Jin Park' ELSE '윤서준' END,
+			'ko', 'active', 'import', 1975 + i % 30, CASE i % 2 WHEN 0 THEN 'female' ELSE 'male' END, $1, $1
+		FROM ` + from,
+		`INSERT INTO member_consents (member_id, purpose, granted, updated_at)
+		SELECT id, 'marketing_email', TRUE, $1 FROM members`,
+	}
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		for _, q := range stmts {
+			var args []any
+			if strings.Contains(q, "$2") {
+				args = []any{now, n}
+			} else if strings.Contains(q, "$1") {
+				args = []any{now}
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("%.60s…: %w", strings.TrimSpace(q), err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if db.Engine() == store.Postgres {
+		_, err = db.SQL().ExecContext(ctx, `VACUUM ANALYZE`)
+	}
+	return err
+}
+
+// body is the benchmark mail: a short personalised note with a tracked link
+// and the legal footer, about 1.2 kB of HTML once rendered.
+const body = `<p>{{.Member.Name}}님, 안녕하세요!</p>
+<p>오즈세컨 강남점에 봄 신상품이 도착했어요. 가볍고 따뜻한 재킷과 니트를 만나 보세요.
+{{.Member.Code}} 회원님께만 이번 주 10% 할인 쿠폰을 드려요.</p>
+<p><a href="https://shop.example.com/spring?utm_source=fanmail">신상품 보러 가기</a></p>
+{{footer}}`
+
+// result is one run's figures.
+type result struct {
+	Engine        string  `json:"engine"`
+	N             int     `json:"n"`
+	QueueSeconds  float64 `json:"queue_seconds"` // materialising the sends
+	SendSeconds   float64 `json:"send_seconds"`
+	WallSeconds   float64 `json:"wall_seconds"` // queue + send
+	MsgsPerSec    float64 `json:"msgs_per_sec"` // N / wall
+	CPUSeconds    float64 `json:"cpu_seconds"`  // this process, user + system
+	CPUPerMsg     float64 `json:"cpu_us_per_msg"`
+	PeakRSSMB     float64 `json:"peak_rss_mb"`
+	Sent          int64   `json:"sent"`
+	DKIM          string  `json:"dkim,omitempty"`
+	SinkMessages  int64   `json:"-"`
+	SinkRate      float64 `json:"-"`
+	SinkCPUPerMsg float64 `json:"-"`
+	BytesPerMsg   float64 `json:"-"`
+}
+
+func (r result) String() string {
+	d := ""
+	if r.DKIM != "" {
+		d = " dkim=" + r.DKIM
+	}
+	return fmt.Sprintf("%s n=%d%s: %.0f msg/s (wall %.1fs = queue %.1fs + send %.1fs), fanmail CPU %.1f µs/msg (%.1fs), peak RSS %.0f MB, "+
+		"sink %d msgs at %.0f msg/s, %.0f B/msg, sink CPU %.1f µs/msg",
+		r.Engine, r.N, d, r.MsgsPerSec, r.WallSeconds, r.QueueSeconds, r.SendSeconds, r.CPUPerMsg, r.CPUSeconds, r.PeakRSSMB,
+		r.SinkMessages, r.SinkRate, r.BytesPerMsg, r.SinkCPUPerMsg)
+}
+
+func summary(rs []result) string {
+	pick := func(f func(result) float64) string {
+		v := make([]float64, len(rs))
+		for i, r := range rs {
+			v[i] = f(r)
+		}
+		sort.Float64s(v)
+		return fmt.Sprintf("%.1f–%.1f", v[0], v[len(v)-1])
+	}
+	return fmt.Sprintf("%s n=%d over %d runs: %s msg/s, wall %s s, CPU %s µs/msg, peak RSS %s MB",
+		rs[0].Engine, rs[0].N, len(rs), pick(func(r result) float64 { return r.MsgsPerSec }), pick(func(r result) float64 { return r.WallSeconds }),
+		pick(func(r result) float64 { return r.CPUPerMsg }), pick(func(r result) float64 { return r.PeakRSSMB }))
+}
+
+// runChild sends one campaign to every member and prints a result as JSON.
+func runChild(f flags) error {
+	ctx := context.Background()
+	level := slog.LevelWarn
+	if f.verbose {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	db, err := openDB(ctx, f)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	relay, err := email.ParseRelayURL(fmt.Sprintf("smtp://%s?tls=none&concurrency=%d&rate=%g", f.sinkAddr, f.concurrency, f.rate))
+	if err != nil {
+		return err
+	}
+	opts := campaign.Options{BaseURL: "https://fan.example.com", Relays: []email.Relay{relay}, BatchSize: f.batch,
+		PollInterval: 100 * time.Millisecond}
+	if f.dkim != "" {
+		key, err := email.GenerateDKIMKey(f.dkim)
+		if err != nil {
+			return err
+		}
+		opts.DKIM = &email.DKIM{Domain: "ozsecond.example", Selector: "bench", Key: key}
+	}
+	s := campaign.New(db, opts, logger)
+	snd, err := s.CreateSender(ctx, fanmail.Sender{Name: "오즈세컨 강남점", FromName: "오즈세컨", FromEmail: "news@ozsecond.example",
+		Kind: fanmail.SenderShop, Address: "서울특별시 강남구 테헤란로 123", Phone: "02-1234-5678"})
+	if err != nil {
+		return err
+	}
+	c, err := s.CreateCampaign(ctx, fanmail.Campaign{Name: "bench", IsAd: true, SenderID: snd.ID,
+		Subject: "{{.Member.Name}}님, 봄 신상품 10% 할인", Preheader: "이번 주 일요일까지", Body: body, TrackPeople: true})
+	if err != nil {
+		return err
+	}
+	if f.cpuprofile != "" {
+		pf, err := os.Create(f.cpuprofile)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(pf)
+		defer pprof.StopCPUProfile()
+	}
+	cpu0 := cpuSeconds()
+	t0 := time.Now()
+	if _, err := s.Schedule(ctx, c.ID, time.Time{}); err != nil {
+		return err
+	}
+	if err := s.Tick(ctx); err != nil {
+		return err
+	}
+	t1 := time.Now()
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(runCtx) }()
+	for {
+		c, err := s.Campaign(ctx, c.ID)
+		if err != nil {
+			stop()
+			return err
+		}
+		if c.Status != fanmail.CampaignSending {
+			break
+		}
+		select {
+		case err := <-done:
+			return fmt.Errorf("engine stopped: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t2 := time.Now()
+	stop()
+	<-done
+	cpu := cpuSeconds() - cpu0
+	p, err := s.Status(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	r := result{Engine: db.Engine(), N: f.n, QueueSeconds: t1.Sub(t0).Seconds(), SendSeconds: t2.Sub(t1).Seconds(),
+		WallSeconds: t2.Sub(t0).Seconds(), CPUSeconds: cpu, PeakRSSMB: float64(ru.Maxrss) / 1024, Sent: p.Sent, DKIM: f.dkim}
+	r.MsgsPerSec = float64(f.n) / r.WallSeconds
+	r.CPUPerMsg = cpu / float64(f.n) * 1e6
+	return json.NewEncoder(os.Stdout).Encode(r)
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+var sinkPID int
+
+// startSink builds and starts the sink in its own process.
+func startSink(f flags) (stop func(), err error) {
+	bin := f.sinkBin
+	if bin == "" {
+		dir, err := os.MkdirTemp("", "smtpsink")
+		if err != nil {
+			return nil, err
+		}
+		bin = filepath.Join(dir, "smtpsink")
+		src := "/work/shared/tools/smtpsink"
+		build := exec.Command("go", "build", "-o", bin, ".")
+		build.Dir = src
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return nil, fmt.Errorf("build smtpsink: %w", err)
+		}
+	}
+	cmd := exec.Command(bin, "-addr", f.sinkAddr, "-http", f.sinkHTTP)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	sinkPID = cmd.Process.Pid
+	for range 100 {
+		if _, err := sinkStats(f); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }, nil
+}
+
+// sinkCPU returns the sink's CPU seconds so far, or -1 when unknown.
+func sinkCPU(f flags) float64 {
+	if sinkPID == 0 {
+		return -1
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", sinkPID))
+	if err != nil {
+		return -1
+	}
+	s := string(b)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	ut, _ := strconv.ParseFloat(fields[11], 64)
+	st, _ := strconv.ParseFloat(fields[12], 64)
+	return (ut + st) / 100 // clock ticks (USER_HZ = 100 on Linux)
+}
+
+type sinkSnapshot struct {
+	Messages   int64   `json:"messages"`
+	Bytes      int64   `json:"bytes"`
+	MsgsPerSec float64 `json:"msgs_per_sec"`
+}
+
+func sinkStats(f flags) (sinkSnapshot, error) {
+	var s sinkSnapshot
+	resp, err := http.Get("http://" + f.sinkHTTP + "/stats")
+	if err != nil {
+		return s, err
+	}
+	defer resp.Body.Close()
+	return s, json.NewDecoder(resp.Body).Decode(&s)
+}
+
+func sinkPost(f flags, path string) (sinkSnapshot, error) {
+	var s sinkSnapshot
+	resp, err := http.Post("http://"+f.sinkHTTP+path, "", nil)
+	if err != nil {
+		return s, err
+	}
+	defer resp.Body.Close()
+	return s, json.NewDecoder(resp.Body).Decode(&s)
+}
+
+// machine describes where the benchmark runs.
+func machine() string {
+	model := ""
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(l, "model name"); ok {
+				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	mem := ""
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		mem = strings.Fields(strings.Split(string(b), "\n")[0])[1] + " kB RAM"
+	}
+	return fmt.Sprintf("%s: %d CPUs (%s), %s, %s %s/%s", time.Now().Format(time.RFC3339), runtime.NumCPU(), model, mem,
+		runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}

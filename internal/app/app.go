@@ -1,0 +1,194 @@
+// Package app wires fanmail together: database, services, job queue and HTTP
+// surfaces, and runs them until the context is cancelled.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/fanmail/fanmail/internal/catalog"
+	"github.com/fanmail/fanmail/internal/channel"
+	"github.com/fanmail/fanmail/internal/channel/email"
+	"github.com/fanmail/fanmail/internal/config"
+	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/jobs"
+	"github.com/fanmail/fanmail/internal/member"
+	"github.com/fanmail/fanmail/internal/staff"
+	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/web"
+	"github.com/fanmail/fanmail/internal/web/admin"
+	"github.com/fanmail/fanmail/internal/web/api"
+	"github.com/fanmail/fanmail/internal/web/portal"
+)
+
+// App is one fanmail process.
+type App struct {
+	cfg    config.Config
+	logger *slog.Logger
+	db     *store.DB
+	sender channel.EmailSender // nil when mail is not configured
+
+	Catalog *catalog.Service
+	Members *member.Service
+	Staff   *staff.Service
+	Mailer  *delivery.Mailer
+
+	queue        *jobs.Queue
+	handler      http.Handler
+	metrics      *prometheus.Registry
+	httpRequests *prometheus.CounterVec
+	httpDuration *prometheus.HistogramVec
+	listener     net.Listener
+	server       *http.Server
+}
+
+// Open connects to the database, migrates it and builds the services. It does
+// not load demo data or start serving; see Prepare and Run.
+func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, error) {
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{cfg: cfg, logger: logger, db: db}
+	if cfg.SMTPURL != "" {
+		scfg, err := email.ParseURL(cfg.SMTPURL)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("smtp url: %w", err)
+		}
+		a.sender, err = email.New(scfg, logger)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("smtp: %w", err)
+		}
+	}
+	a.Mailer = delivery.NewMailer(a.sender, cfg.MailFrom, logger)
+	a.Catalog = catalog.New(db, cfg.MediaDir, logger, catalog.MaxImageBytes(cfg.MaxUploadBytes))
+	a.Staff = staff.New(db, logger)
+	a.Members = member.New(db, a.Mailer, member.Options{
+		AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL, ConfirmTTL: cfg.ConfirmTTL, MagicLinkTTL: cfg.MagicLinkTTL,
+	}, logger)
+	if err := a.openQueue(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.buildHandler(); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// DB returns the database; the CLI and tests use it.
+func (a *App) DB() *store.DB { return a.db }
+
+// Handler returns the whole HTTP handler.
+func (a *App) Handler() http.Handler { return a.handler }
+
+func (a *App) buildHandler() error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", web.Static())
+	a.opsRoutes(mux)
+	ad, err := admin.New(admin.Deps{
+		Config: a.cfg, Logger: a.logger,
+		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_staff", Path: "/admin", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
+		Staff:    a.Staff, Catalog: a.Catalog, Members: a.Members, Mailer: a.Mailer,
+	})
+	if err != nil {
+		return err
+	}
+	ad.Routes(mux)
+	po, err := portal.New(portal.Deps{
+		Config: a.cfg, Logger: a.logger,
+		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_member", Path: "/", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
+		Catalog:  a.Catalog, Members: a.Members,
+	})
+	if err != nil {
+		return err
+	}
+	po.Routes(mux)
+	api.New(api.Deps{Config: a.cfg, Logger: a.logger, Staff: a.Staff, Members: a.Members, Catalog: a.Catalog}).Routes(mux)
+	var h http.Handler = web.LangSwitch(mux)
+	h = a.accessLog(h)
+	if a.cfg.TrustProxy {
+		h = web.TrustProxy(h)
+	}
+	a.handler = h
+	return nil
+}
+
+// Listen binds the HTTP address; Addr then reports the bound address (tests
+// listen on 127.0.0.1:0).
+func (a *App) Listen() error {
+	ln, err := net.Listen("tcp", a.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	a.listener = ln
+	return nil
+}
+
+// Addr returns the bound listen address, after Listen.
+func (a *App) Addr() string { return a.listener.Addr().String() }
+
+// Run serves HTTP and runs background work until ctx is cancelled, then stops
+// taking requests, waits for running jobs and closes the database.
+func (a *App) Run(ctx context.Context) error {
+	if a.listener == nil {
+		if err := a.Listen(); err != nil {
+			return err
+		}
+	}
+	a.server = &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // CSV uploads
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.listener) }()
+	if err := a.queue.Start(ctx); err != nil {
+		a.Close()
+		return fmt.Errorf("start queue: %w", err)
+	}
+	a.logger.Info("fanmail serving", "addr", a.Addr(), "base_url", a.cfg.BaseURL, "database", a.db.Engine())
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			a.Close()
+			return fmt.Errorf("serve: %w", err)
+		}
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := a.server.Shutdown(shutdownCtx); err != nil {
+		a.logger.Warn("http shutdown", "err", err)
+	}
+	// Running jobs (a mail being sent) finish; nothing new starts.
+	if err := a.queue.Stop(context.WithoutCancel(ctx)); err != nil {
+		a.logger.Warn("queue stop", "err", err)
+	}
+	a.logger.Info("fanmail stopped")
+	return a.Close()
+}
+
+// Close releases the mail connection and the database.
+func (a *App) Close() error {
+	if a.sender != nil {
+		a.sender.Close()
+	}
+	return a.db.Close()
+}

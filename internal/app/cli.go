@@ -1,0 +1,186 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+
+	"github.com/fanmail/fanmail/internal/config"
+	"github.com/fanmail/fanmail/internal/demo"
+)
+
+// Version is set at build time with -ldflags "-X github.com/fanmail/fanmail/internal/app.Version=…".
+var Version = "dev"
+
+const usage = `fanmail — e-mail-first customer management
+
+Usage:
+  fanmail [command] [flags]
+
+Commands:
+  serve              run the web server and background jobs (default)
+  migrate            apply database migrations and exit
+  user add EMAIL ROLE [NAME]
+                     create a staff user (roles: admin, marketer, counsellor,
+                     shop_staff, service_centre); prints a generated password
+  user passwd EMAIL  set a new generated password for a staff user
+  demo [--reset]     load demo data (brands, products, shops); --reset wipes
+                     the catalogue and members first
+  import FILE.csv    import members from a CSV file, printing progress
+  export             write all members as CSV to standard output
+  version            print the version
+
+Run "fanmail COMMAND --help" for the flags of a command. Every flag also
+reads an environment variable, shown in its help.
+`
+
+// Main runs the command line and returns the exit code.
+func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	if cmd == "help" || (cmd == "serve" && len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help")) {
+		fmt.Fprint(stdout, usage)
+		if cmd == "serve" {
+			fmt.Fprintln(stdout, "\nFlags:")
+			fs := config.FlagSet("serve", new(config.Config), getenv, stdout)
+			fs.PrintDefaults()
+		}
+		return 0
+	}
+	if cmd == "version" {
+		fmt.Fprintln(stdout, "fanmail", version())
+		return 0
+	}
+	run, ok := commands[cmd]
+	if !ok {
+		fmt.Fprintf(stderr, "fanmail: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	cfg, rest, err := config.Load(cmd, args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "fanmail:", err)
+		return 2
+	}
+	logger := NewLogger(cfg, stderr)
+	if err := run(ctx, cfg, logger, rest, stdout); err != nil {
+		fmt.Fprintln(stderr, "fanmail:", err)
+		return 1
+	}
+	return 0
+}
+
+type command func(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error
+
+var commands = map[string]command{
+	"serve":   serve,
+	"migrate": migrate,
+	"demo":    demoCmd,
+}
+
+func version() string {
+	if Version != "dev" {
+		return Version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return "dev-" + s.Value[:12]
+			}
+		}
+	}
+	return Version
+}
+
+// NewLogger returns the process logger configured by cfg.
+func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error {
+	a, err := Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	if err := a.Prepare(ctx, out); err != nil {
+		a.Close()
+		return err
+	}
+	return a.Run(ctx)
+}
+
+func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error {
+	a, err := Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintln(out, "migrations applied")
+	return nil
+}
+
+// Prepare readies a fresh database for use: the first admin account (its
+// password is printed once to out), the default profile survey and, unless
+// disabled, demo data for an empty catalogue.
+func (a *App) Prepare(ctx context.Context, out io.Writer) error {
+	if !a.cfg.NoDemo {
+		empty, err := demo.IsEmpty(ctx, a.db)
+		if err != nil {
+			return err
+		}
+		if empty {
+			if err := demo.Load(ctx, a.db, a.Catalog); err != nil {
+				return fmt.Errorf("load demo data: %w", err)
+			}
+			a.logger.Info("demo data loaded")
+		}
+	}
+	// After the demo brands, so style options link to them.
+	if err := a.Members.EnsureProfileSurvey(ctx); err != nil {
+		return fmt.Errorf("profile survey: %w", err)
+	}
+	email, password, created, err := a.Staff.EnsureAdmin(ctx)
+	if err != nil {
+		return fmt.Errorf("first admin: %w", err)
+	}
+	if created {
+		fmt.Fprintf(out, "\n  fanmail admin account created (shown once):\n    sign in at %s/admin/\n    e-mail:   %s\n    password: %s\n\n", a.cfg.BaseURL, email, password)
+	}
+	return nil
+}
+
+func demoCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error {
+	reset := len(args) > 0 && (args[0] == "--reset" || args[0] == "-reset" || args[0] == "reset")
+	a, err := Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if reset {
+		if err := demo.Reset(ctx, a.db, a.Catalog); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "demo data reset")
+	} else {
+		if err := demo.Load(ctx, a.db, a.Catalog); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "demo data loaded")
+	}
+	return a.Members.EnsureProfileSurvey(ctx)
+}

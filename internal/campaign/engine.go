@@ -1,0 +1,577 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/channel/email"
+	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/tracking"
+)
+
+// The engine
+//
+// Run starts one dispatcher and Concurrency workers per relay. The
+// dispatcher alone talks to the database: it claims batches of due sends
+// (marking them sending, so no other node takes them), hands them to the
+// workers through a channel, and records each batch's outcome as soon as a
+// worker returns it, merging outcomes that arrive together into one
+// transaction. A worker owns one SMTP connection: it checks each claimed
+// send against the member's consent and the suppression list as they are
+// now, renders the mail and sends it, pipelined. So SMTP and database work
+// overlap, SQLite sees one writer per process (no lock waits), and a
+// process killed mid-campaign leaves at most the batches in its workers'
+// hands sent but unrecorded: after their lock expires they are sent again.
+
+// batch is a set of claimed sends of one campaign on its way through the engine.
+type batch struct {
+	cc     *compiled
+	claims []store.Claim
+	brands map[int64][]string
+	out    store.SendOutcome
+}
+
+// Run sends the mail of every campaign in status sending until ctx is
+// cancelled. Run it on every node: the nodes share each campaign through the
+// database. When ctx ends, workers finish the mail in hand, unsent claims
+// are released and every outcome is recorded before Run returns.
+func (s *Service) Run(ctx context.Context) error {
+	if len(s.opts.Relays) == 0 {
+		return errNoRelays
+	}
+	urls, err := s.trackingURLs(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, r := range s.opts.Relays {
+		n += r.Concurrency
+	}
+	d := &dispatcher{s: s, todo: make(chan *batch, n), done: make(chan *batch, 2*n)}
+	var workers sync.WaitGroup
+	for _, r := range s.opts.Relays {
+		lim := newLimiter(r)
+		for range r.Concurrency {
+			w := s.newWorker(r, lim, urls)
+			workers.Go(func() { w.run(ctx, d.todo, d.done) })
+		}
+	}
+	s.logger.Info("campaign engine running", "relays", len(s.opts.Relays), "workers", n)
+	stopped := make(chan struct{})
+	go func() {
+		workers.Wait()
+		close(stopped)
+	}()
+	d.run(ctx, stopped)
+	return nil
+}
+
+// dispatcher claims batches for the workers and records their outcomes.
+type dispatcher struct {
+	s    *Service
+	todo chan *batch // claimed, for the workers
+	done chan *batch // sent, to record
+	next int         // round robin over campaigns
+	free []*batch
+}
+
+func (d *dispatcher) run(ctx context.Context, stopped chan struct{}) {
+	s := d.s
+	idle := time.NewTimer(0)
+	defer idle.Stop()
+	for {
+		wake := s.wakeCh()
+		d.recordDone(ctx, false)
+		if ctx.Err() != nil {
+			break
+		}
+		claimed := false
+		if len(d.todo) < cap(d.todo) {
+			b, err := d.claim(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				s.logger.Warn("campaign dispatcher", "err", err)
+			case b != nil:
+				d.todo <- b // never blocks: only this goroutine sends
+				claimed = true
+			}
+		}
+		if claimed {
+			continue
+		}
+		// Full, or nothing due: wait for a result, new work or the poll.
+		if !idle.Stop() {
+			select {
+			case <-idle.C:
+			default:
+			}
+		}
+		idle.Reset(s.opts.PollInterval)
+		select {
+		case <-ctx.Done():
+		case b := <-d.done:
+			d.record(ctx, b)
+		case <-wake:
+		case <-idle.C:
+		}
+	}
+	// Stopping: release what no worker took, then record until the workers
+	// have returned their last batches.
+	close(d.todo)
+	for b := range d.todo {
+		for _, c := range b.claims {
+			b.out.Released = append(b.out.Released, c.SendID)
+		}
+		d.record(ctx, b)
+	}
+	for {
+		select {
+		case b := <-d.done:
+			d.record(ctx, b)
+		case <-stopped:
+			d.recordDone(ctx, true)
+			return
+		}
+	}
+}
+
+// recordDone records every batch waiting in d.done, in one transaction.
+func (d *dispatcher) recordDone(ctx context.Context, final bool) {
+	var bs []*batch
+	for {
+		select {
+		case b := <-d.done:
+			bs = append(bs, b)
+			continue
+		default:
+		}
+		break
+	}
+	if len(bs) > 0 {
+		d.record(ctx, bs...)
+	}
+}
+
+// record stores the outcomes of bs. Outcomes are recorded even when ctx is
+// cancelled: these mails have gone out.
+func (d *dispatcher) record(ctx context.Context, bs ...*batch) {
+	// Take whatever else is waiting along, to share the transaction.
+	for len(bs) < 64 {
+		select {
+		case b := <-d.done:
+			bs = append(bs, b)
+			continue
+		default:
+		}
+		break
+	}
+	outs := make([]store.SendOutcome, len(bs))
+	for i, b := range bs {
+		outs[i] = b.out
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	if err := d.s.db.RecordSends(rctx, outs...); err != nil {
+		// The claims stay in sending and are sent again once their lock
+		// expires: better twice than never.
+		d.s.logger.Error("recording sent campaign mail failed", "batches", len(bs), "err", err)
+	}
+	d.free = append(d.free, bs...)
+}
+
+// claim claims the next batch of due sends, from the sending campaigns in
+// turn; nil when nothing is due.
+func (d *dispatcher) claim(ctx context.Context) (*batch, error) {
+	s := d.s
+	ids, err := s.activeCampaigns(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for k := range ids {
+		id := ids[(d.next+k)%len(ids)]
+		b, err := s.claimBatch(ctx, id, d.newBatch())
+		if err != nil || b != nil {
+			d.next += k + 1
+			return b, err
+		}
+	}
+	return nil, nil
+}
+
+func (d *dispatcher) newBatch() *batch {
+	if n := len(d.free); n > 0 {
+		b := d.free[n-1]
+		d.free = d.free[:n-1]
+		return b
+	}
+	return &batch{}
+}
+
+// claimBatch claims due sends of campaign id into b; nil when none is due
+// (then the campaign is finished if nothing is left).
+func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, error) {
+	now := s.now()
+	// Not cancellable: a claim committed but not read would be stuck until
+	// its lock expires.
+	claims, err := s.db.ClaimSends(context.WithoutCancel(ctx), id, s.opts.BatchSize, now, now.Add(s.opts.LockFor))
+	if err != nil {
+		return nil, err
+	}
+	if len(claims) == 0 {
+		return nil, s.maybeFinish(ctx, id)
+	}
+	b.claims = claims
+	b.brands = nil
+	out := &b.out
+	*out = store.SendOutcome{CampaignID: id, MessageIDSuffix: "@" + s.opts.BounceDomain,
+		Sent: out.Sent[:0], Retry: out.Retry[:0], Failed: out.Failed[:0], Released: out.Released[:0], Skipped: out.Skipped}
+	if out.Skipped == nil {
+		out.Skipped = map[string][]int64{}
+	}
+	clear(out.Skipped)
+	release := func(err error) (*batch, error) {
+		for _, c := range claims {
+			out.Released = append(out.Released, c.SendID)
+		}
+		return nil, errors.Join(err, s.db.RecordSends(context.WithoutCancel(ctx), *out))
+	}
+	cc, err := s.compiledFor(ctx, id)
+	if err != nil {
+		if fanmail.ErrorCode(err) == fanmail.EINVALID {
+			// The template no longer renders (a brand it shows was deleted):
+			// stop, so staff can fix it, rather than fail every batch.
+			s.logger.Error("campaign cannot be rendered, paused", "campaign_id", id, "reason", fanmail.ErrorMessage(err))
+			s.db.MoveCampaign(ctx, id, fanmail.CampaignPaused, nil, fanmail.CampaignSending)
+			s.notify()
+		}
+		return release(err)
+	}
+	b.cc = cc
+	if cc.usesBrands {
+		ids := make([]int64, len(claims))
+		for i, c := range claims {
+			ids[i] = c.MemberID
+		}
+		if b.brands, err = s.db.FavoriteBrandNames(ctx, ids); err != nil {
+			return release(err)
+		}
+	}
+	return b, nil
+}
+
+func newLimiter(r email.Relay) *rate.Limiter {
+	if r.Rate <= 0 {
+		return rate.NewLimiter(rate.Inf, 1)
+	}
+	return rate.NewLimiter(rate.Limit(r.Rate), max(1, int(r.Rate/20)))
+}
+
+// SendBatch claims one batch of due mail of any sending campaign, sends it
+// over a connection to the first relay and records the outcome, all in the
+// calling goroutine. It returns how many sends it claimed (0: nothing is
+// due). The connection stays open for the next call until Close. Tests and
+// the CLI's foreground sending use it; servers use Run.
+func (s *Service) SendBatch(ctx context.Context) (int, error) {
+	if len(s.opts.Relays) == 0 {
+		return 0, errNoRelays
+	}
+	s.fgMu.Lock()
+	defer s.fgMu.Unlock()
+	if s.fg == nil {
+		urls, err := s.trackingURLs(ctx)
+		if err != nil {
+			return 0, err
+		}
+		s.fg = s.newWorker(s.opts.Relays[0], newLimiter(s.opts.Relays[0]), urls)
+	}
+	ids, err := s.activeCampaigns(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		b, err := s.claimBatch(ctx, id, &batch{})
+		if err != nil {
+			return 0, err
+		}
+		if b == nil {
+			continue
+		}
+		s.fg.send(ctx, b)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		return len(b.claims), s.db.RecordSends(rctx, b.out)
+	}
+	return 0, nil
+}
+
+// SendDue calls SendBatch until nothing is due and returns how many sends it
+// claimed.
+func (s *Service) SendDue(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := s.SendBatch(ctx)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+}
+
+// Close closes the connection SendBatch keeps open.
+func (s *Service) Close() error {
+	s.fgMu.Lock()
+	defer s.fgMu.Unlock()
+	if s.fg != nil && s.fg.pipe != nil {
+		s.fg.pipe.Close()
+		s.fg.pipe = nil
+	}
+	return nil
+}
+
+// worker owns one SMTP connection and the buffers to render mail into.
+type worker struct {
+	s        *Service
+	relay    email.Relay
+	lim      *rate.Limiter
+	pipe     *email.Pipe
+	lastUsed time.Time
+
+	rend renderer
+	r    recipient
+	b    *batch // the batch being sent, for done
+}
+
+func (s *Service) newWorker(r email.Relay, lim *rate.Limiter, urls tracking.URLs) *worker {
+	w := &worker{s: s, relay: r, lim: lim}
+	w.rend = renderer{sign: newSigner(urls), dkim: s.opts.DKIM, msgIDDom: "@" + s.opts.BounceDomain}
+	return w
+}
+
+// run sends the batches of todo and hands them to done until todo is closed
+// or ctx ends.
+func (w *worker) run(ctx context.Context, todo <-chan *batch, done chan<- *batch) {
+	idle := time.NewTicker(w.s.opts.IdleTimeout)
+	defer idle.Stop()
+	defer func() {
+		if w.pipe != nil {
+			w.pipe.Close()
+		}
+	}()
+	for {
+		select {
+		case b, ok := <-todo:
+			if !ok {
+				return
+			}
+			w.send(ctx, b)
+			done <- b
+			if ctx.Err() != nil {
+				return
+			}
+		case <-ctx.Done():
+			return
+		case <-idle.C:
+			if w.pipe != nil && time.Since(w.lastUsed) > w.s.opts.IdleTimeout {
+				w.pipe.Close()
+				w.pipe = nil
+			}
+		}
+	}
+}
+
+// send checks, renders and sends the mails of b, filling b.out.
+func (w *worker) send(ctx context.Context, b *batch) {
+	s, cc, out := w.s, b.cc, &b.out
+	w.b = b
+	for i := range b.claims {
+		c := &b.claims[i]
+		// The compliance check at send time: consent may have been
+		// withdrawn, or the address suppressed, since the campaign started.
+		if reason := skipReason(cc, c); reason != "" {
+			out.Skipped[reason] = append(out.Skipped[reason], c.SendID)
+			continue
+		}
+		if ctx.Err() != nil || w.lim.Wait(ctx) != nil {
+			w.release(b, i)
+			break
+		}
+		if err := w.connect(ctx); err != nil {
+			if ctx.Err() != nil {
+				w.release(b, i)
+				break
+			}
+			// The relay is down or refuses us: try these again later.
+			for j := i; j < len(b.claims); j++ {
+				if reason := skipReason(cc, &b.claims[j]); reason != "" {
+					out.Skipped[reason] = append(out.Skipped[reason], b.claims[j].SendID)
+				} else {
+					w.retry(&b.claims[j], err)
+				}
+			}
+			s.logger.Warn("smtp relay unavailable", "relay", w.relay.Host, "err", err)
+			break
+		}
+		brands := ""
+		if b.brands != nil {
+			brands = strings.Join(b.brands[c.MemberID], ", ")
+		}
+		w.r.reset(c, brands, s.now(), len(cc.links))
+		msg, err := w.rend.message(cc, &w.r, "")
+		if err != nil {
+			w.retry(c, err)
+			continue
+		}
+		from := tracking.VERP(c.Token, s.opts.BounceDomain)
+		if err := w.pipe.Send(i, from, c.Email, msg); err != nil {
+			// The connection broke before this mail went out: once more on
+			// a fresh connection.
+			w.pipe = nil
+			if err := w.connect(ctx); err != nil || w.pipe.Send(i, from, c.Email, msg) != nil {
+				w.pipe = nil
+				w.retry(c, err)
+			}
+		}
+		w.lastUsed = time.Now()
+	}
+	if w.pipe != nil {
+		if err := w.pipe.Flush(); err != nil {
+			w.pipe = nil
+		}
+	}
+	w.b = nil
+}
+
+// connect opens the worker's connection if it has none.
+func (w *worker) connect(ctx context.Context) error {
+	if w.pipe != nil {
+		return nil
+	}
+	p, err := email.DialPipe(ctx, w.relay.Config, w.s.opts.HeloName)
+	if err != nil {
+		return err
+	}
+	p.Done = w.done
+	w.pipe = p
+	return nil
+}
+
+// done records the SMTP outcome of claim tag of the current batch.
+func (w *worker) done(tag int, err error) {
+	c := &w.b.claims[tag]
+	switch {
+	case err == nil:
+		w.b.out.Sent = append(w.b.out.Sent, c.SendID)
+	case email.IsTemporary(err):
+		w.retry(c, err)
+	default:
+		w.b.out.Failed = append(w.b.out.Failed, store.SendFailure{SendID: c.SendID, MemberID: c.MemberID, Error: err.Error(), Bounce: true})
+	}
+}
+
+// retry queues c again after a temporary failure, or gives up after
+// MaxAttempts.
+func (w *worker) retry(c *store.Claim, err error) {
+	out := &w.b.out
+	msg := "temporary failure"
+	if err != nil {
+		msg = err.Error()
+	}
+	if c.Attempts >= w.s.opts.MaxAttempts {
+		out.Failed = append(out.Failed, store.SendFailure{SendID: c.SendID, MemberID: c.MemberID,
+			Error: "gave up after repeated temporary failures: " + msg})
+		return
+	}
+	at := w.s.now().Add(w.s.opts.RetryDelay(c.Attempts))
+	out.Retry = append(out.Retry, store.SendRetry{SendID: c.SendID, At: at, Error: msg})
+}
+
+// release hands the claims of b from index i on back untried.
+func (w *worker) release(b *batch, i int) {
+	for _, c := range b.claims[i:] {
+		b.out.Released = append(b.out.Released, c.SendID)
+	}
+}
+
+// skipReason returns why c must not get campaign cc's mail now, or "".
+func skipReason(cc *compiled, c *store.Claim) string {
+	switch {
+	case c.Status != fanmail.MemberActive:
+		return fanmail.SkipInactive
+	case !cc.marketing:
+		return ""
+	case !c.Consent:
+		return fanmail.SkipNoConsent
+	case c.Suppressed:
+		return fanmail.SkipSuppressed
+	}
+	return ""
+}
+
+func (s *Service) wakeCh() chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.wake
+}
+
+// activeCampaigns returns the campaigns in status sending, read at most
+// every PollInterval (notify forces a fresh read).
+func (s *Service) activeCampaigns(ctx context.Context) ([]int64, error) {
+	s.mu.Lock()
+	ids, at := s.active, s.activeAt
+	s.mu.Unlock()
+	if !at.IsZero() && time.Since(at) < s.opts.PollInterval {
+		return ids, nil
+	}
+	ids, err := s.db.SendingCampaignIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.active, s.activeAt = ids, time.Now()
+	s.mu.Unlock()
+	return ids, nil
+}
+
+// compiledFor returns campaign id compiled for sending, compiling it once
+// per process.
+func (s *Service) compiledFor(ctx context.Context, id int64) (*compiled, error) {
+	s.mu.Lock()
+	cc, ok := s.compiled[id]
+	s.mu.Unlock()
+	if ok {
+		return cc, nil
+	}
+	s.compileMu.Lock()
+	defer s.compileMu.Unlock()
+	s.mu.Lock()
+	cc, ok = s.compiled[id]
+	s.mu.Unlock()
+	if ok {
+		return cc, nil
+	}
+	c, err := s.db.CampaignByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	cc, err = s.compile(ctx, c, modeSend)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.compiled[id] = cc
+	s.mu.Unlock()
+	return cc, nil
+}
+
+// forget drops the compiled form of campaign id.
+func (s *Service) forget(id int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.compiled, id)
+}

@@ -1,0 +1,473 @@
+package campaign_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/campaign"
+	"github.com/fanmail/fanmail/internal/channel/channeltest"
+	"github.com/fanmail/fanmail/internal/channel/email"
+	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/store/storetest"
+	"github.com/fanmail/fanmail/internal/tracking"
+)
+
+func sendDue(t testing.TB, s *campaign.Service) int {
+	t.Helper()
+	n, err := s.SendDue(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func sendState(t testing.TB, db *store.DB, campaignID, memberID int64) (state, errText string) {
+	t.Helper()
+	err := db.SQL().QueryRowContext(context.Background(), `SELECT state, error FROM sends WHERE campaign_id = $1 AND member_id = $2`,
+		campaignID, memberID).Scan(&state, &errText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return state, errText
+}
+
+func TestEngine_Send(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t)
+		s := newService(t, db, srv)
+		minji := mustMember(t, db, "minji.kim@example.com", "김민지", true)
+		mustMember(t, db, "jin72@example.com", "Jin Park", true)
+		mustMember(t, db, "no.consent@example.com", "동의안함", false)
+		snd := mustSender(t, s)
+		c := mustCampaign(t, s, snd, adBody)
+		start(t, s, c)
+		if n := sendDue(t, s); n != 2 {
+			t.Errorf("claimed %d sends, want 2 (one member has not consented)", n)
+		}
+		msgs := srv.Messages()
+		if got := recipients(msgs); len(got) != 2 || got[minji.Email] != 1 {
+			t.Fatalf("recipients = %v", got)
+		}
+		var m channeltest.Message
+		for _, x := range msgs {
+			if x.To[0] == minji.Email {
+				m = x
+			}
+		}
+		token := tracking.TokenFromVERP(m.From)
+		if token == "" || m.From != "bounce+"+token+"@fan.example.com" {
+			t.Fatalf("envelope sender = %q, want a VERP address", m.From)
+		}
+		if want := "(광고) 김민지님을 위한 봄 신상품"; m.Subject != want {
+			t.Errorf("subject = %q, want %q", m.Subject, want)
+		}
+		wantUnsub := testURLs.Unsubscribe(token)
+		if got := m.Header.Get("List-Unsubscribe"); got != "<"+wantUnsub+">" || !strings.HasPrefix(wantUnsub, "https://") {
+			t.Errorf("List-Unsubscribe = %q, want <%s>", got, wantUnsub)
+		}
+		if got := m.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
+			t.Errorf("List-Unsubscribe-Post = %q", got)
+		}
+		if got := m.Header.Get("Message-Id"); got != "<"+token+"@fan.example.com>" {
+			t.Errorf("Message-ID = %q", got)
+		}
+		if !strings.Contains(m.Header.Get("From"), "<news@ozsecond.example>") {
+			t.Errorf("From = %q", m.Header.Get("From"))
+		}
+		for _, want := range []string{"김민지님, 안녕하세요!", "오즈세컨 강남점", "서울특별시 강남구 테헤란로 123", "02-1234-5678",
+			"수신거부(Unsubscribe) (" + wantUnsub + ")"} {
+			if !strings.Contains(m.Text, want) {
+				t.Errorf("text lacks %q:\n%s", want, m.Text)
+			}
+		}
+		// Links are tracked: the shop link became a signed click URL, and an
+		// open pixel was added.
+		var linkID int64
+		if err := db.SQL().QueryRowContext(ctx, `SELECT id FROM links WHERE campaign_id = $1 AND url = $2`,
+			c.ID, "https://shop.example.com/spring?from=mail&x=1").Scan(&linkID); err != nil {
+			t.Fatalf("link row: %v", err)
+		}
+		for _, want := range []string{`href="` + testURLs.Click(token, linkID) + `"`, `src="` + testURLs.Open(token) + `"`,
+			`href="` + wantUnsub + `"`, "김민지님, 안녕하세요!"} {
+			if !strings.Contains(m.HTML, want) {
+				t.Errorf("HTML lacks %q:\n%s", want, m.HTML)
+			}
+		}
+		if strings.Contains(m.HTML, "shop.example.com") {
+			t.Errorf("HTML has an untracked link:\n%s", m.HTML)
+		}
+		p := status(t, s, c.ID)
+		if p.Campaign.Status != fanmail.CampaignFinished || p.Sent != 2 || p.Total != 2 || p.Percent() != 100 {
+			t.Errorf("progress = %+v", p)
+		}
+		var msgID string
+		db.SQL().QueryRowContext(ctx, `SELECT message_id FROM sends WHERE token = $1`, token).Scan(&msgID)
+		if msgID != token+"@fan.example.com" {
+			t.Errorf("stored message id = %q", msgID)
+		}
+	})
+}
+
+func TestEngine_ComplianceAtSendTime(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t)
+		s := newService(t, db, srv, func(o *campaign.Options) { o.BatchSize = 2 })
+		ms := mustMembers(t, db, 6)
+		snd := mustSender(t, s)
+		c := mustCampaign(t, s, snd, adBody)
+		start(t, s, c)
+		if n, err := s.SendBatch(ctx); n != 2 || err != nil {
+			t.Fatalf("first batch = %d, %v", n, err)
+		}
+		// While the campaign is sending, one member withdraws consent and
+		// another address is suppressed (say, after a complaint).
+		withdraw(t, db, ms[5])
+		if err := db.Suppress(ctx, ms[4].Email, "complaint", "test"); err != nil {
+			t.Fatal(err)
+		}
+		sendDue(t, s)
+		got := recipients(srv.Messages())
+		for i, m := range ms {
+			want := 1
+			if i >= 4 {
+				want = 0
+			}
+			if got[m.Email] != want {
+				t.Errorf("member %d got %d mails, want %d", i, got[m.Email], want)
+			}
+		}
+		if st, reason := sendState(t, db, c.ID, ms[5].ID); st != fanmail.SendSkipped || reason != fanmail.SkipNoConsent {
+			t.Errorf("withdrawn member's send = %s %q", st, reason)
+		}
+		if st, reason := sendState(t, db, c.ID, ms[4].ID); st != fanmail.SendSkipped || reason != fanmail.SkipSuppressed {
+			t.Errorf("suppressed member's send = %s %q", st, reason)
+		}
+		p := status(t, s, c.ID)
+		if p.Sent != 4 || p.Skipped != 2 || p.Campaign.Status != fanmail.CampaignFinished {
+			t.Errorf("progress = %+v", p)
+		}
+	})
+}
+
+func TestEngine_TemporaryFailureRetried(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		srv := channeltest.NewSMTPServer(t)
+		s := newService(t, db, srv)
+		clk := useClock(db)
+		ms := mustMembers(t, db, 3)
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		start(t, s, c)
+		srv.RejectNext(1, 451)
+		sendDue(t, s)
+		if got := len(srv.Messages()); got != 2 {
+			t.Fatalf("%d delivered, want 2", got)
+		}
+		p := status(t, s, c.ID)
+		if p.Queued != 1 || p.Sent != 2 || p.Campaign.Status != fanmail.CampaignSending {
+			t.Fatalf("after a 451: %+v", p)
+		}
+		if n := sendDue(t, s); n != 0 {
+			t.Errorf("retried %d before the backoff", n)
+		}
+		clk.Add(2 * time.Minute)
+		if n := sendDue(t, s); n != 1 {
+			t.Errorf("retried %d, want 1", n)
+		}
+		got := recipients(srv.Messages())
+		for _, m := range ms {
+			if got[m.Email] != 1 {
+				t.Errorf("%s got %d mails, want 1", m.Email, got[m.Email])
+			}
+		}
+		if p := status(t, s, c.ID); p.Sent != 3 || p.Campaign.Status != fanmail.CampaignFinished {
+			t.Errorf("at the end: %+v", p)
+		}
+	})
+}
+
+func TestEngine_PermanentFailureBounces(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t)
+		s := newService(t, db, srv)
+		ms := mustMembers(t, db, 2)
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		start(t, s, c)
+		srv.RejectNext(1, 550)
+		sendDue(t, s)
+		p := status(t, s, c.ID)
+		if p.Failed != 1 || p.Sent != 1 || p.Campaign.Status != fanmail.CampaignFinished {
+			t.Fatalf("progress = %+v", p)
+		}
+		st, reason := sendState(t, db, c.ID, ms[0].ID)
+		if st != fanmail.SendFailed || !strings.Contains(reason, "550") || strings.Contains(reason, "@") {
+			t.Errorf("refused send = %s %q", st, reason)
+		}
+		var n int
+		db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE campaign_id = $1 AND kind = 'bounce_hard' AND member_id = $2`,
+			c.ID, ms[0].ID).Scan(&n)
+		if n != 1 {
+			t.Errorf("bounce_hard events = %d, want 1", n)
+		}
+	})
+}
+
+func TestEngine_PauseResumeCancel(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t)
+		s := newService(t, db, srv, func(o *campaign.Options) { o.BatchSize = 2 })
+		ms := mustMembers(t, db, 6)
+		snd := mustSender(t, s)
+		c := mustCampaign(t, s, snd, adBody)
+		start(t, s, c)
+		s.SendBatch(ctx)
+		if _, err := s.Pause(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := sendDue(t, s); n != 0 {
+			t.Errorf("sent %d while paused", n)
+		}
+		if _, err := s.Resume(ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
+		sendDue(t, s)
+		if got := recipients(srv.Messages()); len(got) != len(ms) {
+			t.Errorf("after resume %d members got mail, want %d", len(got), len(ms))
+		}
+		if p := status(t, s, c.ID); p.Sent != 6 || p.Campaign.Status != fanmail.CampaignFinished {
+			t.Errorf("progress = %+v", p)
+		}
+
+		c2 := mustCampaign(t, s, snd, adBody)
+		start(t, s, c2)
+		s.SendBatch(ctx)
+		if _, err := s.Cancel(ctx, c2.ID); err != nil {
+			t.Fatal(err)
+		}
+		sendDue(t, s)
+		p := status(t, s, c2.ID)
+		if p.Sent != 2 || p.Skipped != 4 || p.Campaign.Status != fanmail.CampaignCancelled {
+			t.Errorf("cancelled campaign: %+v", p)
+		}
+		if _, err := s.Resume(ctx, c2.ID); fanmail.ErrorCode(err) != fanmail.ECONFLICT {
+			t.Errorf("resume a cancelled campaign: %v, want ECONFLICT", err)
+		}
+	})
+}
+
+// Stopping the engine mid-campaign and starting it again sends every member
+// the mail once: a stopping worker records what it sent and releases the rest.
+func TestEngine_StopAndRestart(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		srv := channeltest.NewSMTPServer(t)
+		s := newService(t, db, srv)
+		ms := mustMembers(t, db, 200)
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		start(t, s, c)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		srv.WaitFor(t, 40, 30*time.Second)
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		before := len(srv.Messages())
+		if p := status(t, s, c.ID); p.Sending != 0 || p.Campaign.Status != fanmail.CampaignSending {
+			t.Fatalf("after stopping with %d sent: %+v", before, p)
+		}
+		s2 := newService(t, db, srv)
+		sendDue(t, s2)
+		got := recipients(srv.Messages())
+		for _, m := range ms {
+			if got[m.Email] != 1 {
+				t.Errorf("%s got %d mails, want 1", m.Email, got[m.Email])
+			}
+		}
+		if p := status(t, s2, c.ID); p.Sent != 200 || p.Campaign.Status != fanmail.CampaignFinished {
+			t.Errorf("progress = %+v", p)
+		}
+	})
+}
+
+// helperEnv names the variables that turn this test binary into a sender
+// process for TestEngine_Kill.
+const (
+	helperDB   = "FANMAIL_CAMPAIGN_HELPER_DB"
+	helperSMTP = "FANMAIL_CAMPAIGN_HELPER_SMTP"
+)
+
+// TestHelperSender is not a test: TestEngine_Kill runs it in a child
+// process, which sends until it is killed.
+func TestHelperSender(t *testing.T) {
+	dbURL := os.Getenv(helperDB)
+	if dbURL == "" {
+		t.Skip("helper process for TestEngine_Kill")
+	}
+	var db *store.DB
+	var err error
+	if rest, ok := strings.CutPrefix(dbURL, "schema:"); ok {
+		schema, pgURL, _ := strings.Cut(rest, " ")
+		db, err = storetest.OpenPostgresSchema(pgURL, schema)
+	} else {
+		db, err = store.OpenSQLite(dbURL)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay, err := email.ParseRelayURL(os.Getenv(helperSMTP))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := campaign.New(db, campaign.Options{BaseURL: baseURL, URLs: testURLs, BatchSize: 10, PollInterval: 50 * time.Millisecond,
+		Relays: []email.Relay{relay}}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s.Run(ctx)
+}
+
+// kill-test variants need a database a second process can open.
+func eachShared(t *testing.T, fn func(t *testing.T, db *store.DB, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "fanmail.db")
+		db, err := store.OpenSQLite(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		fn(t, db, path)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		pg := storetest.PostgresURL(t)
+		schema := storetest.NewSchema(t, pg)
+		db, err := storetest.OpenPostgresSchema(pg, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		fn(t, db, "schema:"+schema+" "+pg)
+	})
+}
+
+// A sender process killed with SIGKILL mid-campaign loses nothing: after the
+// claims' locks expire, a restarted engine sends every member the mail, and
+// only mails in flight at the kill are sent twice.
+func TestEngine_Kill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	eachShared(t, func(t *testing.T, db *store.DB, dsn string) {
+		srv := channeltest.NewSMTPServer(t)
+		s := newService(t, db, srv)
+		ms := mustMembers(t, db, 300)
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		start(t, s, c)
+
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSender$", "-test.count=1")
+		cmd.Env = append(os.Environ(), helperDB+"="+dsn, helperSMTP+"="+srv.URL()+"&concurrency=2")
+		cmd.Stdout, cmd.Stderr = t.Output(), t.Output()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		srv.WaitFor(t, 60, 30*time.Second)
+		if err := cmd.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Wait()
+		before := len(srv.Messages())
+		p := status(t, s, c.ID)
+		t.Logf("killed after %d mails; sends: %+v", before, p.SendCounts)
+		if p.Sent == 300 {
+			t.Skip("the child finished before it was killed")
+		}
+
+		// Restart once the dead process's claims have expired.
+		clk := useClock(db)
+		clk.Add(campaign.DefaultLockFor + time.Minute)
+		s2 := newService(t, db, srv)
+		sendDue(t, s2)
+		got := recipients(srv.Messages())
+		dupes := 0
+		for _, m := range ms {
+			switch n := got[m.Email]; {
+			case n == 0:
+				t.Errorf("%s got no mail", m.Email)
+			case n > 1:
+				dupes += n - 1
+			}
+		}
+		// Two workers with batches of 10: at most 20 mails were in flight.
+		if dupes > 20 {
+			t.Errorf("%d mails sent twice, want at most the 20 in flight", dupes)
+		}
+		t.Logf("%d mails sent twice", dupes)
+		if p := status(t, s2, c.ID); p.Sent != 300 || p.Campaign.Status != fanmail.CampaignFinished {
+			t.Errorf("progress = %+v", p)
+		}
+	})
+}
+
+// Two fanmail instances on one PostgreSQL share a campaign and send no mail twice.
+func TestEngine_TwoInstances(t *testing.T) {
+	pg := storetest.PostgresURL(t)
+	schema := storetest.NewSchema(t, pg)
+	open := func() *store.DB {
+		db, err := storetest.OpenPostgresSchema(pg, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	dbA, dbB := open(), open()
+	if err := dbA.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srvA, srvB := channeltest.NewSMTPServer(t), channeltest.NewSMTPServer(t)
+	a, b := newService(t, dbA, srvA), newService(t, dbB, srvB)
+	ms := mustMembers(t, dbA, 400)
+	c := mustCampaign(t, a, mustSender(t, a), adBody)
+	start(t, a, c)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	doneA, doneB := make(chan error), make(chan error)
+	go func() { doneA <- a.Run(ctx) }()
+	go func() { doneB <- b.Run(ctx) }()
+	// Wait (not a timing assertion) until both together have sent everything.
+	deadline := time.Now().Add(60 * time.Second)
+	for len(srvA.Messages())+len(srvB.Messages()) < len(ms) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	<-doneA
+	<-doneB
+	gotA, gotB := recipients(srvA.Messages()), recipients(srvB.Messages())
+	t.Logf("instance A sent %d, instance B %d", len(srvA.Messages()), len(srvB.Messages()))
+	for _, m := range ms {
+		if n := gotA[m.Email] + gotB[m.Email]; n != 1 {
+			t.Errorf("%s got %d mails, want 1", m.Email, n)
+		}
+	}
+	if len(gotA) == 0 || len(gotB) == 0 {
+		t.Errorf("one instance sent nothing (A %d, B %d)", len(gotA), len(gotB))
+	}
+	if p := status(t, a, c.ID); p.Sent != int64(len(ms)) {
+		t.Errorf("progress = %+v", p)
+	}
+}

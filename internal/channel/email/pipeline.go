@@ -1,0 +1,429 @@
+package email
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Pipe is one SMTP connection for bulk mail: it sends pre-rendered messages
+// one after another and, when the server offers PIPELINING (RFC 2920), needs
+// one round trip per message. The final reply to a message's data is read
+// together with the replies to the next message's MAIL, RCPT and DATA, so
+// Send reports each outcome through Done, in order, up to one message late;
+// Flush collects the last one.
+//
+// A Pipe is not safe for concurrent use: give each worker its own.
+type Pipe struct {
+	// Done receives the outcome of every message given to Send, in order:
+	// nil when the server accepted it, else an *Error (see IsTemporary).
+	Done func(tag int, err error)
+
+	cfg        Config
+	conn       net.Conn
+	r          *bufio.Reader
+	w          *bufio.Writer
+	timeout    time.Duration
+	pipelining bool
+	pending    bool // the reply to a message's end of data is due
+	pendingTag int
+	needReset  bool // the last transaction failed half-way: RSET first
+	line       []byte
+}
+
+// DialPipe connects to the server of cfg, greets it as helo, starts TLS as
+// cfg.TLS asks and logs in when cfg has a user name. Errors are *Error
+// (temporary) or ctx's error; they never contain credentials.
+func DialPipe(ctx context.Context, cfg Config, helo string) (*Pipe, error) {
+	if cfg.Transport != TransportSMTP {
+		return nil, errors.New("email: DialPipe needs an smtp:// or smtps:// configuration")
+	}
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	d := net.Dialer{Timeout: cfg.timeout()}
+	var conn net.Conn
+	var err error
+	if cfg.tlsMode() == TLSImplicit {
+		td := tls.Dialer{NetDialer: &d, Config: &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}}
+		conn, err = td.DialContext(ctx, "tcp", addr)
+	} else {
+		conn, err = d.DialContext(ctx, "tcp", addr)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, connectError(err, cfg.Password)
+	}
+	p := &Pipe{cfg: cfg, timeout: cfg.timeout()}
+	p.setConn(conn)
+	if err := p.handshake(helo); err != nil {
+		conn.Close()
+		return nil, connectError(err, cfg.Password)
+	}
+	return p, nil
+}
+
+func (p *Pipe) setConn(c net.Conn) {
+	p.conn = c
+	p.r = bufio.NewReaderSize(c, 4<<10)
+	p.w = bufio.NewWriterSize(c, 32<<10)
+}
+
+// handshake reads the greeting, says EHLO, starts TLS and authenticates.
+func (p *Pipe) handshake(helo string) error {
+	p.deadline()
+	if _, _, err := p.expect(220); err != nil {
+		return err
+	}
+	ext, err := p.ehlo(helo)
+	if err != nil {
+		return err
+	}
+	_, tlsNow := p.conn.(*tls.Conn)
+	_, canTLS := ext["STARTTLS"]
+	mode := p.cfg.tlsMode()
+	if !tlsNow && (mode == TLSRequired || mode == TLSOpportunistic && canTLS) {
+		if !canTLS {
+			return errors.New("server does not offer STARTTLS")
+		}
+		if err := p.command("STARTTLS", 220); err != nil {
+			return err
+		}
+		tc := tls.Client(p.conn, &tls.Config{ServerName: p.cfg.Host, MinVersion: tls.VersionTLS12})
+		if err := tc.Handshake(); err != nil {
+			return err
+		}
+		p.setConn(tc)
+		tlsNow = true
+		if ext, err = p.ehlo(helo); err != nil {
+			return err
+		}
+	}
+	_, p.pipelining = ext["PIPELINING"]
+	if p.cfg.Username == "" {
+		return nil
+	}
+	if !tlsNow && mode != TLSNone && !isLocalhost(p.cfg.Host) {
+		return errors.New("refusing to send the password over an unencrypted connection (use tls=none to allow it)")
+	}
+	mechs := " " + ext["AUTH"] + " "
+	switch {
+	case strings.Contains(mechs, " PLAIN "):
+		token := base64.StdEncoding.EncodeToString([]byte("\x00" + p.cfg.Username + "\x00" + p.cfg.Password))
+		return p.command("AUTH PLAIN "+token, 235)
+	case strings.Contains(mechs, " LOGIN "):
+		if err := p.command("AUTH LOGIN", 334); err != nil {
+			return err
+		}
+		if err := p.command(base64.StdEncoding.EncodeToString([]byte(p.cfg.Username)), 334); err != nil {
+			return err
+		}
+		return p.command(base64.StdEncoding.EncodeToString([]byte(p.cfg.Password)), 235)
+	}
+	return errors.New("server offers neither AUTH PLAIN nor AUTH LOGIN")
+}
+
+func isLocalhost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// ehlo says EHLO and returns the extensions offered, keyword → parameters.
+func (p *Pipe) ehlo(helo string) (map[string]string, error) {
+	p.w.WriteString("EHLO " + helo + "\r\n")
+	if err := p.w.Flush(); err != nil {
+		return nil, err
+	}
+	_, lines, err := p.expect(250)
+	if err != nil {
+		return nil, err
+	}
+	ext := map[string]string{}
+	for _, l := range lines[1:] {
+		k, v, _ := strings.Cut(l, " ")
+		ext[strings.ToUpper(k)] = strings.ToUpper(v)
+	}
+	return ext, nil
+}
+
+// command sends one line and expects reply code want.
+func (p *Pipe) command(line string, want int) error {
+	p.deadline()
+	p.w.WriteString(line)
+	p.w.WriteString("\r\n")
+	if err := p.w.Flush(); err != nil {
+		return err
+	}
+	_, _, err := p.expect(want)
+	return err
+}
+
+// expect reads a reply and fails unless its code is want.
+func (p *Pipe) expect(want int) (int, []string, error) {
+	code, lines, err := p.reply(true)
+	if err != nil {
+		return code, lines, err
+	}
+	if code != want {
+		return code, lines, p.replyError(code, lines)
+	}
+	return code, lines, nil
+}
+
+// reply reads one (possibly multi-line) reply. It keeps the text of the lines
+// only when keep is set, so the hot path does not allocate.
+func (p *Pipe) reply(keep bool) (int, []string, error) {
+	var lines []string
+	code := 0
+	for {
+		l, err := p.r.ReadSlice('\n')
+		if err != nil {
+			return 0, nil, err
+		}
+		if len(l) < 4 || l[0] < '2' || l[0] > '5' {
+			return 0, nil, errors.New("malformed SMTP reply")
+		}
+		c := int(l[0]-'0')*100 + int(l[1]-'0')*10 + int(l[2]-'0')
+		if code != 0 && c != code {
+			return 0, nil, errors.New("malformed multi-line SMTP reply")
+		}
+		code = c
+		if keep || c >= 400 {
+			lines = append(lines, strings.TrimRight(string(l[4:]), "\r\n"))
+		}
+		if l[3] != '-' {
+			return code, lines, nil
+		}
+	}
+}
+
+func (p *Pipe) replyError(code int, lines []string) error {
+	e := &Error{Code: code, Temporary: code >= 400 && code < 500}
+	e.msg = "smtp: " + strconv.Itoa(code) + " " + redact(strings.Join(lines, " "), p.cfg.Password)
+	return e
+}
+
+func (p *Pipe) deadline() { p.conn.SetDeadline(time.Now().Add(p.timeout)) }
+
+// Send hands one message to the server: from is the envelope sender (a VERP
+// address), to the one recipient, msg the whole message with CRLF line ends
+// (Send dot-stuffs it; the caller may reuse msg afterwards). tag identifies
+// the message in Done. A refused envelope is reported to Done at once; the
+// final reply to the data arrives with the next Send or Flush.
+//
+// Send returns an error only when the connection broke: the Pipe is then
+// unusable, Done has received a temporary error for the pending message,
+// and this message was not sent (its Done is not called).
+func (p *Pipe) Send(tag int, from, to string, msg []byte) error {
+	if p.conn == nil {
+		return errors.New("email: pipe is closed")
+	}
+	p.deadline()
+	if p.needReset {
+		p.w.WriteString("RSET\r\n")
+	}
+	p.line = append(append(append(p.line[:0], "MAIL FROM:<"...), from...), ">\r\n"...)
+	p.w.Write(p.line)
+	if !p.pipelining {
+		return p.sendLockstep(tag, to, msg)
+	}
+	p.line = append(append(append(p.line[:0], "RCPT TO:<"...), to...), ">\r\nDATA\r\n"...)
+	p.w.Write(p.line)
+	if err := p.w.Flush(); err != nil {
+		return p.broken(err)
+	}
+	if err := p.collect(); err != nil {
+		return p.broken(err)
+	}
+	if p.needReset {
+		p.needReset = false
+		if _, _, err := p.reply(false); err != nil {
+			return p.broken(err)
+		}
+	}
+	mail, mailText, err := p.reply(false)
+	if err != nil {
+		return p.broken(err)
+	}
+	rcpt, rcptText, err := p.reply(false)
+	if err != nil {
+		return p.broken(err)
+	}
+	data, dataText, err := p.reply(false)
+	if err != nil {
+		return p.broken(err)
+	}
+	switch {
+	case mail == 250 && rcpt >= 250 && rcpt <= 251 && data == 354:
+		p.writeData(msg)
+		p.pending, p.pendingTag = true, tag
+		return nil
+	case data == 354:
+		// RFC 2920 §3.1: the server took DATA although it refused the
+		// envelope; an empty message ends the transaction, and is refused.
+		p.w.WriteString(".\r\n")
+		if err := p.w.Flush(); err != nil {
+			return p.broken(err)
+		}
+		if _, _, err := p.reply(false); err != nil {
+			return p.broken(err)
+		}
+	}
+	p.needReset = true
+	switch {
+	case mail != 250:
+		p.Done(tag, p.replyError(mail, mailText))
+	case rcpt < 250 || rcpt > 251:
+		p.Done(tag, p.replyError(rcpt, rcptText))
+	default:
+		p.Done(tag, p.replyError(data, dataText))
+	}
+	return nil
+}
+
+// sendLockstep sends the rest of a transaction waiting for each reply, for
+// servers without PIPELINING. MAIL FROM is already buffered.
+func (p *Pipe) sendLockstep(tag int, to string, msg []byte) error {
+	step := func(line []byte) (int, []string, error) {
+		if line != nil {
+			p.w.Write(line)
+		}
+		if err := p.w.Flush(); err != nil {
+			return 0, nil, err
+		}
+		return p.reply(false)
+	}
+	if p.needReset {
+		p.needReset = false
+		if _, _, err := step(nil); err != nil {
+			return p.broken(err)
+		}
+	}
+	for i, line := range [][]byte{nil, []byte("RCPT TO:<" + to + ">\r\n"), []byte("DATA\r\n")} {
+		want := []int{250, 250, 354}[i]
+		code, text, err := step(line)
+		if err != nil {
+			return p.broken(err)
+		}
+		if code != want && !(i == 1 && code == 251) {
+			p.needReset = true
+			p.Done(tag, p.replyError(code, text))
+			return nil
+		}
+	}
+	p.writeData(msg)
+	p.pending, p.pendingTag = true, tag
+	if err := p.w.Flush(); err != nil {
+		return p.broken(err)
+	}
+	if err := p.collect(); err != nil {
+		return p.broken(err)
+	}
+	return nil
+}
+
+// collect reads the pending reply to a message's data, if any.
+func (p *Pipe) collect() error {
+	if !p.pending {
+		return nil
+	}
+	code, text, err := p.reply(false)
+	if err != nil {
+		return err
+	}
+	p.pending = false
+	if code != 250 {
+		p.Done(p.pendingTag, p.replyError(code, text))
+		return nil
+	}
+	p.Done(p.pendingTag, nil)
+	return nil
+}
+
+// writeData buffers msg dot-stuffed (RFC 5321 §4.5.2) and the end-of-data line.
+func (p *Pipe) writeData(msg []byte) {
+	if len(msg) > 0 && msg[0] == '.' {
+		p.w.WriteByte('.')
+	}
+	for {
+		i := bytes.Index(msg, []byte("\n."))
+		if i < 0 {
+			break
+		}
+		p.w.Write(msg[:i+1])
+		p.w.WriteByte('.')
+		msg = msg[i+1:]
+	}
+	p.w.Write(msg)
+	if len(msg) > 0 && msg[len(msg)-1] != '\n' {
+		p.w.WriteString("\r\n")
+	}
+	p.w.WriteString(".\r\n")
+}
+
+// broken closes the connection after an I/O error and fails the pending
+// message: it may or may not have been accepted, so it is worth retrying.
+func (p *Pipe) broken(err error) error {
+	p.conn.Close()
+	p.conn = nil
+	e := &Error{Temporary: true, msg: "smtp connection lost: " + redact(err.Error(), p.cfg.Password)}
+	if errors.Is(err, io.EOF) {
+		e.msg = "smtp connection closed by the server"
+	}
+	if p.pending {
+		p.pending = false
+		p.Done(p.pendingTag, e)
+	}
+	return e
+}
+
+// Flush sends what is buffered and waits for the pending message's outcome.
+// After an error the Pipe is unusable.
+func (p *Pipe) Flush() error {
+	if p.conn == nil {
+		return errors.New("email: pipe is closed")
+	}
+	if !p.pending {
+		return nil
+	}
+	p.deadline()
+	if err := p.w.Flush(); err != nil {
+		return p.broken(err)
+	}
+	if err := p.collect(); err != nil {
+		return p.broken(err)
+	}
+	return nil
+}
+
+// Close collects the pending outcome, says QUIT and closes the connection.
+func (p *Pipe) Close() error {
+	if p.conn == nil {
+		return nil
+	}
+	err := p.Flush()
+	if p.conn == nil {
+		return err
+	}
+	p.deadline()
+	p.w.WriteString("QUIT\r\n")
+	p.w.Flush()
+	p.reply(false)
+	p.conn.Close()
+	p.conn = nil
+	return err
+}
+
+// Pipelining reports whether the server offered PIPELINING.
+func (p *Pipe) Pipelining() bool { return p.pipelining }

@@ -1,0 +1,152 @@
+// Package config loads fanmail's settings from defaults, the environment and
+// command-line flags, in that order, and validates them.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/fanmail/fanmail"
+)
+
+// Config is every setting of a fanmail process. It is passed down, never global.
+type Config struct {
+	HTTPAddr    string // FANMAIL_HTTP_ADDR, default ":8080"
+	DatabaseURL string // FANMAIL_DATABASE_URL: "sqlite:fanmail.db" (default) or "postgres://…"
+	SMTPURL     string // FANMAIL_SMTP_URL: "smtp://user:pass@host:587", "console", or "" (mail not configured)
+	BaseURL     string // FANMAIL_BASE_URL: public address used in mailed links
+	MailFrom    string // FANMAIL_MAIL_FROM: sender of system mail
+	MediaDir    string // FANMAIL_MEDIA_DIR: where uploaded images are stored
+	AgeBands    []fanmail.AgeBand
+	NoDemo      bool   // --no-demo / FANMAIL_NO_DEMO: do not load demo data into an empty database
+	TrustProxy  bool   // FANMAIL_TRUST_PROXY: take the client address from X-Forwarded-For
+	LogLevel    string // FANMAIL_LOG_LEVEL: debug, info, warn, error
+	LogFormat   string // FANMAIL_LOG_FORMAT: text or json
+	Workers     int    // FANMAIL_WORKERS: job queue workers
+
+	ConfirmTTL     time.Duration // how long a confirmation link stays valid
+	MagicLinkTTL   time.Duration // how long a sign-in link stays valid
+	SessionTTL     time.Duration
+	MaxUploadBytes int64
+
+	bandsFlag *string
+}
+
+// Default returns the settings used when nothing is set.
+func Default() Config {
+	return Config{
+		HTTPAddr:       ":8080",
+		DatabaseURL:    "sqlite:fanmail.db",
+		MailFrom:       "fanmail <no-reply@fanmail.localhost>",
+		MediaDir:       "media",
+		AgeBands:       fanmail.DefaultAgeBands,
+		LogLevel:       "info",
+		LogFormat:      "text",
+		Workers:        4,
+		ConfirmTTL:     72 * time.Hour,
+		MagicLinkTTL:   30 * time.Minute,
+		SessionTTL:     12 * time.Hour,
+		MaxUploadBytes: 5 << 20,
+	}
+}
+
+// envOr reads name from getenv, or name_FILE (a file holding the value, for
+// secrets), or returns def.
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	if f := getenv(name + "_FILE"); f != "" {
+		if b, err := os.ReadFile(f); err == nil {
+			return strings.TrimSpace(string(b))
+		}
+	}
+	return def
+}
+
+// FlagSet declares the flags of cmd on a new flag set writing help to out;
+// fields of c receive the values, defaulted from the environment.
+func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("fanmail "+cmd, flag.ContinueOnError)
+	fs.SetOutput(out)
+	d := Default()
+	fs.StringVar(&c.HTTPAddr, "http-addr", envOr(getenv, "FANMAIL_HTTP_ADDR", d.HTTPAddr), "HTTP listen address (FANMAIL_HTTP_ADDR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", envOr(getenv, "FANMAIL_DATABASE_URL", d.DatabaseURL), "database: sqlite:PATH or postgres://user@host/db (FANMAIL_DATABASE_URL)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", envOr(getenv, "FANMAIL_SMTP_URL", ""), "outgoing mail: smtp://user:pass@host:587, smtps://…, smtp://host:25?tls=none, or console to print mails; empty = not configured (FANMAIL_SMTP_URL, or FANMAIL_SMTP_URL_FILE)")
+	fs.StringVar(&c.BaseURL, "base-url", envOr(getenv, "FANMAIL_BASE_URL", ""), "public URL used in mailed links; default http://localhost:PORT (FANMAIL_BASE_URL)")
+	fs.StringVar(&c.MailFrom, "mail-from", envOr(getenv, "FANMAIL_MAIL_FROM", d.MailFrom), "sender of system mail (FANMAIL_MAIL_FROM)")
+	fs.StringVar(&c.MediaDir, "media-dir", envOr(getenv, "FANMAIL_MEDIA_DIR", d.MediaDir), "directory for uploaded images (FANMAIL_MEDIA_DIR)")
+	bands := fs.String("age-bands", envOr(getenv, "FANMAIL_AGE_BANDS", ""), "age bands for brand statistics, e.g. 15-18,19-20,40+ (FANMAIL_AGE_BANDS)")
+	fs.BoolVar(&c.NoDemo, "no-demo", envOr(getenv, "FANMAIL_NO_DEMO", "") == "1", "do not load demo data into an empty database (FANMAIL_NO_DEMO=1)")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", envOr(getenv, "FANMAIL_TRUST_PROXY", "") == "1", "take client addresses from X-Forwarded-For (FANMAIL_TRUST_PROXY=1)")
+	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "FANMAIL_LOG_LEVEL", d.LogLevel), "debug, info, warn or error (FANMAIL_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "FANMAIL_LOG_FORMAT", d.LogFormat), "text or json (FANMAIL_LOG_FORMAT)")
+	fs.IntVar(&c.Workers, "workers", d.Workers, "background job workers")
+	c.ConfirmTTL, c.MagicLinkTTL, c.SessionTTL, c.MaxUploadBytes = d.ConfirmTTL, d.MagicLinkTTL, d.SessionTTL, d.MaxUploadBytes
+	c.AgeBands = d.AgeBands
+	c.bandsFlag = bands
+	return fs
+}
+
+// Load parses args (the flags after the command name) for cmd, then validates.
+// It returns flag.ErrHelp when --help was asked for.
+func Load(cmd string, args []string, getenv func(string) string, out io.Writer) (Config, []string, error) {
+	var c Config
+	fs := FlagSet(cmd, &c, getenv, out)
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	if err := c.finish(); err != nil {
+		return c, nil, err
+	}
+	return c, fs.Args(), nil
+}
+
+func (c *Config) finish() error {
+	if c.bandsFlag != nil && *c.bandsFlag != "" {
+		b, err := fanmail.ParseAgeBands(*c.bandsFlag)
+		if err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+		c.AgeBands = b
+	}
+	c.bandsFlag = nil
+	if c.BaseURL == "" {
+		port := c.HTTPAddr[strings.LastIndex(c.HTTPAddr, ":")+1:]
+		c.BaseURL = "http://localhost:" + port
+	}
+	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	return c.Validate()
+}
+
+// Validate reports the first setting that cannot work.
+func (c Config) Validate() error {
+	if c.DatabaseURL == "" {
+		return errors.New("config: database URL is empty")
+	}
+	if !strings.Contains(c.HTTPAddr, ":") {
+		return fmt.Errorf("config: http address %q needs a port, e.g. :8080", c.HTTPAddr)
+	}
+	u, err := url.Parse(c.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: base URL %q must be http(s)://host", c.BaseURL)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("config: log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if c.Workers < 1 {
+		return errors.New("config: workers must be at least 1")
+	}
+	return nil
+}
+
+// SecureCookies reports whether cookies get the Secure flag (HTTPS base URL).
+func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }

@@ -1,0 +1,87 @@
+package member
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/store"
+)
+
+// SendConfirmation mails a pending member a fresh confirmation link. Members
+// who are no longer pending (or gone) get nothing; that keeps a retried job
+// harmless. It is the handler of JobConfirmationMail.
+func (s *Service) SendConfirmation(ctx context.Context, memberID int64) error {
+	m, err := s.db.MemberByID(ctx, memberID)
+	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if m.Status != fanmail.MemberPending {
+		return nil
+	}
+	token, err := s.newLink(ctx, linkConfirm, m.ID, s.opts.ConfirmTTL)
+	if err != nil {
+		return err
+	}
+	err = s.mailer.Send(ctx, delivery.Mail{Template: "confirm", Lang: m.Lang, To: m.Email, Data: delivery.ConfirmData{
+		Name:       m.Name,
+		Link:       s.opts.BaseURL + "/confirm?token=" + token,
+		ValidHours: int(s.opts.ConfirmTTL.Hours()),
+	}})
+	if err != nil {
+		return fmt.Errorf("confirmation mail to member %d: %w", m.ID, err)
+	}
+	s.logger.Info("confirmation mail sent", "member_id", m.ID)
+	return nil
+}
+
+// Confirm activates the member a confirmation link was sent to. A forged or
+// garbled link is EINVALID; an expired or already used one EEXPIRED; a link
+// of a deactivated member EFORBIDDEN. On failure nothing changes. The member
+// is returned whenever the link's signature is good, even with an error, so
+// the page can answer in the member's language.
+func (s *Service) Confirm(ctx context.Context, token string) (fanmail.Member, error) {
+	l, err := s.parseLink(ctx, token, linkConfirm)
+	if err != nil {
+		return fanmail.Member{}, err
+	}
+	m, err := s.db.MemberByID(ctx, l.memberID)
+	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
+		return fanmail.Member{}, errLinkInvalid
+	}
+	if err != nil {
+		return m, err
+	}
+	if s.expired(l) {
+		return m, store.ErrLinkExpired
+	}
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.UseLinkToken(ctx, l.nonceHash, linkConfirm); err != nil {
+			return err
+		}
+		cur, err := tx.MemberByID(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status == fanmail.MemberInactive {
+			return errClosed
+		}
+		m, err = tx.ConfirmMember(ctx, m.ID)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, store.ErrLinkUnknown) {
+			// Signed by us but unknown to link_tokens: a secret leak or a
+			// reset database; refuse like a forgery.
+			return fanmail.Member{Lang: m.Lang}, errLinkInvalid
+		}
+		return m, err
+	}
+	s.logger.Info("member confirmed", "member_id", m.ID)
+	return m, nil
+}

@@ -1,0 +1,223 @@
+package member
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/store"
+)
+
+var errBadCredentials = fanmail.Errorf(fanmail.EUNAUTHORIZED, "The e-mail address or password is wrong.")
+
+// Sign-in mails per member are limited so the form cannot be used to flood
+// someone's mailbox: at most signInMailLimit per signInMailWindow.
+const (
+	signInMailLimit  = 5
+	signInMailWindow = time.Hour
+)
+
+// RequestSignIn mails a magic sign-in link to the member with the address.
+// For unknown or deactivated addresses, and beyond 5 mails per member and
+// hour, it does nothing and still returns nil, so the answer never reveals who
+// is a member. It returns EINVALID for a
+// malformed address and EUNAVAILABLE when mail is not configured.
+func (s *Service) RequestSignIn(ctx context.Context, email string) error {
+	if err := fanmail.ValidateEmail(email); err != nil {
+		return err
+	}
+	if !s.mailer.Configured() {
+		return fanmail.Errorf(fanmail.EUNAVAILABLE, "Sign-in by e-mail is not available because mail is not configured.")
+	}
+	m, err := s.db.MemberByEmail(ctx, email)
+	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
+		s.logger.Info("sign-in link asked for an unknown address")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if m.Status == fanmail.MemberInactive {
+		s.logger.Info("sign-in link asked for a deactivated member", "member_id", m.ID)
+		return nil
+	}
+	n, err := s.db.CountLinkTokens(ctx, m.ID, linkSignIn, s.now().Add(-signInMailWindow))
+	if err != nil {
+		return err
+	}
+	if n >= signInMailLimit {
+		s.logger.Warn("sign-in mails throttled", "member_id", m.ID, "sent_last_hour", n)
+		return nil
+	}
+	s.mailLater(ctx, JobSignInMail, m.ID)
+	return nil
+}
+
+// sendSignIn mails a fresh sign-in link; the handler of JobSignInMail.
+func (s *Service) sendSignIn(ctx context.Context, memberID int64) error {
+	m, err := s.db.MemberByID(ctx, memberID)
+	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if m.Status == fanmail.MemberInactive {
+		return nil
+	}
+	token, err := s.newLink(ctx, linkSignIn, m.ID, s.opts.MagicLinkTTL)
+	if err != nil {
+		return err
+	}
+	err = s.mailer.Send(ctx, delivery.Mail{Template: "signin", Lang: m.Lang, To: m.Email, Data: delivery.SignInData{
+		Name:         m.Name,
+		Link:         s.opts.BaseURL + "/login/link?token=" + token,
+		ValidMinutes: int(s.opts.MagicLinkTTL.Minutes()),
+	}})
+	if err != nil {
+		return fmt.Errorf("sign-in mail to member %d: %w", m.ID, err)
+	}
+	s.logger.Info("sign-in mail sent", "member_id", m.ID)
+	return nil
+}
+
+// CheckSignInLink returns the member a sign-in link is for without using it
+// up, so a page can ask "sign in as …?" (mail scanners that open links must
+// not spend them). Errors are those of SignInWithLink.
+func (s *Service) CheckSignInLink(ctx context.Context, token string) (fanmail.Member, error) {
+	l, m, err := s.signInLink(ctx, token)
+	if err != nil {
+		return m, err
+	}
+	if err := s.db.LinkTokenUsable(ctx, l.nonceHash, linkSignIn); err != nil {
+		if errors.Is(err, store.ErrLinkUnknown) {
+			return fanmail.Member{Lang: m.Lang}, errLinkInvalid
+		}
+		return m, err
+	}
+	return m, nil
+}
+
+func (s *Service) signInLink(ctx context.Context, token string) (signedLink, fanmail.Member, error) {
+	l, err := s.parseLink(ctx, token, linkSignIn)
+	if err != nil {
+		return l, fanmail.Member{}, err
+	}
+	m, err := s.db.MemberByID(ctx, l.memberID)
+	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
+		return l, fanmail.Member{}, errLinkInvalid
+	}
+	if err != nil {
+		return l, m, err
+	}
+	if s.expired(l) {
+		return l, m, store.ErrLinkExpired
+	}
+	if m.Status == fanmail.MemberInactive {
+		return l, m, errClosed
+	}
+	return l, m, nil
+}
+
+// SignInWithLink uses up a sign-in link and returns its member, recording
+// the login. A pending member becomes active: opening the mail proved the
+// address. A forged link is EINVALID, an expired or used one EEXPIRED, a
+// deactivated member's EFORBIDDEN; the member is returned with the error when
+// known, for the page's language.
+func (s *Service) SignInWithLink(ctx context.Context, token string) (fanmail.Member, error) {
+	l, m, err := s.signInLink(ctx, token)
+	if err != nil {
+		return m, err
+	}
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.UseLinkToken(ctx, l.nonceHash, linkSignIn); err != nil {
+			return err
+		}
+		cur, err := tx.MemberByID(ctx, m.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status == fanmail.MemberInactive {
+			return errClosed
+		}
+		if err := tx.RecordMemberLogin(ctx, m.ID); err != nil {
+			return err
+		}
+		m, err = tx.ConfirmMember(ctx, m.ID)
+		return err
+	})
+	if errors.Is(err, store.ErrLinkUnknown) {
+		return fanmail.Member{Lang: m.Lang}, errLinkInvalid
+	}
+	if err != nil {
+		return m, err
+	}
+	s.logger.Info("member signed in", "member_id", m.ID, "method", "link")
+	return m, nil
+}
+
+// SignInWithPassword returns the member with the address and password,
+// recording the login. A wrong address or password is EUNAUTHORIZED (the same
+// for both); a deactivated member EFORBIDDEN; a member who has not confirmed
+// the address yet EUNAUTHORIZED with a hint to use the mailed link.
+func (s *Service) SignInWithPassword(ctx context.Context, email, password string) (fanmail.Member, error) {
+	m, err := s.db.MemberByEmail(ctx, email)
+	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
+		CheckPassword(dummyHash, password)
+		return fanmail.Member{}, errBadCredentials
+	}
+	if err != nil {
+		return fanmail.Member{}, err
+	}
+	hash, err := s.db.MemberPasswordHash(ctx, m.ID)
+	if err != nil {
+		return fanmail.Member{}, err
+	}
+	if hash == "" {
+		CheckPassword(dummyHash, password)
+		return fanmail.Member{}, errBadCredentials
+	}
+	if !CheckPassword(hash, password) {
+		return fanmail.Member{}, errBadCredentials
+	}
+	switch m.Status {
+	case fanmail.MemberInactive:
+		return fanmail.Member{}, errClosed
+	case fanmail.MemberPending:
+		return fanmail.Member{}, fanmail.Errorf(fanmail.EUNAUTHORIZED, "Please confirm your e-mail address first with the link we mailed you.")
+	}
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.RecordMemberLogin(ctx, m.ID); err != nil {
+			return err
+		}
+		m, err = tx.MemberByID(ctx, m.ID)
+		return err
+	})
+	if err != nil {
+		return fanmail.Member{}, err
+	}
+	s.logger.Info("member signed in", "member_id", m.ID, "method", "password")
+	return m, nil
+}
+
+// SetPassword sets or replaces the member's password (EINVALID if too short
+// or too long).
+func (s *Service) SetPassword(ctx context.Context, memberID int64, password string) error {
+	if err := ValidatePassword(password); err != nil {
+		return err
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.db.SetMemberPasswordHash(ctx, memberID, hash)
+}
+
+// HasPassword reports whether the member has set a password.
+func (s *Service) HasPassword(ctx context.Context, memberID int64) (bool, error) {
+	h, err := s.db.MemberPasswordHash(ctx, memberID)
+	return h != "", err
+}

@@ -1,0 +1,204 @@
+package member_test
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/channel/channeltest"
+	"github.com/fanmail/fanmail/internal/member"
+	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/store/storetest"
+)
+
+func regSignInToken(t *testing.T, msg channeltest.Message) string {
+	t.Helper()
+	links := channeltest.Links(msg.Text)
+	if len(links) != 1 || !strings.HasPrefix(links[0], regBaseURL+"/login/link?token=") {
+		t.Fatalf("links in sign-in mail = %v", links)
+	}
+	u, _ := url.Parse(links[0])
+	return u.Query().Get("token")
+}
+
+func TestService_SignInWithLink(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := regSetup(t, db)
+		ctx := context.Background()
+		m, err := e.svc.Register(ctx, e.minji(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.smtp.WaitFor(t, 1, 10*time.Second)
+
+		// Unknown addresses get the same answer and no mail.
+		if err := e.svc.RequestSignIn(ctx, "nobody@example.com"); err != nil {
+			t.Errorf("unknown address: %v, want nil", err)
+		}
+		if err := e.svc.RequestSignIn(ctx, "not an address"); fanmail.ErrorCode(err) != fanmail.EINVALID {
+			t.Errorf("malformed address: %v, want EINVALID", err)
+		}
+		if err := e.svc.RequestSignIn(ctx, "MinJi@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		msgs := e.smtp.WaitFor(t, 2, 10*time.Second)
+		if len(msgs) != 2 || msgs[1].Subject != "[fanmail] 로그인 링크" {
+			t.Fatalf("mails = %d, last subject %q", len(msgs), msgs[len(msgs)-1].Subject)
+		}
+		token := regSignInToken(t, msgs[1])
+
+		// Looking does not use the link up; signing in does, and activates.
+		for range 2 {
+			if got, err := e.svc.CheckSignInLink(ctx, token); err != nil || got.ID != m.ID {
+				t.Fatalf("CheckSignInLink = %d, %v", got.ID, err)
+			}
+		}
+		got, err := e.svc.SignInWithLink(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.ID != m.ID || got.Status != fanmail.MemberActive || got.LoginCount != 1 || got.LastLoginAt == nil {
+			t.Errorf("signed-in member = %+v", got)
+		}
+		if _, err := e.svc.SignInWithLink(ctx, token); fanmail.ErrorCode(err) != fanmail.EEXPIRED {
+			t.Errorf("reused link: %v, want EEXPIRED", err)
+		}
+		if _, err := e.svc.CheckSignInLink(ctx, token); fanmail.ErrorCode(err) != fanmail.EEXPIRED {
+			t.Errorf("checking a used link: %v, want EEXPIRED", err)
+		}
+
+		// Expired links are refused.
+		e.svc.RequestSignIn(ctx, "minji@example.com")
+		token = regSignInToken(t, e.smtp.WaitFor(t, 3, 10*time.Second)[2])
+		e.advance(31 * time.Minute)
+		if _, err := e.svc.SignInWithLink(ctx, token); fanmail.ErrorCode(err) != fanmail.EEXPIRED {
+			t.Errorf("expired link: %v, want EEXPIRED", err)
+		}
+
+		// Deactivated members get no mail, and their links stop working.
+		e.svc.RequestSignIn(ctx, "minji@example.com")
+		token = regSignInToken(t, e.smtp.WaitFor(t, 4, 10*time.Second)[3])
+		if err := e.svc.Deactivate(ctx, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.SignInWithLink(ctx, token); fanmail.ErrorCode(err) != fanmail.EFORBIDDEN {
+			t.Errorf("deactivated member's link: %v, want EFORBIDDEN", err)
+		}
+		if err := e.svc.RequestSignIn(ctx, "minji@example.com"); err != nil {
+			t.Errorf("deactivated member: %v, want nil", err)
+		}
+		if n := len(e.smtp.Messages()); n != 4 {
+			t.Errorf("%d mails, want 4 (none for the deactivated member)", n)
+		}
+		after, _ := e.svc.MemberByID(ctx, m.ID)
+		if after.LoginCount != 1 || after.Status != fanmail.MemberInactive {
+			t.Errorf("member after refused sign-ins: %+v", after)
+		}
+	})
+}
+
+func TestService_RequestSignIn_Throttled(t *testing.T) {
+	e := regSetup(t, storetest.OpenSQLite(t))
+	ctx := context.Background()
+	if _, err := e.svc.Register(ctx, e.minji(t)); err != nil {
+		t.Fatal(err)
+	}
+	for range 7 {
+		if err := e.svc.RequestSignIn(ctx, "minji@example.com"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(e.smtp.WaitFor(t, 6, 10*time.Second)); n != 6 {
+		t.Errorf("%d mails, want the confirmation and 5 sign-in mails", n)
+	}
+	e.advance(time.Hour + time.Second)
+	if err := e.svc.RequestSignIn(ctx, "minji@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.smtp.WaitFor(t, 7, 10*time.Second)); n != 7 {
+		t.Errorf("%d mails an hour later, want 7", n)
+	}
+}
+
+func TestService_SignInWithPassword(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := regSetup(t, db)
+		ctx := context.Background()
+		m, err := e.svc.Register(ctx, e.minji(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.SetPassword(ctx, m.ID, "짧은암호"); fanmail.ErrorCode(err) != fanmail.EINVALID {
+			t.Errorf("short password: %v, want EINVALID", err)
+		}
+		if has, _ := e.svc.HasPassword(ctx, m.ID); has {
+			t.Error("HasPassword before setting one")
+		}
+		if err := e.svc.SetPassword(ctx, m.ID, "비밀번호는길게1234"); err != nil {
+			t.Fatal(err)
+		}
+		if has, _ := e.svc.HasPassword(ctx, m.ID); !has {
+			t.Error("HasPassword = false")
+		}
+		// Pending members confirm first.
+		if _, err := e.svc.SignInWithPassword(ctx, "minji@example.com", "비밀번호는길게1234"); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
+			t.Errorf("pending member: %v, want EUNAUTHORIZED", err)
+		}
+		active := fanmail.MemberActive
+		e.svc.UpdateMember(ctx, m.ID, fanmail.MemberUpdate{Status: &active})
+		got, err := e.svc.SignInWithPassword(ctx, "MINJI@example.com", "비밀번호는길게1234")
+		if err != nil || got.ID != m.ID || got.LoginCount != 1 {
+			t.Fatalf("sign in: %+v, %v", got, err)
+		}
+		for _, c := range [][2]string{{"minji@example.com", "wrong password"}, {"nobody@example.com", "비밀번호는길게1234"}} {
+			if _, err := e.svc.SignInWithPassword(ctx, c[0], c[1]); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
+				t.Errorf("SignInWithPassword(%q) = %v, want EUNAUTHORIZED", c[0], err)
+			}
+		}
+		e.svc.Deactivate(ctx, m.ID)
+		if _, err := e.svc.SignInWithPassword(ctx, "minji@example.com", "비밀번호는길게1234"); fanmail.ErrorCode(err) != fanmail.EFORBIDDEN {
+			t.Errorf("deactivated: %v, want EFORBIDDEN", err)
+		}
+	})
+}
+
+func TestPassword(t *testing.T) {
+	h, err := member.HashPassword("비밀번호는길게1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("hash = %q", h)
+	}
+	h2, _ := member.HashPassword("비밀번호는길게1234")
+	if h == h2 {
+		t.Error("two hashes of one password are equal: no salt")
+	}
+	if !member.CheckPassword(h, "비밀번호는길게1234") {
+		t.Error("the right password does not match")
+	}
+	for _, bad := range []string{"비밀번호는길게123", "", "비밀번호는길게12345"} {
+		if member.CheckPassword(h, bad) {
+			t.Errorf("%q matches", bad)
+		}
+	}
+	// Hashes made with other parameters still verify.
+	salt := []byte("0123456789abcdef")
+	old := fmt.Sprintf("$argon2id$v=19$m=8192,t=1,p=2$%s$%s", base64.RawStdEncoding.EncodeToString(salt),
+		base64.RawStdEncoding.EncodeToString(argon2.IDKey([]byte("옛날비밀번호"), salt, 1, 8192, 2, 32)))
+	if !member.CheckPassword(old, "옛날비밀번호") || member.CheckPassword(old, "옛날비밀번호!") {
+		t.Error("a hash with other parameters does not verify")
+	}
+	for _, hash := range []string{"", "plain", "$argon2i$v=19$m=19456,t=2,p=1$AAAA$AAAA", h[:len(h)-4]} {
+		if member.CheckPassword(hash, "비밀번호는길게1234") {
+			t.Errorf("malformed hash %q matches", hash)
+		}
+	}
+}

@@ -1,0 +1,208 @@
+// Package store owns every SQL statement of fanmail, for SQLite and PostgreSQL.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/fanmail/fanmail"
+)
+
+// Engines.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DB is fanmail's database: SQLite (one file, one writer) or PostgreSQL (shared
+// by several app nodes).
+type DB struct {
+	sql    *sql.DB
+	pool   *pgxpool.Pool // nil on SQLite
+	engine string
+	d      dialect
+	// Now returns the current time; tests replace it. Always UTC.
+	Now func() time.Time
+}
+
+// sqliteParams are set on every pooled connection (STACK.md: without
+// _txlock=immediate read-then-write transactions fail with SQLITE_BUSY; without
+// _time_format=sqlite times do not sort).
+const sqliteParams = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+
+// Open connects to url: "sqlite:PATH" (or a bare path ending in .db), or
+// "postgres://…". It does not migrate; call Migrate.
+func Open(ctx context.Context, url string) (*DB, error) {
+	switch {
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		cfg, err := pgxpool.ParseConfig(url)
+		if err != nil {
+			return nil, fmt.Errorf("parse postgres url: %w", errors.New(redactPG(err.Error())))
+		}
+		return openPostgres(ctx, cfg)
+	default:
+		path := strings.TrimPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:")
+		if path == "" {
+			return nil, fmt.Errorf("open database: empty sqlite path")
+		}
+		return OpenSQLite(path)
+	}
+}
+
+// OpenSQLite opens (creating if needed) the SQLite file at path.
+func OpenSQLite(path string) (*DB, error) {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	db, err := sql.Open("sqlite", "file:"+path+sep+sqliteParams)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	if err := db.Ping(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	return &DB{sql: db, engine: SQLite, d: sqliteDialect, Now: utcNow}, nil
+}
+
+// OpenPostgresConfig opens a pool from a parsed config; tests use it to set a
+// per-test search_path.
+func OpenPostgresConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
+	return openPostgres(ctx, cfg)
+}
+
+func openPostgres(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
+	if cfg.ConnConfig.RuntimeParams == nil {
+		cfg.ConnConfig.RuntimeParams = map[string]string{}
+	}
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	return &DB{sql: stdlib.OpenDBFromPool(pool), pool: pool, engine: Postgres, d: postgresDialect, Now: utcNow}, nil
+}
+
+func utcNow() time.Time { return time.Now().UTC() }
+
+// redactPG drops anything that looks like a password from pgx parse errors.
+func redactPG(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		if j := strings.Index(s[i:], "@"); j >= 0 {
+			return s[:i+3] + "…" + s[i+j:]
+		}
+	}
+	return s
+}
+
+// Close closes the connection pool.
+func (db *DB) Close() error {
+	err := db.sql.Close()
+	if db.pool != nil {
+		db.pool.Close()
+	}
+	return err
+}
+
+// Engine returns SQLite or Postgres.
+func (db *DB) Engine() string { return db.engine }
+
+// SQL returns the database/sql handle (River's SQLite driver, tests).
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Pool returns the pgx pool on PostgreSQL, nil on SQLite.
+func (db *DB) Pool() *pgxpool.Pool { return db.pool }
+
+// Ping checks the database answers; /readyz uses it.
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// Tx is a transaction with one clock reading shared by its statements.
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	Now time.Time
+}
+
+// InTx runs fn in a transaction, committing when fn returns nil.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	stx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{Tx: stx, db: db, Now: db.Now()}
+	if err := fn(tx); err != nil {
+		stx.Rollback()
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", mapError(err))
+	}
+	return nil
+}
+
+// querier is what *sql.DB and *sql.Tx share, so helpers run inside or outside
+// a transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// isUniqueViolation reports whether err is a unique-constraint failure on
+// either engine.
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23505"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		c := sqErr.Code()
+		return c == sqlite3.SQLITE_CONSTRAINT_UNIQUE || c == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// isForeignKeyViolation reports whether err is a foreign-key failure on either engine.
+func isForeignKeyViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code == "23503"
+	}
+	var sqErr *sqlite.Error
+	if errors.As(err, &sqErr) {
+		return sqErr.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
+	}
+	return false
+}
+
+// mapError turns constraint failures into coded errors and leaves others alone.
+func mapError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case isUniqueViolation(err):
+		return fanmail.Errorf(fanmail.ECONFLICT, "This already exists.")
+	case isForeignKeyViolation(err):
+		return fanmail.Errorf(fanmail.EINVALID, "A referenced record does not exist.")
+	}
+	return err
+}
+
+// nullInt64 maps 0 to NULL, for optional foreign keys.
+func nullInt64(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v != 0} }

@@ -1,0 +1,95 @@
+package tracking
+
+import (
+	"context"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/store"
+)
+
+// Unsubscription is what the unsubscribe pages show.
+type Unsubscription struct {
+	Lang     string // the member's language
+	Campaign string // name of the campaign the link came in
+	Done     bool   // the member no longer receives marketing mail
+}
+
+var errBadUnsubscribe = fanmail.Errorf(fanmail.ENOTFOUND, "This unsubscribe link is not valid. Please use the link in the most recent e-mail you received.")
+
+// UnsubscribeStatus describes the send holding token for the confirmation page
+// and changes nothing. Errors: ENOTFOUND for a bad signature (checked before
+// any database access) or an unknown send.
+func (s *Service) UnsubscribeStatus(ctx context.Context, token, sig string) (Unsubscription, error) {
+	if !s.opts.URLs.Valid(sig, "u", token) {
+		return Unsubscription{}, errBadUnsubscribe
+	}
+	r, err := s.db.RecipientByToken(ctx, token)
+	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
+		return Unsubscription{}, errBadUnsubscribe
+	}
+	if err != nil {
+		return Unsubscription{}, err
+	}
+	granted, err := s.db.MarketingConsent(ctx, r.MemberID)
+	if err != nil {
+		return Unsubscription{}, err
+	}
+	suppressed, err := s.db.IsSuppressed(ctx, r.Email)
+	if err != nil {
+		return Unsubscription{}, err
+	}
+	return Unsubscription{Lang: r.Lang, Campaign: r.Campaign, Done: !granted && suppressed}, nil
+}
+
+// Unsubscribe withdraws the e-mail marketing consent of the member the send
+// holding token went to (a consent history row with source "unsubscribe"),
+// suppresses the address and records an unsubscribe event, in one
+// transaction. Repeating it changes nothing more. ip is the client's address,
+// kept with the consent record. Errors: ENOTFOUND for a bad signature or an
+// unknown send, and then nothing changed.
+func (s *Service) Unsubscribe(ctx context.Context, token, sig, ip string) (Unsubscription, error) {
+	if !s.opts.URLs.Valid(sig, "u", token) {
+		return Unsubscription{}, errBadUnsubscribe
+	}
+	var r store.Recipient
+	changed := false
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		r, err = tx.RecipientByToken(ctx, token)
+		if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
+			return errBadUnsubscribe
+		}
+		if err != nil {
+			return err
+		}
+		granted, err := tx.MarketingConsent(ctx, r.MemberID)
+		if err != nil {
+			return err
+		}
+		if granted {
+			changed = true
+			if err := tx.AddConsent(ctx, fanmail.Consent{
+				MemberID: r.MemberID, Purpose: fanmail.PurposeMarketingEmail, Channel: "email",
+				Granted: false, Source: ConsentSource, IP: ip, Version: fanmail.ConsentWordingVersion,
+			}); err != nil {
+				return err
+			}
+		}
+		if err := tx.Suppress(ctx, r.Email, store.SuppressUnsubscribed, ConsentSource); err != nil {
+			return err
+		}
+		seen, err := tx.HasEvent(ctx, r.CampaignID, r.SendID, KindUnsubscribe)
+		if err != nil || seen {
+			return err
+		}
+		changed = true
+		return tx.AddEvent(ctx, store.Event{CampaignID: r.CampaignID, SendID: r.SendID, MemberID: r.MemberID, Kind: KindUnsubscribe})
+	})
+	if err != nil {
+		return Unsubscription{}, err
+	}
+	if changed {
+		s.logger.Info("member unsubscribed", "member_id", r.MemberID, "campaign_id", r.CampaignID)
+	}
+	return Unsubscription{Lang: r.Lang, Campaign: r.Campaign, Done: true}, nil
+}

@@ -1,0 +1,123 @@
+package admin
+
+import (
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/i18n"
+	"github.com/fanmail/fanmail/internal/staff"
+	"github.com/fanmail/fanmail/internal/web"
+)
+
+func (h *Handler) authRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /admin/login", h.public(h.loginForm))
+	mux.Handle("POST /admin/login", h.public(h.login))
+	mux.Handle("POST /admin/logout", h.public(h.logout))
+	mux.Handle("GET /admin/{$}", h.page("", h.dashboard))
+}
+
+// loginPage is the sign-in form; Error is an English message key.
+type loginPage struct {
+	Email string
+	Next  string
+	Error string
+}
+
+func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
+	return h.render(w, r, http.StatusOK, "login", trTitle(r, "Sign in"), loginPage{Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return fanmail.Errorf(fanmail.EINVALID, "The form could not be read.")
+	}
+	form := loginPage{Email: strings.TrimSpace(r.PostForm.Get("email")), Next: safeNext(r.PostForm.Get("next"))}
+	u, err := h.Staff.Authenticate(r.Context(), form.Email, r.PostForm.Get("password"))
+	if fanmail.ErrorCode(err) == fanmail.EUNAUTHORIZED {
+		form.Error = fanmail.ErrorMessage(err)
+		return h.render(w, r, http.StatusUnauthorized, "login", trTitle(r, "Sign in"), form)
+	}
+	if err != nil {
+		return err
+	}
+	// A session cookie set before sign-in (perhaps planted) is not reused.
+	if c, err := r.Cookie(h.Sessions.Cookie); err == nil {
+		if err := h.Sessions.DB.DeleteSession(r.Context(), web.HashToken(c.Value)); err != nil {
+			return err
+		}
+	}
+	if _, err := h.Sessions.Start(r.Context(), w, u.ID, 0, web.Lang(r)); err != nil {
+		return err
+	}
+	next := form.Next
+	if next == "" {
+		next = homeOf(u)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+// trTitle translates a page title into the request's language.
+func trTitle(r *http.Request, title string) string { return i18n.T(web.Lang(r), title) }
+
+// homeOf is where a user lands after signing in: shop staff work at the shop
+// terminal, everyone else starts on the dashboard.
+func homeOf(u fanmail.User) string {
+	if u.Role == fanmail.RoleShopStaff {
+		return "/admin/shop"
+	}
+	return "/admin/"
+}
+
+// safeNext returns next if it is a local path under /admin/, else "": the
+// sign-in form must not redirect to another site.
+func safeNext(next string) string {
+	if next == "" || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n") {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return ""
+	}
+	clean := path.Clean(u.Path)
+	if clean != u.Path && clean+"/" != u.Path {
+		return ""
+	}
+	if !strings.HasPrefix(u.Path, "/admin/") || strings.HasPrefix(u.Path, "/admin/login") || strings.HasPrefix(u.Path, "/admin/logout") {
+		return ""
+	}
+	return next
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := h.Sessions.End(w, r); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/login", http.StatusSeeOther)
+	return nil
+}
+
+// dashboardPage shows the size of the member base and the catalogue.
+type dashboardPage struct {
+	Overview       staff.Overview
+	MailConfigured bool
+}
+
+func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
+	u := currentUser(r)
+	if home := homeOf(u); home != "/admin/" {
+		http.Redirect(w, r, home, http.StatusSeeOther)
+		return nil
+	}
+	o, err := h.Staff.Overview(r.Context())
+	if err != nil {
+		return err
+	}
+	return h.render(w, r, http.StatusOK, "dashboard", trTitle(r, "Dashboard"), dashboardPage{
+		Overview:       o,
+		MailConfigured: h.Mailer != nil && h.Mailer.Configured(),
+	})
+}

@@ -1,0 +1,148 @@
+// Package admin serves the staff UI under /admin: catalogue, members, imports,
+// staff accounts, the profile survey editor and the shop terminal.
+package admin
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/catalog"
+	"github.com/fanmail/fanmail/internal/config"
+	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/member"
+	"github.com/fanmail/fanmail/internal/staff"
+	"github.com/fanmail/fanmail/internal/web"
+)
+
+//go:embed all:templates
+var templates embed.FS
+
+// Deps are what the staff UI needs.
+type Deps struct {
+	Config   config.Config
+	Logger   *slog.Logger
+	Sessions *web.Sessions // staff sessions, cookie path /admin
+	Staff    *staff.Service
+	Catalog  *catalog.Service
+	Members  *member.Service
+	Mailer   *delivery.Mailer
+}
+
+// Handler serves /admin.
+type Handler struct {
+	Deps
+	rd *web.Renderer
+}
+
+// New parses the templates and returns the handler.
+func New(d Deps) (*Handler, error) {
+	sub, _ := fs.Sub(templates, "templates")
+	rd, err := web.NewRenderer(sub, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{Deps: d, rd: rd}, nil
+}
+
+// View is what the layout needs besides the page's own data.
+type View struct {
+	Lang           string
+	Title          string
+	User           fanmail.User
+	MailConfigured bool
+	Path           string
+	Flash          string
+	Page           any
+}
+
+// Can reports whether the signed-in user has perm; templates use it for menus.
+func (v View) Can(perm string) bool { return fanmail.Can(v.User.Role, perm) }
+
+type ctxKey int
+
+const userKey ctxKey = 0
+
+// currentUser returns the signed-in staff user put in the context by page.
+func currentUser(r *http.Request) fanmail.User {
+	u, _ := r.Context().Value(userKey).(fanmail.User)
+	return u
+}
+
+func withUser(ctx context.Context, u fanmail.User) context.Context {
+	return context.WithValue(ctx, userKey, u)
+}
+
+// render writes page name inside the admin layout.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name, title string, page any) error {
+	v := View{
+		Lang:           web.Lang(r),
+		Title:          title,
+		User:           currentUser(r),
+		MailConfigured: h.Mailer != nil && h.Mailer.Configured(),
+		Path:           r.URL.Path,
+		Flash:          r.URL.Query().Get("flash"),
+		Page:           page,
+	}
+	return h.rd.Render(w, status, name, v)
+}
+
+// errorPage renders an error in the admin layout; unauthenticated visitors are
+// sent to the login page instead.
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, err error) {
+	if status == http.StatusUnauthorized && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/admin/login?next="+r.URL.Path, http.StatusSeeOther)
+		return
+	}
+	lang := web.Lang(r)
+	if rerr := h.render(w, r, status, "error", web.Message(lang, errTitle), errorView{Status: status, Message: web.Message(lang, err)}); rerr != nil {
+		http.Error(w, web.Message(lang, err), status)
+	}
+}
+
+type errorView struct {
+	Status  int
+	Message string
+}
+
+// public adapts a handler that needs no signed-in user (login).
+func (h *Handler) public(fn web.HandlerFunc) http.Handler {
+	return web.Adapt(h.Logger, h.errorPage, fn)
+}
+
+// page adapts fn so it runs only for a signed-in, active staff user whose role
+// grants perm ("" = any role). The user is in the request context.
+func (h *Handler) page(perm string, fn web.HandlerFunc) http.Handler {
+	return web.Adapt(h.Logger, h.errorPage, func(w http.ResponseWriter, r *http.Request) error {
+		sess, err := h.Sessions.Load(r)
+		if err != nil {
+			return err
+		}
+		u, err := h.Staff.UserByID(r.Context(), sess.UserID)
+		if err != nil || !u.Active {
+			return fanmail.Errorf(fanmail.EUNAUTHORIZED, "You must sign in.")
+		}
+		if perm != "" && !fanmail.Can(u.Role, perm) {
+			return fanmail.Errorf(fanmail.EFORBIDDEN, "You may not do this.")
+		}
+		return fn(w, r.WithContext(withUser(r.Context(), u)))
+	})
+}
+
+// Routes registers every admin route on mux, behind cross-origin protection.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	inner := http.NewServeMux()
+	h.authRoutes(inner)    // auth.go: login, logout, dashboard
+	h.staffRoutes(inner)   // users.go: staff accounts, API tokens
+	h.catalogRoutes(inner) // catalog.go: groups, brands, products, images
+	h.memberRoutes(inner)  // members.go: search, view, edit, deactivate
+	h.surveyRoutes(inner)  // survey.go: profile survey questions
+	h.shopRoutes(inner)    // shop.go: shop terminal registration
+	h.importRoutes(inner)  // imports.go: CSV import and export
+	mux.Handle("/admin/", web.CrossOrigin(h.errorPage, inner))
+}
+
+var errTitle = fanmail.Errorf(fanmail.EINTERNAL, "Error")

@@ -1,0 +1,109 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/web"
+)
+
+// route is one API endpoint. The table is what Routes registers and what the
+// OpenAPI test compares with openapi.json.
+type route struct {
+	Method string
+	Path   string // ServeMux pattern path; {name} wildcards read as in OpenAPI
+	Perm   string // permission the token's role needs; "" = any live token
+	Public bool   // no token needed
+	Fn     web.HandlerFunc
+}
+
+// routes lists every endpoint of the API.
+func (h *Handler) routes() []route {
+	return []route{
+		{Method: "GET", Path: "/api/openapi.json", Public: true, Fn: h.openAPI},
+
+		{Method: "GET", Path: "/api/v1/members", Perm: fanmail.PermViewMembers, Fn: h.listMembers},
+		{Method: "POST", Path: "/api/v1/members", Perm: fanmail.PermEditMembers, Fn: h.createMember},
+		{Method: "GET", Path: "/api/v1/members/{id}", Perm: fanmail.PermViewMembers, Fn: h.getMember},
+		{Method: "PATCH", Path: "/api/v1/members/{id}", Perm: fanmail.PermEditMembers, Fn: h.updateMember},
+		{Method: "DELETE", Path: "/api/v1/members/{id}", Perm: fanmail.PermEditMembers, Fn: h.deactivateMember},
+		{Method: "GET", Path: "/api/v1/members/{id}/consents", Perm: fanmail.PermViewMembers, Fn: h.listConsents},
+		{Method: "POST", Path: "/api/v1/members/{id}/consents", Perm: fanmail.PermEditMembers, Fn: h.addConsent},
+		{Method: "GET", Path: "/api/v1/members/{id}/brands", Perm: fanmail.PermViewMembers, Fn: h.getPreferences},
+		{Method: "PUT", Path: "/api/v1/members/{id}/brands", Perm: fanmail.PermEditMembers, Fn: h.setPreferences},
+
+		{Method: "GET", Path: "/api/v1/brand-groups", Fn: h.listGroups},
+		{Method: "POST", Path: "/api/v1/brand-groups", Perm: fanmail.PermManageCatalog, Fn: h.createGroup},
+		{Method: "GET", Path: "/api/v1/brand-groups/{id}", Fn: h.getGroup},
+		{Method: "PATCH", Path: "/api/v1/brand-groups/{id}", Perm: fanmail.PermManageCatalog, Fn: h.updateGroup},
+		{Method: "GET", Path: "/api/v1/brands", Fn: h.listBrands},
+		{Method: "POST", Path: "/api/v1/brands", Perm: fanmail.PermManageCatalog, Fn: h.createBrand},
+		{Method: "GET", Path: "/api/v1/brands/{id}", Fn: h.getBrand},
+		{Method: "PATCH", Path: "/api/v1/brands/{id}", Perm: fanmail.PermManageCatalog, Fn: h.updateBrand},
+		{Method: "GET", Path: "/api/v1/products", Fn: h.listProducts},
+		{Method: "POST", Path: "/api/v1/products", Perm: fanmail.PermManageCatalog, Fn: h.createProduct},
+		{Method: "GET", Path: "/api/v1/products/{id}", Fn: h.getProduct},
+		{Method: "PATCH", Path: "/api/v1/products/{id}", Perm: fanmail.PermManageCatalog, Fn: h.updateProduct},
+	}
+}
+
+// Routes registers the API on mux under /api/. It is not behind
+// cross-origin protection: every call but the OpenAPI document carries a
+// bearer token, which browsers never send on their own.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	inner := http.NewServeMux()
+	for _, rt := range h.routes() {
+		handler := h.call(rt.Perm, rt.Fn)
+		if rt.Public {
+			handler = h.public(rt.Fn)
+		}
+		inner.Handle(rt.Method+" "+rt.Path, handler)
+	}
+	mux.Handle("/api/", h.fallback(inner))
+}
+
+// fallback serves inner's routes and answers unknown paths and methods with
+// the API's JSON errors instead of ServeMux's plain text.
+func (h *Handler) fallback(inner *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handler, pattern := inner.Handler(r)
+		if pattern != "" {
+			inner.ServeHTTP(w, r) // sets r's path values, which Handler does not
+			return
+		}
+		// ServeMux answers a known path with the wrong method 405 and an
+		// Allow header; find out which without letting it write.
+		probe := &statusProbe{header: http.Header{}}
+		handler.ServeHTTP(probe, r)
+		if probe.status == http.StatusMethodNotAllowed {
+			w.Header()["Allow"] = probe.header["Allow"]
+			h.writeError(w, r, http.StatusMethodNotAllowed, errMethod)
+			return
+		}
+		h.writeError(w, r, http.StatusNotFound, errNoEndpoint)
+	})
+}
+
+var (
+	errNoEndpoint = fanmail.Errorf(fanmail.ENOTFOUND, "There is no such API endpoint.")
+	errMethod     = fanmail.Errorf(fanmail.EINVALID, "This endpoint does not accept this HTTP method.")
+)
+
+// statusProbe records the status and headers a handler would write.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) {
+	if p.status == 0 {
+		p.status = http.StatusOK
+	}
+	return len(b), nil
+}
+func (p *statusProbe) WriteHeader(status int) {
+	if p.status == 0 {
+		p.status = status
+	}
+}

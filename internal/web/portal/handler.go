@@ -1,0 +1,111 @@
+// Package portal serves the public site (catalogue, registration, confirmation)
+// and the signed-in member portal.
+package portal
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/catalog"
+	"github.com/fanmail/fanmail/internal/config"
+	"github.com/fanmail/fanmail/internal/member"
+	"github.com/fanmail/fanmail/internal/web"
+)
+
+//go:embed all:templates
+var templates embed.FS
+
+// Deps are what the public site and portal need.
+type Deps struct {
+	Config   config.Config
+	Logger   *slog.Logger
+	Sessions *web.Sessions // member sessions, cookie path /
+	Catalog  *catalog.Service
+	Members  *member.Service
+}
+
+// Handler serves the public site and the member portal.
+type Handler struct {
+	Deps
+	rd *web.Renderer
+}
+
+// New parses the templates and returns the handler.
+func New(d Deps) (*Handler, error) {
+	sub, _ := fs.Sub(templates, "templates")
+	rd, err := web.NewRenderer(sub, nil)
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{Deps: d, rd: rd}, nil
+}
+
+// View is what the layout needs besides the page's own data.
+type View struct {
+	Lang   string
+	Title  string
+	Member fanmail.Member // zero when nobody is signed in
+	Path   string
+	Flash  string
+	Page   any
+}
+
+type ctxKey int
+
+const memberKey ctxKey = 0
+
+// currentMember returns the signed-in member put in the context by portalPage
+// or optionalMember.
+func currentMember(r *http.Request) fanmail.Member {
+	m, _ := r.Context().Value(memberKey).(fanmail.Member)
+	return m
+}
+
+func withMember(ctx context.Context, m fanmail.Member) context.Context {
+	return context.WithValue(ctx, memberKey, m)
+}
+
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name, title string, page any) error {
+	return h.rd.Render(w, status, name, View{
+		Lang:   web.Lang(r),
+		Title:  title,
+		Member: currentMember(r),
+		Path:   r.URL.Path,
+		Flash:  r.URL.Query().Get("flash"),
+		Page:   page,
+	})
+}
+
+type errorView struct {
+	Status  int
+	Message string
+}
+
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, err error) {
+	if status == http.StatusUnauthorized && r.Method == http.MethodGet {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	lang := web.Lang(r)
+	if rerr := h.render(w, r, status, "error", "Error", errorView{Status: status, Message: web.Message(lang, err)}); rerr != nil {
+		http.Error(w, web.Message(lang, err), status)
+	}
+}
+
+// public adapts a handler open to everyone.
+func (h *Handler) public(fn web.HandlerFunc) http.Handler {
+	return web.Adapt(h.Logger, h.errorPage, fn)
+}
+
+// Routes registers the public site and portal on mux, behind cross-origin
+// protection.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	inner := http.NewServeMux()
+	h.catalogRoutes(inner) // catalog.go: home, groups, brands, products, downloads, media
+	h.memberRoutes(inner)  // join.go, portal.go: join, confirm, login, portal
+	mux.Handle("/", web.CrossOrigin(h.errorPage, inner))
+}

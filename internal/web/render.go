@@ -1,0 +1,132 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fanmail/fanmail/internal/i18n"
+)
+
+// Renderer holds a surface's pages, parsed once at start-up. Each page file
+// NAME.html is parsed together with layout.html and every partial _*.html and
+// must define "content" (and may define "title"); Render runs "layout".
+type Renderer struct {
+	pages map[string]*template.Template
+}
+
+// Funcs are the template functions every surface gets.
+func Funcs() template.FuncMap {
+	return template.FuncMap{
+		"t":      i18n.T,
+		"static": StaticURL,
+		"won":    Won,
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.Format("2006-01-02 15:04")
+		},
+		"dateptr": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.Format("2006-01-02 15:04")
+		},
+		"has": func(ids []int64, id int64) bool {
+			for _, x := range ids {
+				if x == id {
+					return true
+				}
+			}
+			return false
+		},
+		"add": func(a, b int) int { return a + b },
+		"pick": func(lang, ko, en string) string {
+			if lang == "en" && en != "" {
+				return en
+			}
+			return ko
+		},
+	}
+}
+
+// NewRenderer parses every page of fsys; extra funcs are added to Funcs().
+func NewRenderer(fsys fs.FS, extra template.FuncMap) (*Renderer, error) {
+	funcs := Funcs()
+	for k, v := range extra {
+		funcs[k] = v
+	}
+	names, err := fs.Glob(fsys, "*.html")
+	if err != nil {
+		return nil, err
+	}
+	partials, _ := fs.Glob(fsys, "_*.html")
+	rd := &Renderer{pages: map[string]*template.Template{}}
+	for _, name := range names {
+		if name == "layout.html" || strings.HasPrefix(name, "_") {
+			continue
+		}
+		files := append([]string{"layout.html", name}, partials...)
+		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, files...)
+		if err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		}
+		rd.pages[strings.TrimSuffix(name, ".html")] = t
+	}
+	return rd, nil
+}
+
+// Pages lists the names of the parsed pages; a test renders each.
+func (rd *Renderer) Pages() []string {
+	var names []string
+	for n := range rd.pages {
+		names = append(names, n)
+	}
+	return names
+}
+
+// Render writes page name with data and status. It renders into a buffer
+// first so a template error never leaves half a page.
+func (rd *Renderer) Render(w http.ResponseWriter, status int, name string, data any) error {
+	t, ok := rd.pages[name]
+	if !ok {
+		return fmt.Errorf("render: no page %q", name)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+// Won formats an amount of Korean won: 129000 → "129,000원".
+func Won(amount int64) string {
+	s := strconv.FormatInt(amount, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	out := b.String() + "원"
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// joinURL joins URL path parts.
+func joinURL(parts ...string) string { return path.Join(parts...) }

@@ -1,0 +1,69 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"time"
+
+	"github.com/fanmail/fanmail/internal/store"
+)
+
+// Sessions issues and checks session cookies backed by the sessions table.
+// Staff and members use separate cookies so one browser can be both.
+type Sessions struct {
+	DB     *store.DB
+	Cookie string        // cookie name, e.g. "fanmail_staff"
+	Path   string        // cookie path
+	TTL    time.Duration // lifetime of a session
+	Secure bool          // set the Secure flag (HTTPS deployments)
+}
+
+// HashToken returns the stored form of a session token.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// Start creates a session for a staff user or a member and sets its cookie.
+func (s *Sessions) Start(ctx context.Context, w http.ResponseWriter, userID, memberID int64, lang string) (store.Session, error) {
+	token := rand.Text() + rand.Text()
+	sess := store.Session{
+		TokenHash: HashToken(token),
+		UserID:    userID,
+		MemberID:  memberID,
+		CSRFToken: rand.Text(),
+		Lang:      lang,
+		ExpiresAt: s.DB.Now().Add(s.TTL),
+	}
+	if err := s.DB.CreateSession(ctx, sess); err != nil {
+		return sess, err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: s.Cookie, Value: token, Path: s.Path, Expires: sess.ExpiresAt,
+		HttpOnly: true, Secure: s.Secure, SameSite: http.SameSiteLaxMode,
+	})
+	return sess, nil
+}
+
+// Load returns the request's session, or EUNAUTHORIZED.
+func (s *Sessions) Load(r *http.Request) (store.Session, error) {
+	c, err := r.Cookie(s.Cookie)
+	if err != nil || c.Value == "" {
+		return store.Session{}, errUnauthorized
+	}
+	return s.DB.SessionByHash(r.Context(), HashToken(c.Value))
+}
+
+// End deletes the request's session and clears its cookie.
+func (s *Sessions) End(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(s.Cookie); err == nil {
+		if err := s.DB.DeleteSession(r.Context(), HashToken(c.Value)); err != nil {
+			return err
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: s.Cookie, Value: "", Path: s.Path, MaxAge: -1, HttpOnly: true, Secure: s.Secure, SameSite: http.SameSiteLaxMode})
+	return nil
+}

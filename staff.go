@@ -1,0 +1,91 @@
+package fanmail
+
+import "time"
+
+// Staff roles. Shop staff see only the shop terminal and member look-up.
+const (
+	RoleAdmin         = "admin"
+	RoleMarketer      = "marketer"
+	RoleCounsellor    = "counsellor"
+	RoleShopStaff     = "shop_staff"
+	RoleServiceCentre = "service_centre"
+)
+
+// Roles lists every staff role.
+var Roles = []string{RoleAdmin, RoleMarketer, RoleCounsellor, RoleShopStaff, RoleServiceCentre}
+
+// IsRole reports whether r is a known role.
+func IsRole(r string) bool {
+	for _, x := range Roles {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Permissions, checked on every page and API call.
+const (
+	PermManageStaff   = "staff.manage"   // staff accounts, API tokens, settings
+	PermManageCatalog = "catalog.manage" // brand groups, brands, products
+	PermViewMembers   = "members.view"   // search and read members
+	PermEditMembers   = "members.edit"   // edit, deactivate, consents
+	PermImportMembers = "members.import" // CSV import and export
+	PermRegisterShop  = "shop.register"  // the shop terminal
+	PermManageSurveys = "surveys.manage" // profile survey questions
+)
+
+var rolePerms = map[string][]string{
+	RoleAdmin:         {PermManageStaff, PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermRegisterShop, PermManageSurveys},
+	RoleMarketer:      {PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermManageSurveys},
+	RoleCounsellor:    {PermViewMembers, PermEditMembers},
+	RoleShopStaff:     {PermViewMembers, PermRegisterShop},
+	RoleServiceCentre: {PermViewMembers},
+}
+
+// Can reports whether role grants perm.
+func Can(role, perm string) bool {
+	for _, p := range rolePerms[role] {
+		if p == perm {
+			return true
+		}
+	}
+	return false
+}
+
+// User is a staff account.
+type User struct {
+	ID          int64
+	Email       string
+	Name        string
+	Role        string
+	ShopID      int64 // for shop staff: the shop they work in
+	Lang        string
+	Active      bool
+	LastLoginAt *time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Shop is a store whose staff register customers at a terminal.
+type Shop struct {
+	ID        int64
+	Code      string
+	Name      string
+	Region    string
+	Phone     string
+	Address   string
+	CreatedAt time.Time
+}
+
+// APIToken authenticates a program calling the JSON API with a role's rights.
+type APIToken struct {
+	ID         int64
+	Name       string
+	Role       string
+	Prefix     string // first characters of the token, to recognise it
+	CreatedBy  int64
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
