@@ -50,8 +50,10 @@ type flags struct {
 	reseed      bool
 	child       string
 	cpuprofile  string
+	memprofile  string
 	rate        float64
 	verbose     bool
+	debug       bool
 }
 
 func main() {
@@ -70,7 +72,9 @@ func main() {
 	flag.BoolVar(&f.reseed, "reseed", false, "seed the members again even if N are there")
 	flag.StringVar(&f.child, "child", "", "internal: seed or run")
 	flag.StringVar(&f.cpuprofile, "cpuprofile", "", "write a CPU profile of the run to this file")
+	flag.StringVar(&f.memprofile, "memprofile", "", "write an allocation profile of the run to this file")
 	flag.BoolVar(&f.verbose, "v", false, "log the engine's progress")
+	flag.BoolVar(&f.debug, "vv", false, "log every batch")
 	flag.Parse()
 	if err := run(f); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -154,7 +158,7 @@ func openDB(ctx context.Context, f flags) (*store.DB, error) {
 		if strings.Contains(url, "?") {
 			sep = "&"
 		}
-		url += sep + "search_path=fanmail_bench"
+		url += sep + "search_path=fanmail_bench&application_name=fanmail_bench"
 		boot, err := store.Open(ctx, f.db)
 		if err != nil {
 			return nil, err
@@ -281,6 +285,7 @@ type result struct {
 	CPUSeconds    float64 `json:"cpu_seconds"`  // this process, user + system
 	CPUPerMsg     float64 `json:"cpu_us_per_msg"`
 	PeakRSSMB     float64 `json:"peak_rss_mb"`
+	DBCPUPerMsg   float64 `json:"db_cpu_us_per_msg,omitempty"` // PostgreSQL backends serving this process
 	Sent          int64   `json:"sent"`
 	DKIM          string  `json:"dkim,omitempty"`
 	SinkMessages  int64   `json:"-"`
@@ -294,10 +299,14 @@ func (r result) String() string {
 	if r.DKIM != "" {
 		d = " dkim=" + r.DKIM
 	}
+	db := ""
+	if r.DBCPUPerMsg > 0 {
+		db = fmt.Sprintf(", PostgreSQL CPU %.1f µs/msg", r.DBCPUPerMsg)
+	}
 	return fmt.Sprintf("%s n=%d%s: %.0f msg/s (wall %.1fs = queue %.1fs + send %.1fs), fanmail CPU %.1f µs/msg (%.1fs), peak RSS %.0f MB, "+
-		"sink %d msgs at %.0f msg/s, %.0f B/msg, sink CPU %.1f µs/msg",
+		"sink %d msgs at %.0f msg/s, %.0f B/msg, sink CPU %.1f µs/msg%s",
 		r.Engine, r.N, d, r.MsgsPerSec, r.WallSeconds, r.QueueSeconds, r.SendSeconds, r.CPUPerMsg, r.CPUSeconds, r.PeakRSSMB,
-		r.SinkMessages, r.SinkRate, r.BytesPerMsg, r.SinkCPUPerMsg)
+		r.SinkMessages, r.SinkRate, r.BytesPerMsg, r.SinkCPUPerMsg, db)
 }
 
 func summary(rs []result) string {
@@ -320,6 +329,9 @@ func runChild(f flags) error {
 	level := slog.LevelWarn
 	if f.verbose {
 		level = slog.LevelInfo
+	}
+	if f.debug {
+		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	db, err := openDB(ctx, f)
@@ -360,6 +372,7 @@ func runChild(f flags) error {
 		defer pprof.StopCPUProfile()
 	}
 	cpu0 := cpuSeconds()
+	dbCPU0 := backendCPU(ctx, db)
 	t0 := time.Now()
 	if _, err := s.Schedule(ctx, c.ID, time.Time{}); err != nil {
 		return err
@@ -369,12 +382,12 @@ func runChild(f flags) error {
 	}
 	t1 := time.Now()
 	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	done := make(chan error, 1)
 	go func() { done <- s.Run(runCtx) }()
 	for {
 		c, err := s.Campaign(ctx, c.ID)
 		if err != nil {
-			stop()
 			return err
 		}
 		if c.Status != fanmail.CampaignSending {
@@ -389,7 +402,16 @@ func runChild(f flags) error {
 	t2 := time.Now()
 	stop()
 	<-done
+	if f.memprofile != "" {
+		mf, err := os.Create(f.memprofile)
+		if err != nil {
+			return err
+		}
+		pprof.Lookup("allocs").WriteTo(mf, 0)
+		mf.Close()
+	}
 	cpu := cpuSeconds() - cpu0
+	dbCPU := backendCPU(ctx, db) - dbCPU0
 	p, err := s.Status(ctx, c.ID)
 	if err != nil {
 		return err
@@ -400,7 +422,32 @@ func runChild(f flags) error {
 		WallSeconds: t2.Sub(t0).Seconds(), CPUSeconds: cpu, PeakRSSMB: float64(ru.Maxrss) / 1024, Sent: p.Sent, DKIM: f.dkim}
 	r.MsgsPerSec = float64(f.n) / r.WallSeconds
 	r.CPUPerMsg = cpu / float64(f.n) * 1e6
+	if dbCPU > 0 {
+		r.DBCPUPerMsg = dbCPU / float64(f.n) * 1e6
+	}
 	return json.NewEncoder(os.Stdout).Encode(r)
+}
+
+// backendCPU returns the CPU seconds of the PostgreSQL backends serving this
+// process so far (0 on SQLite, whose work is in cpuSeconds). Backends that
+// came and went in between are not counted.
+func backendCPU(ctx context.Context, db *store.DB) float64 {
+	if db.Engine() != store.Postgres {
+		return 0
+	}
+	rows, err := db.SQL().QueryContext(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = 'fanmail_bench'`)
+	if err != nil {
+		return 0
+	}
+	defer rows.Close()
+	total := 0.0
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) == nil {
+			total += procCPU(pid)
+		}
+	}
+	return total
 }
 
 func cpuSeconds() float64 {
@@ -448,7 +495,12 @@ func sinkCPU(f flags) float64 {
 	if sinkPID == 0 {
 		return -1
 	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", sinkPID))
+	return procCPU(sinkPID)
+}
+
+// procCPU returns the user and system CPU seconds of process pid, or -1.
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return -1
 	}
@@ -500,6 +552,7 @@ func machine() string {
 	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
 		mem = strings.Fields(strings.Split(string(b), "\n")[0])[1] + " kB RAM"
 	}
-	return fmt.Sprintf("%s: %d CPUs (%s), %s, %s %s/%s", time.Now().Format(time.RFC3339), runtime.NumCPU(), model, mem,
-		runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	load, _ := os.ReadFile("/proc/loadavg")
+	return fmt.Sprintf("%s: %d CPUs (%s), %s, %s %s/%s, load average %s", time.Now().Format(time.RFC3339), runtime.NumCPU(), model, mem,
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.Join(strings.Fields(string(load))[:3], " "))
 }

@@ -3,7 +3,10 @@
 // the PostgreSQL named by -postgres), serves the tracking routes on loopback
 // in this process, fires a bounded number of requests at them for a bounded
 // time, stores the buffered events and checks that the database holds exactly
-// one event per successful request.
+// one event per successful request. It prints the request rate, the
+// end-to-end rate (events stored / (load time + final flush)), latency and
+// the CPU spent per request by this process and, on PostgreSQL, by the
+// server processes of its connections. See docs/perf-tracking.md.
 //
 //	go run ./bench/track -engine sqlite -sends 10000 -requests 200000
 //	go run ./bench/track -engine postgres -postgres postgres://postgres@127.0.0.1:5432/test
@@ -21,6 +24,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
@@ -56,6 +60,7 @@ type config struct {
 	null         bool
 	idle         int
 	sqliteParams string
+	dropFKs      string
 }
 
 func main() {
@@ -72,6 +77,7 @@ func main() {
 	flag.DurationVar(&c.interval, "interval", 0, "event writer flush interval (0: default)")
 	flag.BoolVar(&c.null, "null", false, "serve the same URLs with a handler that does nothing (HTTP ceiling); the event check is skipped")
 	flag.StringVar(&c.sqliteParams, "sqlite-params", "", "extra SQLite DSN parameters, e.g. ?_pragma=mmap_size(268435456)")
+	flag.StringVar(&c.dropFKs, "pg-drop-fks", "", "what-if: drop these foreign keys of events first, e.g. link_id,send_id (PostgreSQL)")
 	flag.IntVar(&c.idle, "idle", 0, "database/sql idle connections to keep (0: the app's setting)")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the load phase to this file")
 	flag.Parse()
@@ -86,31 +92,34 @@ func main() {
 	}
 }
 
-func openDB(ctx context.Context, c config) (*store.DB, func(), error) {
+// openDB opens a fresh database; reopen (PostgreSQL) opens a new pool tagged
+// with an application name, so the load phase's server processes can be told
+// from the seeding's and other users'.
+func openDB(ctx context.Context, c config) (db *store.DB, reopen func() (*store.DB, error), cleanup func(), err error) {
 	switch c.engine {
 	case "sqlite":
 		dir, err := os.MkdirTemp("", "fanmail-bench-track-")
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		db, err := store.OpenSQLite(filepath.Join(dir, "bench.db") + c.sqliteParams)
 		if err != nil {
 			os.RemoveAll(dir)
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return db, func() { db.Close(); os.RemoveAll(dir) }, nil
+		return db, nil, func() { os.RemoveAll(dir) }, nil
 	case "postgres":
 		if c.postgres == "" {
-			return nil, nil, fmt.Errorf("-postgres (or FANMAIL_TEST_POSTGRES_URL) is required")
+			return nil, nil, nil, fmt.Errorf("-postgres (or FANMAIL_TEST_POSTGRES_URL) is required")
 		}
 		conn, err := pgx.Connect(ctx, c.postgres)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		defer conn.Close(ctx)
 		schema := "bench_" + strings.ToLower(rand.Text()[:10])
 		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		drop := func() {
 			if conn, err := pgx.Connect(context.Background(), c.postgres); err == nil {
@@ -121,22 +130,45 @@ func openDB(ctx context.Context, c config) (*store.DB, func(), error) {
 		db, err := storetest.OpenPostgresSchema(c.postgres, schema)
 		if err != nil {
 			drop()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
-		return db, func() { db.Close(); drop() }, nil
+		reopen := func() (*store.DB, error) {
+			sep := "?"
+			if strings.Contains(c.postgres, "?") {
+				sep = "&"
+			}
+			return storetest.OpenPostgresSchema(c.postgres+sep+"application_name="+schema, schema)
+		}
+		return db, reopen, drop, nil
 	}
-	return nil, nil, fmt.Errorf("unknown engine %q", c.engine)
+	return nil, nil, nil, fmt.Errorf("unknown engine %q", c.engine)
 }
 
 func run(c config) error {
+	// Ctrl-C or SIGTERM ends the load phase early; the database is still
+	// checked and removed.
+	stop, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
 	ctx := context.Background()
-	db, cleanup, err := openDB(ctx, c)
+	db, reopen, cleanup, err := openDB(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer cleanup()
+	defer func() { db.Close() }()
 	if err := db.Migrate(ctx); err != nil {
 		return err
+	}
+	if c.dropFKs != "" {
+		if c.engine != "postgres" {
+			return fmt.Errorf("-pg-drop-fks needs -engine postgres")
+		}
+		// What-if only: how much of the insert cost the foreign-key checks are.
+		for _, col := range strings.Split(c.dropFKs, ",") {
+			if _, err := db.SQL().ExecContext(ctx, "ALTER TABLE events DROP CONSTRAINT events_"+strings.TrimSpace(col)+"_fkey"); err != nil {
+				return err
+			}
+		}
 	}
 	if c.idle > 0 {
 		// database/sql keeps 2 idle connections by default: under concurrent
@@ -151,6 +183,12 @@ func run(c config) error {
 		return fmt.Errorf("seed: %w", err)
 	}
 	seed := time.Since(t0)
+	if reopen != nil {
+		db.Close()
+		if db, err = reopen(); err != nil {
+			return err
+		}
+	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	urls := tracking.URLs{Base: "http://bench.invalid", Secret: []byte("bench-key")}
@@ -212,7 +250,7 @@ func run(c config) error {
 			return err
 		}
 	}
-	cpu0, pg0, load0 := cpuTime(), postgresCPU(), loadAvg()
+	cpu0, load0 := cpuTime(), loadAvg()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for w := range c.concurrency {
@@ -223,7 +261,7 @@ func run(c config) error {
 				return
 			}
 			defer cl.close()
-			for time.Now().Before(deadline) {
+			for time.Now().Before(deadline) && stop.Err() == nil {
 				i := next.Add(1) - 1
 				if i >= int64(len(paths)) {
 					return
@@ -248,7 +286,7 @@ func run(c config) error {
 	}
 	wg.Wait()
 	wall := time.Since(start)
-	cpu, pgCPU := cpuTime()-cpu0, postgresCPU()-pg0
+	cpu := cpuTime() - cpu0
 	if c.cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
@@ -281,13 +319,18 @@ func run(c config) error {
 	fmt.Printf("wall=%.2fs rate=%.0f req/s p50=%v p99=%v cpu=%.2fs (%.1f µs/req, client included) seed=%.1fs\n",
 		wall.Seconds(), float64(ok.Load())/wall.Seconds(), pct(0.50).Round(time.Microsecond), pct(0.99).Round(time.Microsecond),
 		cpu.Seconds(), float64(cpu.Microseconds())/float64(max(ok.Load(), 1)), seed.Seconds())
-	if c.engine == "postgres" {
-		fmt.Printf("postgres cpu=%.2fs (%.1f µs/req; every postgres process, other databases included)\n",
+	if reopen != nil {
+		pgCPU, err := backendCPU(ctx, db)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("postgres backends cpu=%.2fs (%.1f µs/req, load phase and final flush)\n",
 			pgCPU.Seconds(), float64(pgCPU.Microseconds())/float64(max(ok.Load(), 1)))
 	}
 	fmt.Printf("load average before=%s after=%s\n", load0, loadAvg())
-	fmt.Printf("events stored=%d batches=%d dropped=%d final flush=%v match=%v\n",
-		stored, wc.Batches, wc.Dropped, drain.Round(time.Millisecond), stored == ok.Load())
+	fmt.Printf("events stored=%d batches=%d dropped=%d final flush=%v match=%v end-to-end=%.0f events/s\n",
+		stored, wc.Batches, wc.Dropped, drain.Round(time.Millisecond), stored == ok.Load(),
+		float64(stored)/(wall+drain).Seconds())
 	if stored != ok.Load() && !c.null {
 		return fmt.Errorf("%d events stored for %d successful requests", stored, ok.Load())
 	}
@@ -360,19 +403,29 @@ func (c *client) get(path string) (int, error) {
 	return status, nil
 }
 
-// postgresCPU sums the user+system CPU time of every process named postgres
-// (Linux /proc), to count the database server's share on this machine.
-func postgresCPU() time.Duration {
+// backendCPU sums the user+system CPU time of the PostgreSQL server
+// processes serving this program's pool (Linux /proc; the server runs on
+// this machine).
+func backendCPU(ctx context.Context, db *store.DB) (time.Duration, error) {
+	rows, err := db.SQL().QueryContext(ctx, `SELECT pid FROM pg_stat_activity
+		WHERE application_name = (SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid())`)
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
 	var ticks int64
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+	for rows.Next() {
+		var pid int
+		if err := rows.Scan(&pid); err != nil {
+			return 0, err
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if err != nil {
 			continue
 		}
 		s := string(b)
 		i := strings.LastIndexByte(s, ')')
-		if i < 0 || !strings.Contains(s[:i], "(postgres") || len(s) < i+2 {
+		if i < 0 || len(s) < i+2 {
 			continue
 		}
 		f := strings.Fields(s[i+2:])
@@ -383,7 +436,7 @@ func postgresCPU() time.Duration {
 		st, _ := strconv.ParseInt(f[12], 10, 64)
 		ticks += u + st
 	}
-	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+	return time.Duration(ticks) * 10 * time.Millisecond, rows.Err() // USER_HZ is 100 on Linux
 }
 
 // loadAvg returns the 1-minute load average, to tell a quiet machine from a busy one.

@@ -9,23 +9,30 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/fanmail/fanmail/internal/campaign"
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/channel"
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/inbound"
 	"github.com/fanmail/fanmail/internal/jobs"
 	"github.com/fanmail/fanmail/internal/member"
+	"github.com/fanmail/fanmail/internal/order"
+	"github.com/fanmail/fanmail/internal/segment"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/tracking"
 	"github.com/fanmail/fanmail/internal/web"
 	"github.com/fanmail/fanmail/internal/web/admin"
 	"github.com/fanmail/fanmail/internal/web/api"
 	"github.com/fanmail/fanmail/internal/web/portal"
+	"github.com/fanmail/fanmail/internal/web/track"
 )
 
 // App is one fanmail process.
@@ -39,6 +46,13 @@ type App struct {
 	Members *member.Service
 	Staff   *staff.Service
 	Mailer  *delivery.Mailer
+
+	Campaigns *campaign.Service
+	Segments  *segment.Service
+	Tracking  *tracking.Service
+	Orders    *order.Service
+	inbound   *inbound.Server
+	engine    sync.WaitGroup
 
 	queue        *jobs.Queue
 	handler      http.Handler
@@ -79,6 +93,10 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 	a.Members = member.New(db, a.Mailer, member.Options{
 		AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL, ConfirmTTL: cfg.ConfirmTTL, MagicLinkTTL: cfg.MagicLinkTTL,
 	}, logger)
+	if err := a.openCampaigns(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if err := a.openQueue(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -104,6 +122,7 @@ func (a *App) buildHandler() error {
 		Config: a.cfg, Logger: a.logger,
 		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_staff", Path: "/admin", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
 		Staff:    a.Staff, Catalog: a.Catalog, Members: a.Members, Mailer: a.Mailer,
+		Campaigns: a.Campaigns, Segments: a.Segments, Tracking: a.Tracking, Orders: a.Orders,
 	})
 	if err != nil {
 		return err
@@ -118,7 +137,16 @@ func (a *App) buildHandler() error {
 		return err
 	}
 	po.Routes(mux)
-	api.New(api.Deps{Config: a.cfg, Logger: a.logger, Staff: a.Staff, Members: a.Members, Catalog: a.Catalog}).Routes(mux)
+	api.New(api.Deps{Config: a.cfg, Logger: a.logger, Staff: a.Staff, Members: a.Members, Catalog: a.Catalog, Orders: a.Orders}).Routes(mux)
+	secret, err := tracking.WebhookSecret(context.Background(), a.db, a.cfg.WebhookSecret)
+	if err != nil {
+		return err
+	}
+	tr, err := track.New(track.Deps{Logger: a.logger, Tracking: a.Tracking, WebhookSecret: secret})
+	if err != nil {
+		return err
+	}
+	tr.Routes(mux)
 	var h http.Handler = web.LangSwitch(mux)
 	h = a.accessLog(h)
 	if a.cfg.TrustProxy {
@@ -157,16 +185,20 @@ func (a *App) Run(ctx context.Context) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn),
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- a.server.Serve(a.listener) }()
+	// The queue starts first so a request that enqueues work finds it running.
 	if err := a.queue.Start(ctx); err != nil {
 		a.Close()
 		return fmt.Errorf("start queue: %w", err)
 	}
+	a.startBackground(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.listener) }()
 	a.logger.Info("fanmail serving", "addr", a.Addr(), "base_url", a.cfg.BaseURL, "database", a.db.Engine())
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
+			a.queue.Stop(context.WithoutCancel(ctx))
+			a.stopBackground(context.WithoutCancel(ctx))
 			a.Close()
 			return fmt.Errorf("serve: %w", err)
 		}
@@ -181,6 +213,7 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.queue.Stop(context.WithoutCancel(ctx)); err != nil {
 		a.logger.Warn("queue stop", "err", err)
 	}
+	a.stopBackground(shutdownCtx)
 	a.logger.Info("fanmail stopped")
 	return a.Close()
 }
@@ -192,3 +225,7 @@ func (a *App) Close() error {
 	}
 	return a.db.Close()
 }
+
+// UseListener makes Run serve on ln instead of binding HTTPAddr; tests that
+// must know the port before Open (for BaseURL in mailed links) use it.
+func (a *App) UseListener(ln net.Listener) { a.listener = ln }

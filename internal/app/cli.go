@@ -33,6 +33,8 @@ Commands:
                      the catalogue and members first
   import FILE.csv    import members from a CSV file, printing progress
   export             write all members as CSV to standard output
+  campaign status ID print a campaign's progress
+  dkim keygen DOMAIN make a DKIM key pair and print the DNS record
   version            print the version
 
 Run "fanmail COMMAND --help" for the flags of a command. Every flag also

@@ -27,12 +27,18 @@ func (a *App) openQueue(ctx context.Context) error {
 	for kind, h := range a.Members.JobHandlers() {
 		handlers[kind] = h
 	}
+	for _, hs := range []map[string]jobs.Handler{a.Campaigns.JobHandlers(), a.Orders.JobHandlers()} {
+		for kind, h := range hs {
+			handlers[kind] = h
+		}
+	}
+	periodic := []jobs.Periodic{{Kind: jobSessionCleanup, Every: time.Hour, RunOnStart: true}}
+	periodic = append(periodic, a.Campaigns.Periodic()...)
+	periodic = append(periodic, a.Orders.Periodic()...)
 	q, err := jobs.New(a.db, a.logger, jobs.Options{
 		Handlers: handlers,
 		Workers:  a.cfg.Workers,
-		Periodic: []jobs.Periodic{
-			{Kind: jobSessionCleanup, Every: time.Hour, RunOnStart: true},
-		},
+		Periodic: periodic,
 	})
 	if err != nil {
 		return err
@@ -45,5 +51,7 @@ func (a *App) openQueue(ctx context.Context) error {
 		return q.Insert(ctx, kind, payload)
 	}
 	a.Members.SetEnqueue(enqueue)
+	a.Campaigns.SetEnqueue(enqueue)
+	a.Orders.SetEnqueue(enqueue)
 	return nil
 }

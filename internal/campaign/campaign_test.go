@@ -13,6 +13,7 @@ import (
 	"github.com/fanmail/fanmail/internal/campaign"
 	"github.com/fanmail/fanmail/internal/channel/channeltest"
 	"github.com/fanmail/fanmail/internal/channel/email"
+	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
 	"github.com/fanmail/fanmail/internal/tracking"
@@ -259,25 +260,30 @@ func TestService_ScheduleChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	noPhone, err := s.CreateSender(ctx, fanmail.Sender{Name: "시스템 명동점", FromName: "시스템", FromEmail: "hello@system.example",
+		Address: "서울특별시 중구 명동길 1"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
-		name   string
-		c      fanmail.Campaign
-		want   string
-		wantIn string
+		name string
+		c    fanmail.Campaign
+		want string
 	}{
 		{name: "NoFooter", c: fanmail.Campaign{IsAd: true, SenderID: snd.ID, Body: "<p>신상품</p>"},
-			wantIn: "sender name, address, phone, unsubscribe link"},
-		{name: "NoUnsubscribe", c: fanmail.Campaign{IsAd: true, SenderID: snd.ID,
-			Body: "<p>{{.Sender.Name}} {{.Sender.Address}} {{.Sender.Phone}}</p>"}, wantIn: "lacks what the law requires: unsubscribe link."},
-		{name: "NoPhone", c: fanmail.Campaign{IsAd: true, SenderID: snd.ID,
-			Body: `<p>{{.Sender.Name}} {{.Sender.Address}} <a href="{{.UnsubscribeURL}}">수신거부</a></p>`}, wantIn: "requires: phone."},
-		{name: "SenderLacksDetails", c: fanmail.Campaign{IsAd: true, SenderID: bare.ID, Body: "{{footer}}"},
-			want: "The sender lacks what an advertisement must show: address, phone."},
+			want: "The mail has no unsubscribe link. Add {{footer}} to the template."},
+		{name: "NoSenderDetails", c: fanmail.Campaign{IsAd: true, SenderID: snd.ID,
+			Body: `<p>{{.Sender.Name}} {{.Sender.Address}} <a href="{{.UnsubscribeURL}}">수신거부</a></p>`},
+			want: "An advertisement must show the sender's name, address and phone. Add {{footer}} to the template."},
+		{name: "SenderLacksAddress", c: fanmail.Campaign{IsAd: true, SenderID: bare.ID, Body: "{{footer}}"},
+			want: "The sender has no address; an advertisement must show it."},
+		{name: "SenderLacksPhone", c: fanmail.Campaign{IsAd: true, SenderID: noPhone.ID, Body: "{{footer}}"},
+			want: "The sender has no phone number; an advertisement must show it."},
 		{name: "UnknownBrand", c: fanmail.Campaign{IsAd: true, SenderID: snd.ID, Body: "<p>\n{{products \"nobody\" \"new\" 3}}</p>{{footer}}"},
 			want: `Template line 2: unknown brand "nobody".`},
 		{name: "NoSender", c: fanmail.Campaign{Body: "{{footer}}"}, want: "Choose a sender."},
 		{name: "MarketingWithoutUnsubscribe", c: fanmail.Campaign{SenderID: bare.ID, Body: "<p>공지</p>"},
-			wantIn: "requires: unsubscribe link."},
+			want: "The mail has no unsubscribe link. Add {{footer}} to the template."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -288,9 +294,11 @@ func TestService_ScheduleChecks(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = s.Schedule(ctx, c.ID, time.Time{})
-			msg := fanmail.ErrorMessage(err)
-			if fanmail.ErrorCode(err) != fanmail.EINVALID || tt.want != "" && msg != tt.want || !strings.Contains(msg, tt.wantIn) {
-				t.Errorf("schedule: %v, want EINVALID %q%q", err, tt.want, tt.wantIn)
+			if fanmail.ErrorCode(err) != fanmail.EINVALID || fanmail.ErrorMessage(err) != tt.want {
+				t.Errorf("schedule: %v, want EINVALID %q", err, tt.want)
+			}
+			if !strings.HasPrefix(tt.want, "Template line") && !i18n.Has(tt.want) {
+				t.Errorf("no Korean for %q", tt.want)
 			}
 			if got, _ := s.Campaign(ctx, c.ID); got.Status != fanmail.CampaignDraft {
 				t.Errorf("status = %s, want draft", got.Status)
@@ -298,6 +306,7 @@ func TestService_ScheduleChecks(t *testing.T) {
 		})
 	}
 	t.Run("TransactionalNeedsNoFooter", func(t *testing.T) {
+		mustMember(t, db, "order@example.com", "주문자", false)
 		c, err := s.CreateCampaign(ctx, fanmail.Campaign{Name: "주문 확인", Kind: fanmail.CampaignTransactional, SenderID: bare.ID,
 			Subject: "주문이 접수되었습니다", Body: "<p>{{.Member.Name}}님, 주문 감사합니다.</p>"})
 		if err != nil {
@@ -322,6 +331,10 @@ func TestService_StateMachine(t *testing.T) {
 	clk := useClock(db)
 	snd := mustSender(t, s)
 	c := mustCampaign(t, s, snd, adBody)
+	if _, err := s.Schedule(ctx, c.ID, time.Time{}); fanmail.ErrorCode(err) != fanmail.EINVALID || fanmail.ErrorField(err) != "segment_id" {
+		t.Errorf("schedule with nobody to send to: %v, want EINVALID on segment_id", err)
+	}
+	mustMember(t, db, "minji.kim@example.com", "김민지", true)
 	if _, err := s.Pause(ctx, c.ID); fanmail.ErrorCode(err) != fanmail.ECONFLICT {
 		t.Errorf("pause a draft: %v, want ECONFLICT", err)
 	}
@@ -337,18 +350,31 @@ func TestService_StateMachine(t *testing.T) {
 	if _, err := s.Schedule(ctx, c.ID, clk.Now().Add(-time.Hour)); fanmail.ErrorCode(err) != fanmail.EINVALID {
 		t.Errorf("schedule in the past: %v, want EINVALID", err)
 	}
-	s.Tick(ctx)
+	if err := s.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if st := status(t, s, c.ID).Campaign.Status; st != fanmail.CampaignScheduled {
 		t.Errorf("before its time: %s", st)
 	}
 	clk.Add(time.Hour)
-	s.Tick(ctx)
-	// Nobody to send to: it finishes at once.
-	if st := status(t, s, c.ID).Campaign.Status; st != fanmail.CampaignFinished {
-		t.Errorf("at its time, with nobody to send to: %s, want finished", st)
+	if err := s.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p := status(t, s, c.ID)
+	if p.Campaign.Status != fanmail.CampaignSending || p.Total != 1 || p.Queued != 1 || p.Campaign.StartedAt == nil {
+		t.Errorf("at its time: %+v", p)
+	}
+	if _, err := s.Unschedule(ctx, c.ID); fanmail.ErrorCode(err) != fanmail.ECONFLICT {
+		t.Errorf("unschedule a sending campaign: %v, want ECONFLICT", err)
+	}
+	if _, err := s.Cancel(ctx, c.ID); err != nil {
+		t.Fatal(err)
 	}
 	if _, err := s.Cancel(ctx, c.ID); fanmail.ErrorCode(err) != fanmail.ECONFLICT {
-		t.Errorf("cancel a finished campaign: %v, want ECONFLICT", err)
+		t.Errorf("cancel a cancelled campaign: %v, want ECONFLICT", err)
+	}
+	if p := status(t, s, c.ID); p.Campaign.Status != fanmail.CampaignCancelled || p.Total != 0 || p.Percent() != 0 {
+		t.Errorf("after cancelling: %+v", p)
 	}
 }
 
@@ -398,4 +424,85 @@ func TestService_MemberTimezone(t *testing.T) {
 			t.Errorf("status = %s, want finished", st)
 		}
 	})
+}
+
+// mustProducts creates brand "ozsecond" with two new products, the first
+// with a photo.
+func mustProducts(t testing.TB, db *store.DB) []fanmail.Product {
+	t.Helper()
+	ctx := context.Background()
+	g, err := db.CreateBrandGroup(ctx, fanmail.BrandGroup{Slug: "casual", NameKo: "캐주얼", NameEn: "Casual", Published: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := db.CreateBrand(ctx, fanmail.Brand{GroupID: g.ID, Slug: "ozsecond", Name: "오즈세컨", Published: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []fanmail.Product
+	for i, p := range []fanmail.Product{
+		{Code: "OZ-J1", Name: "라이트 트렌치 재킷", Price: 189000, Images: []fanmail.ProductImage{{Path: "p/oz-j1.jpg", ContentType: "image/jpeg", Size: 10}}},
+		{Code: "OZ-K2", Name: "캐시미어 니트 <한정>", Price: 89000},
+	} {
+		p.BrandID, p.Shelf, p.Published, p.Position = b.ID, fanmail.ShelfNew, true, i+1
+		created, err := db.CreateProduct(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, created)
+	}
+	return ps
+}
+
+func TestService_ProductBlocks(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := newService(t, db, nil)
+		ps := mustProducts(t, db)
+		m := mustMember(t, db, "minji.kim@example.com", "김민지", true)
+		c := mustCampaign(t, s, mustSender(t, s), `<p>{{.Member.Name}}님께 추천하는 신상품</p>
+{{products "ozsecond" "new" 3}}
+<p>{{range productList "ozsecond" "new" 1}}{{.Name}}: {{.PriceText}}{{end}}, 합계 {{won 278000}}</p>
+{{footer}}`)
+		msg, err := s.Preview(ctx, c.ID, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := func(p fanmail.Product) string { return fmt.Sprintf("%s/catalog/products/%d", baseURL, p.ID) }
+		for _, want := range []string{`href="` + page(ps[0]) + `"`, `src="` + baseURL + `/media/p/oz-j1.jpg"`, "라이트 트렌치 재킷", "189,000원",
+			"캐시미어 니트 &lt;한정&gt;", "89,000원", "라이트 트렌치 재킷: 189,000원, 합계 278,000원"} {
+			if !strings.Contains(msg.HTML, want) {
+				t.Errorf("HTML lacks %q:\n%s", want, msg.HTML)
+			}
+		}
+		for _, want := range []string{"라이트 트렌치 재킷 (" + page(ps[0]) + ")", "캐시미어 니트 <한정> (" + page(ps[1]) + ")", "189,000원"} {
+			if !strings.Contains(msg.Text, want) {
+				t.Errorf("text lacks %q:\n%s", want, msg.Text)
+			}
+		}
+	})
+}
+
+// A test mail goes to the given address, marked as a test, rendered for a
+// sample member.
+func TestService_TestSend(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	srv := channeltest.NewSMTPServer(t)
+	s := newService(t, db, srv)
+	ctx := context.Background()
+	c := mustCampaign(t, s, mustSender(t, s), adBody)
+	if err := s.TestSend(ctx, c.ID, 0, "marketer@ozsecond.example"); err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.WaitFor(t, 1, 5*time.Second)
+	if got := msgs[0]; got.To[0] != "marketer@ozsecond.example" || got.Subject != "[TEST] (광고) 홍길동님을 위한 봄 신상품" {
+		t.Errorf("test mail to %v with subject %q", got.To, got.Subject)
+	}
+	if err := s.TestSend(ctx, c.ID, 0, "not an address"); fanmail.ErrorCode(err) != fanmail.EINVALID {
+		t.Errorf("bad address: %v, want EINVALID", err)
+	}
+	srv.RejectNext(1, 550)
+	if err := s.TestSend(ctx, c.ID, 0, "marketer@ozsecond.example"); fanmail.ErrorCode(err) != fanmail.EUNAVAILABLE {
+		t.Errorf("refused: %v, want EUNAVAILABLE", err)
+	}
 }

@@ -38,11 +38,23 @@ type compiled struct {
 	marketing  bool // unsubscribe header and consent check
 	boundary   string
 	head       []byte // From and Reply-To header lines
+	audience   store.Audience
 }
 
 // compile renders campaign c for m. Errors are EINVALID naming what is wrong.
 func (s *Service) compile(ctx context.Context, c fanmail.Campaign, m mode) (*compiled, error) {
 	cc := &compiled{c: c, marketing: c.IsMarketing(), boundary: "=_fm" + strings.ToLower(rand.Text()[:16])}
+	cc.audience.Marketing = cc.marketing
+	if c.SegmentID != 0 {
+		seg, err := s.db.SegmentByID(ctx, c.SegmentID)
+		if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
+			return nil, fanmail.FieldError("segment_id", "Segment not found.")
+		}
+		if err != nil {
+			return nil, err
+		}
+		cc.audience.Segment = &seg.Rules
+	}
 	if c.SenderID != 0 {
 		snd, err := s.db.SenderByID(ctx, c.SenderID)
 		if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
@@ -56,8 +68,15 @@ func (s *Service) compile(ctx context.Context, c fanmail.Campaign, m mode) (*com
 		return nil, fanmail.FieldError("sender_id", "Choose a sender.")
 	}
 	if m != modePreview && c.IsAd {
-		if missing := cc.sender.MissingAdDetails(); len(missing) > 0 {
-			return nil, fanmail.FieldError("sender_id", "The sender lacks what an advertisement must show: "+strings.Join(missing, ", ")+".")
+		for _, missing := range cc.sender.MissingAdDetails() {
+			switch missing {
+			case "address":
+				return nil, fanmail.FieldError("sender_id", "The sender has no address; an advertisement must show it.")
+			case "phone":
+				return nil, fanmail.FieldError("sender_id", "The sender has no phone number; an advertisement must show it.")
+			default:
+				return nil, fanmail.FieldError("sender_id", "The sender has no name; an advertisement must show it.")
+			}
 		}
 	}
 
@@ -112,10 +131,23 @@ func (s *Service) compile(ctx context.Context, c fanmail.Campaign, m mode) (*com
 	cc.subject = mk.split(subj)
 	cc.html = mk.split(crlf(doc))
 	cc.text = mk.split(crlf(text))
+	// Claims read only the member details the mail shows (the name also
+	// goes into the To header).
+	cc.audience.Details.Name = true
 	for _, ps := range [][]piece{cc.subject, cc.html, cc.text} {
 		for _, p := range ps {
-			if p.slot >= 0 && cc.slots[p.slot].kind == fBrands {
+			if p.slot < 0 {
+				continue
+			}
+			switch cc.slots[p.slot].kind {
+			case fBrands:
 				cc.usesBrands = true
+			case fCode:
+				cc.audience.Details.Code = true
+			case fAge:
+				cc.audience.Details.BirthYear = true
+			case fGender:
+				cc.audience.Details.Gender = true
 			}
 		}
 	}
@@ -134,26 +166,20 @@ func checkCompliance(c fanmail.Campaign, snd fanmail.Sender, content, unsubMark 
 	if !c.IsMarketing() {
 		return nil
 	}
-	var missing []string
-	if c.IsAd {
-		// Compare as text: entities decoded, white space collapsed.
-		text := strings.Join(strings.Fields(htmlToText(content)), " ")
-		for _, d := range []struct{ what, value string }{
-			{"sender name", snd.Name}, {"address", snd.Address}, {"phone", snd.Phone},
-		} {
-			if !strings.Contains(text, strings.Join(strings.Fields(d.value), " ")) {
-				missing = append(missing, d.what)
-			}
-		}
-	}
 	if !strings.Contains(content, unsubMark) {
-		missing = append(missing, "unsubscribe link")
+		return fanmail.FieldError("body", "The mail has no unsubscribe link. Add {{footer}} to the template.")
 	}
-	if len(missing) == 0 {
+	if !c.IsAd {
 		return nil
 	}
-	return fanmail.FieldError("body", "The mail lacks what the law requires: "+strings.Join(missing, ", ")+
-		". Add {{footer}} to the template.")
+	// Compare as text: entities decoded, white space collapsed.
+	text := strings.Join(strings.Fields(htmlToText(content)), " ")
+	for _, v := range []string{snd.Name, snd.Address, snd.Phone} {
+		if !strings.Contains(text, strings.Join(strings.Fields(v), " ")) {
+			return fanmail.FieldError("body", "An advertisement must show the sender's name, address and phone. Add {{footer}} to the template.")
+		}
+	}
+	return nil
 }
 
 // trackLinks replaces every http(s) link of content by a click-tracking slot

@@ -53,7 +53,10 @@ func (s *Service) Run(ctx context.Context) error {
 	for _, r := range s.opts.Relays {
 		n += r.Concurrency
 	}
-	d := &dispatcher{s: s, todo: make(chan *batch, n), done: make(chan *batch, 2*n)}
+	// done is unbuffered: a worker hands over a finished batch before it
+	// takes the next, so at most two batches per worker are sent but not
+	// yet recorded (what a kill -9 may send twice).
+	d := &dispatcher{s: s, todo: make(chan *batch, n), done: make(chan *batch), sqlite: s.db.Engine() == store.SQLite}
 	var workers sync.WaitGroup
 	for _, r := range s.opts.Relays {
 		lim := newLimiter(r)
@@ -68,44 +71,63 @@ func (s *Service) Run(ctx context.Context) error {
 		workers.Wait()
 		close(stopped)
 	}()
-	d.run(ctx, stopped)
+	var recorder sync.WaitGroup
+	recorder.Go(func() { d.recordLoop(ctx, stopped) })
+	d.claimLoop(ctx)
+	recorder.Wait()
 	return nil
 }
 
-// dispatcher claims batches for the workers and records their outcomes.
+// dispatcher claims batches for the workers and records their outcomes, in
+// two goroutines so that PostgreSQL does both at once. On SQLite they take
+// turns (one writer per database), which spares them lock waits.
 type dispatcher struct {
-	s    *Service
-	todo chan *batch // claimed, for the workers
-	done chan *batch // sent, to record
-	next int         // round robin over campaigns
-	free []*batch
+	s      *Service
+	todo   chan *batch // claimed, for the workers
+	done   chan *batch // sent, to record
+	next   int         // round robin over campaigns
+	sqlite bool
+	dbMu   sync.Mutex
 }
 
-func (d *dispatcher) run(ctx context.Context, stopped chan struct{}) {
+func (d *dispatcher) lock() {
+	if d.sqlite {
+		d.dbMu.Lock()
+	}
+}
+
+func (d *dispatcher) unlock() {
+	if d.sqlite {
+		d.dbMu.Unlock()
+	}
+}
+
+// claimLoop claims batches into todo until ctx ends, then releases what no
+// worker took.
+func (d *dispatcher) claimLoop(ctx context.Context) {
 	s := d.s
-	idle := time.NewTimer(0)
+	idle := time.NewTimer(s.opts.PollInterval)
 	defer idle.Stop()
-	for {
+	for ctx.Err() == nil {
 		wake := s.wakeCh()
-		d.recordDone(ctx, false)
-		if ctx.Err() != nil {
+		t0 := time.Now()
+		d.lock()
+		b, err := d.claim(ctx)
+		d.unlock()
+		if err != nil && ctx.Err() == nil {
+			s.logger.Warn("campaign dispatcher", "err", err)
+		}
+		if b != nil {
+			s.logger.Debug("batch claimed", "campaign_id", b.out.CampaignID, "sends", len(b.claims), "took", time.Since(t0))
+			select {
+			case d.todo <- b:
+				continue
+			case <-ctx.Done():
+				d.release(ctx, b)
+			}
 			break
 		}
-		claimed := false
-		if len(d.todo) < cap(d.todo) {
-			b, err := d.claim(ctx)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				s.logger.Warn("campaign dispatcher", "err", err)
-			case b != nil:
-				d.todo <- b // never blocks: only this goroutine sends
-				claimed = true
-			}
-		}
-		if claimed {
-			continue
-		}
-		// Full, or nothing due: wait for a result, new work or the poll.
+		// Nothing due: wait for new work or the next poll.
 		if !idle.Stop() {
 			select {
 			case <-idle.C:
@@ -115,53 +137,41 @@ func (d *dispatcher) run(ctx context.Context, stopped chan struct{}) {
 		idle.Reset(s.opts.PollInterval)
 		select {
 		case <-ctx.Done():
-		case b := <-d.done:
-			d.record(ctx, b)
 		case <-wake:
 		case <-idle.C:
 		}
 	}
-	// Stopping: release what no worker took, then record until the workers
-	// have returned their last batches.
 	close(d.todo)
 	for b := range d.todo {
-		for _, c := range b.claims {
-			b.out.Released = append(b.out.Released, c.SendID)
-		}
-		d.record(ctx, b)
+		d.release(ctx, b)
 	}
+}
+
+// release hands a batch no worker took back.
+func (d *dispatcher) release(ctx context.Context, b *batch) {
+	for _, c := range b.claims {
+		b.out.Released = append(b.out.Released, c.SendID)
+	}
+	d.record(ctx, b)
+}
+
+// recordLoop records the workers' batches until they have all stopped.
+func (d *dispatcher) recordLoop(ctx context.Context, stopped <-chan struct{}) {
 	for {
 		select {
 		case b := <-d.done:
 			d.record(ctx, b)
 		case <-stopped:
-			d.recordDone(ctx, true)
 			return
 		}
 	}
 }
 
-// recordDone records every batch waiting in d.done, in one transaction.
-func (d *dispatcher) recordDone(ctx context.Context, final bool) {
-	var bs []*batch
-	for {
-		select {
-		case b := <-d.done:
-			bs = append(bs, b)
-			continue
-		default:
-		}
-		break
-	}
-	if len(bs) > 0 {
-		d.record(ctx, bs...)
-	}
-}
-
-// record stores the outcomes of bs. Outcomes are recorded even when ctx is
-// cancelled: these mails have gone out.
-func (d *dispatcher) record(ctx context.Context, bs ...*batch) {
-	// Take whatever else is waiting along, to share the transaction.
+// record stores the outcomes of b and of any other batch waiting, in one
+// transaction. Outcomes are recorded even when ctx is cancelled: these mails
+// have gone out.
+func (d *dispatcher) record(ctx context.Context, b *batch) {
+	bs := []*batch{b}
 	for len(bs) < 64 {
 		select {
 		case b := <-d.done:
@@ -177,12 +187,16 @@ func (d *dispatcher) record(ctx context.Context, bs ...*batch) {
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	if err := d.s.db.RecordSends(rctx, outs...); err != nil {
+	t0 := time.Now()
+	d.lock()
+	err := d.s.db.RecordSends(rctx, outs...)
+	d.unlock()
+	d.s.logger.Debug("batches recorded", "batches", len(bs), "took", time.Since(t0))
+	if err != nil {
 		// The claims stay in sending and are sent again once their lock
 		// expires: better twice than never.
 		d.s.logger.Error("recording sent campaign mail failed", "batches", len(bs), "err", err)
 	}
-	d.free = append(d.free, bs...)
 }
 
 // claim claims the next batch of due sends, from the sending campaigns in
@@ -195,7 +209,7 @@ func (d *dispatcher) claim(ctx context.Context) (*batch, error) {
 	}
 	for k := range ids {
 		id := ids[(d.next+k)%len(ids)]
-		b, err := s.claimBatch(ctx, id, d.newBatch())
+		b, err := s.claimBatch(ctx, id, &batch{})
 		if err != nil || b != nil {
 			d.next += k + 1
 			return b, err
@@ -204,43 +218,9 @@ func (d *dispatcher) claim(ctx context.Context) (*batch, error) {
 	return nil, nil
 }
 
-func (d *dispatcher) newBatch() *batch {
-	if n := len(d.free); n > 0 {
-		b := d.free[n-1]
-		d.free = d.free[:n-1]
-		return b
-	}
-	return &batch{}
-}
-
 // claimBatch claims due sends of campaign id into b; nil when none is due
 // (then the campaign is finished if nothing is left).
 func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, error) {
-	now := s.now()
-	// Not cancellable: a claim committed but not read would be stuck until
-	// its lock expires.
-	claims, err := s.db.ClaimSends(context.WithoutCancel(ctx), id, s.opts.BatchSize, now, now.Add(s.opts.LockFor))
-	if err != nil {
-		return nil, err
-	}
-	if len(claims) == 0 {
-		return nil, s.maybeFinish(ctx, id)
-	}
-	b.claims = claims
-	b.brands = nil
-	out := &b.out
-	*out = store.SendOutcome{CampaignID: id, MessageIDSuffix: "@" + s.opts.BounceDomain,
-		Sent: out.Sent[:0], Retry: out.Retry[:0], Failed: out.Failed[:0], Released: out.Released[:0], Skipped: out.Skipped}
-	if out.Skipped == nil {
-		out.Skipped = map[string][]int64{}
-	}
-	clear(out.Skipped)
-	release := func(err error) (*batch, error) {
-		for _, c := range claims {
-			out.Released = append(out.Released, c.SendID)
-		}
-		return nil, errors.Join(err, s.db.RecordSends(context.WithoutCancel(ctx), *out))
-	}
 	cc, err := s.compiledFor(ctx, id)
 	if err != nil {
 		if fanmail.ErrorCode(err) == fanmail.EINVALID {
@@ -250,16 +230,36 @@ func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, e
 			s.db.MoveCampaign(ctx, id, fanmail.CampaignPaused, nil, fanmail.CampaignSending)
 			s.notify()
 		}
-		return release(err)
+		return nil, err
 	}
-	b.cc = cc
+	now := s.now()
+	// Not cancellable: a claim committed but not read would be stuck until
+	// its lock expires.
+	claims, err := s.db.ClaimSends(context.WithoutCancel(ctx), id, s.opts.BatchSize, now, now.Add(s.opts.LockFor), cc.audience)
+	if err != nil {
+		return nil, err
+	}
+	if len(claims) == 0 {
+		return nil, s.maybeFinish(ctx, id)
+	}
+	b.cc, b.claims, b.brands = cc, claims, nil
+	out := &b.out
+	*out = store.SendOutcome{CampaignID: id, MessageIDSuffix: "@" + s.opts.BounceDomain,
+		Sent: out.Sent[:0], Retry: out.Retry[:0], Failed: out.Failed[:0], Released: out.Released[:0], Skipped: out.Skipped}
+	if out.Skipped == nil {
+		out.Skipped = map[string][]int64{}
+	}
+	clear(out.Skipped)
 	if cc.usesBrands {
 		ids := make([]int64, len(claims))
 		for i, c := range claims {
 			ids[i] = c.MemberID
 		}
 		if b.brands, err = s.db.FavoriteBrandNames(ctx, ids); err != nil {
-			return release(err)
+			for _, c := range claims {
+				out.Released = append(out.Released, c.SendID)
+			}
+			return nil, errors.Join(err, s.db.RecordSends(context.WithoutCancel(ctx), *out))
 		}
 	}
 	return b, nil

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
-	"github.com/fanmail/fanmail/internal/store"
 )
 
 // maxZoneLead is how far ahead of the company's clock the earliest time zone
@@ -117,11 +116,12 @@ func (s *Service) memberZones(ctx context.Context) ([]string, error) {
 	return zones, nil
 }
 
-// start queues the sends of campaign c and moves it to sending. A campaign
-// whose template no longer renders (a brand it shows was deleted) goes back
-// to draft.
+// start moves campaign c to sending: its audience is counted now, and
+// with MemberTZ every send is queued at its zone's time. A campaign whose
+// template no longer renders (a brand it shows was deleted) goes back to draft.
 func (s *Service) start(ctx context.Context, c fanmail.Campaign, now time.Time) error {
-	if _, err := s.compile(ctx, c, modeCheck); err != nil {
+	cc, err := s.compile(ctx, c, modeCheck)
+	if err != nil {
 		if fanmail.ErrorCode(err) != fanmail.EINVALID {
 			return err
 		}
@@ -129,34 +129,24 @@ func (s *Service) start(ctx context.Context, c fanmail.Campaign, now time.Time) 
 		_, err := s.db.MoveCampaign(ctx, c.ID, fanmail.CampaignDraft, nil, fanmail.CampaignScheduled)
 		return err
 	}
-	a := store.Audience{Marketing: c.IsMarketing(), Due: *c.SendAt}
+	a := cc.audience
+	a.Due = *c.SendAt
 	if c.MemberTZ {
 		zones, err := s.memberZones(ctx)
 		if err != nil {
 			return err
 		}
-		a.ZoneDue = zoneDue(c, zones)
-	}
-	if c.SegmentID != 0 {
-		seg, err := s.db.SegmentByID(ctx, c.SegmentID)
-		if err != nil {
-			return err
-		}
-		// The audience's own arguments are $1 (campaign) and $2 (due time).
-		a.Where, a.Args, err = s.db.SegmentMemberSQL(seg.Rules, now, 2)
-		if err != nil {
-			return err
-		}
+		a.Upfront, a.ZoneDue = true, zoneDue(c, zones)
 	}
 	started := time.Now()
-	_, n, err := s.db.StartCampaign(ctx, c.ID, a)
+	_, n, err := s.db.StartCampaign(ctx, c.ID, a, now)
 	if fanmail.ErrorCode(err) == fanmail.ECONFLICT {
 		return nil // another node started it
 	}
 	if err != nil {
 		return err
 	}
-	s.logger.Info("campaign started", "campaign_id", c.ID, "sends", n, "queued_in", time.Since(started).Round(time.Millisecond))
+	s.logger.Info("campaign started", "campaign_id", c.ID, "audience", n, "took", time.Since(started).Round(time.Millisecond))
 	s.notify()
 	if n == 0 {
 		return s.maybeFinish(ctx, c.ID)

@@ -62,7 +62,8 @@ type Options struct {
 	// DKIM signs every campaign mail when set.
 	DKIM *email.DKIM
 	// BatchSize is how many sends a worker claims at once. A process killed
-	// mid-batch sends at most that many mails twice per worker.
+	// mid-campaign sends again what it sent but had not recorded: at most
+	// two batches per worker (the one in hand and one being recorded).
 	BatchSize int
 	// LockFor is how long a claimed batch is reserved for its worker; after
 	// that (the worker died) another takes it over.
@@ -304,8 +305,14 @@ func (s *Service) Schedule(ctx context.Context, id int64, at time.Time) (fanmail
 	if err := c.CanSchedule(now); err != nil {
 		return c, err
 	}
-	if _, err := s.compile(ctx, c, modeCheck); err != nil {
+	cc, err := s.compile(ctx, c, modeCheck)
+	if err != nil {
 		return c, err
+	}
+	if ok, err := s.db.AudienceExists(ctx, cc.audience, now); err != nil {
+		return c, err
+	} else if !ok {
+		return c, fanmail.FieldError("segment_id", "Nobody is in the audience of this campaign.")
 	}
 	c, err = s.db.MoveCampaign(ctx, id, fanmail.CampaignScheduled, &at, fanmail.CampaignDraft, fanmail.CampaignScheduled)
 	if err != nil {

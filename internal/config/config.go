@@ -30,6 +30,14 @@ type Config struct {
 	LogFormat   string // FANMAIL_LOG_FORMAT: text or json
 	Workers     int    // FANMAIL_WORKERS: job queue workers
 
+	InboundSMTPAddr string // FANMAIL_INBOUND_SMTP_ADDR: embedded SMTP receiver for bounces and replies; "" = off
+	RepliesAddress  string // FANMAIL_REPLIES_ADDRESS: mailbox the receiver takes replies for
+	WebhookSecret   string // FANMAIL_WEBHOOK_SECRET: HMAC key of provider bounce webhooks (default: generated, in settings)
+	SupportPhone    string // FANMAIL_SUPPORT_PHONE: customer centre phone printed in transactional mail
+	DKIMDomain      string // FANMAIL_DKIM_DOMAIN: sign campaign mail for this domain (with the two below)
+	DKIMSelector    string // FANMAIL_DKIM_SELECTOR
+	DKIMKeyFile     string // FANMAIL_DKIM_KEY_FILE: PEM private key made by "fanmail dkim keygen"
+
 	ConfirmTTL     time.Duration // how long a confirmation link stays valid
 	MagicLinkTTL   time.Duration // how long a sign-in link stays valid
 	SessionTTL     time.Duration
@@ -88,6 +96,13 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "FANMAIL_LOG_LEVEL", d.LogLevel), "debug, info, warn or error (FANMAIL_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "FANMAIL_LOG_FORMAT", d.LogFormat), "text or json (FANMAIL_LOG_FORMAT)")
 	fs.IntVar(&c.Workers, "workers", d.Workers, "background job workers")
+	fs.StringVar(&c.InboundSMTPAddr, "inbound-smtp-addr", envOr(getenv, "FANMAIL_INBOUND_SMTP_ADDR", ""), "listen address of the embedded SMTP receiver for bounces and replies, e.g. :2525; empty = off (FANMAIL_INBOUND_SMTP_ADDR)")
+	fs.StringVar(&c.RepliesAddress, "replies-address", envOr(getenv, "FANMAIL_REPLIES_ADDRESS", ""), "mailbox the embedded receiver accepts replies for (FANMAIL_REPLIES_ADDRESS)")
+	fs.StringVar(&c.WebhookSecret, "webhook-secret", envOr(getenv, "FANMAIL_WEBHOOK_SECRET", ""), "HMAC key of provider bounce webhooks; default generated and stored (FANMAIL_WEBHOOK_SECRET or _FILE)")
+	fs.StringVar(&c.DKIMDomain, "dkim-domain", envOr(getenv, "FANMAIL_DKIM_DOMAIN", ""), "sign campaign mail with DKIM for this domain (FANMAIL_DKIM_DOMAIN)")
+	fs.StringVar(&c.DKIMSelector, "dkim-selector", envOr(getenv, "FANMAIL_DKIM_SELECTOR", ""), "DKIM selector (FANMAIL_DKIM_SELECTOR)")
+	fs.StringVar(&c.DKIMKeyFile, "dkim-key-file", envOr(getenv, "FANMAIL_DKIM_KEY_FILE", ""), "DKIM private key file from \"fanmail dkim keygen\" (FANMAIL_DKIM_KEY_FILE)")
+	fs.StringVar(&c.SupportPhone, "support-phone", envOr(getenv, "FANMAIL_SUPPORT_PHONE", ""), "customer centre phone printed in transactional mail (FANMAIL_SUPPORT_PHONE)")
 	c.ConfirmTTL, c.MagicLinkTTL, c.SessionTTL, c.MaxUploadBytes = d.ConfirmTTL, d.MagicLinkTTL, d.SessionTTL, d.MaxUploadBytes
 	c.AgeBands = d.AgeBands
 	c.bandsFlag = bands
@@ -141,6 +156,9 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("config: log level %q: want debug, info, warn or error", c.LogLevel)
+	}
+	if (c.DKIMDomain == "") != (c.DKIMKeyFile == "") {
+		return errors.New("config: DKIM needs both a domain and a key file")
 	}
 	if c.Workers < 1 {
 		return errors.New("config: workers must be at least 1")

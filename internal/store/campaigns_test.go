@@ -44,6 +44,9 @@ func campSender(t *testing.T, db *store.DB) fanmail.Sender {
 	return s
 }
 
+// campAudience is every member who consents to marketing mail.
+var campAudience = store.Audience{Marketing: true, Details: store.AllDetails}
+
 // campStarted creates a campaign and starts it for every consenting member.
 func campStarted(t *testing.T, db *store.DB, due time.Time) (fanmail.Campaign, int64) {
 	t.Helper()
@@ -57,7 +60,7 @@ func campStarted(t *testing.T, db *store.DB, due time.Time) (fanmail.Campaign, i
 	if _, err := db.MoveCampaign(ctx, c.ID, fanmail.CampaignScheduled, &due, fanmail.CampaignDraft); err != nil {
 		t.Fatal(err)
 	}
-	c, n, err := db.StartCampaign(ctx, c.ID, store.Audience{Marketing: true, Due: due})
+	c, n, err := db.StartCampaign(ctx, c.ID, campAudience, due)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,9 +161,12 @@ func TestDB_StartCampaign(t *testing.T) {
 
 		c, n := campStarted(t, db, t0)
 		if n != 1 || c.Status != fanmail.CampaignSending || c.StartedAt == nil {
-			t.Fatalf("started %+v with %d sends, want 1", c, n)
+			t.Fatalf("started %+v with an audience of %d, want 1", c, n)
 		}
-		claims, err := db.ClaimSends(ctx, c.ID, 10, t0, t0.Add(time.Minute))
+		if counts, _ := db.CampaignSendCounts(ctx, c.ID); counts.Total != 1 || counts.Queued != 1 {
+			t.Errorf("counts before the first claim = %+v", counts)
+		}
+		claims, err := db.ClaimSends(ctx, c.ID, 10, t0, t0.Add(time.Minute), campAudience)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +175,7 @@ func TestDB_StartCampaign(t *testing.T) {
 			t.Fatalf("claims = %+v", claims)
 		}
 		// A second start does nothing.
-		if _, _, err := db.StartCampaign(ctx, c.ID, store.Audience{Due: t0}); fanmail.ErrorCode(err) != fanmail.ECONFLICT {
+		if _, _, err := db.StartCampaign(ctx, c.ID, campAudience, t0); fanmail.ErrorCode(err) != fanmail.ECONFLICT {
 			t.Errorf("second start: %v, want ECONFLICT", err)
 		}
 	})
@@ -195,21 +201,21 @@ func TestDB_StartCampaign_ZoneDue(t *testing.T) {
 		}
 		db.MoveCampaign(ctx, c.ID, fanmail.CampaignScheduled, &t0, fanmail.CampaignDraft)
 		laDue := t0.Add(16 * time.Hour)
-		if _, _, err := db.StartCampaign(ctx, c.ID, store.Audience{Marketing: true, Due: t0,
-			ZoneDue: map[string]time.Time{"America/Los_Angeles": laDue}}); err != nil {
+		if _, _, err := db.StartCampaign(ctx, c.ID, store.Audience{Marketing: true, Upfront: true, Due: t0, Details: store.AllDetails,
+			ZoneDue: map[string]time.Time{"America/Los_Angeles": laDue}}, t0); err != nil {
 			t.Fatal(err)
 		}
-		claims, err := db.ClaimSends(ctx, c.ID, 10, t0, t0.Add(time.Minute))
+		claims, err := db.ClaimSends(ctx, c.ID, 10, t0, t0.Add(time.Minute), campAudience)
 		if err != nil || len(claims) != 1 || claims[0].MemberID != seoul.ID {
 			t.Fatalf("claims at t0 = %+v, %v", claims, err)
 		}
 		if err := db.RecordSends(ctx, store.SendOutcome{CampaignID: c.ID, Sent: []int64{claims[0].SendID}}); err != nil {
 			t.Fatal(err)
 		}
-		if early, _ := db.ClaimSends(ctx, c.ID, 10, laDue.Add(-time.Second), laDue); len(early) != 0 {
+		if early, _ := db.ClaimSends(ctx, c.ID, 10, laDue.Add(-time.Second), laDue, campAudience); len(early) != 0 {
 			t.Fatalf("claimed %+v before LA time", early)
 		}
-		claims, err = db.ClaimSends(ctx, c.ID, 10, laDue, laDue.Add(time.Minute))
+		claims, err = db.ClaimSends(ctx, c.ID, 10, laDue, laDue.Add(time.Minute), campAudience)
 		if err != nil || len(claims) != 1 || claims[0].MemberID != la.ID {
 			t.Fatalf("claims at LA time = %+v, %v", claims, err)
 		}
@@ -226,15 +232,15 @@ func TestDB_ClaimAndRecord(t *testing.T) {
 		}
 		c, _ := campStarted(t, db, t0)
 		lock := t0.Add(time.Minute)
-		first, err := db.ClaimSends(ctx, c.ID, 4, t0, lock)
+		first, err := db.ClaimSends(ctx, c.ID, 4, t0, lock, campAudience)
 		if err != nil || len(first) != 4 {
 			t.Fatalf("first claim = %d, %v", len(first), err)
 		}
-		second, err := db.ClaimSends(ctx, c.ID, 4, t0, lock)
+		second, err := db.ClaimSends(ctx, c.ID, 4, t0, lock, campAudience)
 		if err != nil || len(second) != 2 {
 			t.Fatalf("second claim = %d, %v", len(second), err)
 		}
-		if more, _ := db.ClaimSends(ctx, c.ID, 4, t0, lock); len(more) != 0 {
+		if more, _ := db.ClaimSends(ctx, c.ID, 4, t0, lock, campAudience); len(more) != 0 {
 			t.Fatalf("claimed %d while all are locked", len(more))
 		}
 		err = db.RecordSends(ctx, store.SendOutcome{
@@ -269,11 +275,11 @@ func TestDB_ClaimAndRecord(t *testing.T) {
 		}
 		// The released send is due again at once, the retried one at its time,
 		// and the stuck one (second[1]) once its lock has expired.
-		again, _ := db.ClaimSends(ctx, c.ID, 10, t0, lock)
+		again, _ := db.ClaimSends(ctx, c.ID, 10, t0, lock, campAudience)
 		if len(again) != 1 || again[0].SendID != second[0].SendID || again[0].Attempts != 1 {
 			t.Fatalf("claim after release = %+v", again)
 		}
-		later, _ := db.ClaimSends(ctx, c.ID, 10, t0.Add(2*time.Hour), t0.Add(3*time.Hour))
+		later, _ := db.ClaimSends(ctx, c.ID, 10, t0.Add(2*time.Hour), t0.Add(3*time.Hour), campAudience)
 		var ids []int64
 		for _, cl := range later {
 			ids = append(ids, cl.SendID)
@@ -332,7 +338,7 @@ func TestDB_ClaimSends_Concurrent(t *testing.T) {
 		db := dbs[w%2]
 		wg.Go(func() {
 			for {
-				claims, err := db.ClaimSends(ctx, c.ID, 7, t0, t0.Add(time.Hour))
+				claims, err := db.ClaimSends(ctx, c.ID, 7, t0, t0.Add(time.Hour), campAudience)
 				if err != nil {
 					t.Error(err)
 					return

@@ -66,6 +66,16 @@ func srchSeed(t *testing.T, db *store.DB, ms []srchMember) (map[string]int64, in
 }
 
 func TestDB_SearchMembers(t *testing.T) {
+	t.Run("IndexedText", testSearchMembers)
+	// The same searches when every text counts as broad: members are walked
+	// by id and the text is checked on each row.
+	t.Run("BroadText", func(t *testing.T) {
+		defer store.SetBroadText(1)()
+		testSearchMembers(t)
+	})
+}
+
+func testSearchMembers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		ids, brandID := srchSeed(t, db, []srchMember{
@@ -198,6 +208,54 @@ func TestDB_Overview(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := store.Overview{Members: 4, Active: 2, Pending: 1, Inactive: 1, Brands: 1, Products: 0}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("(-want +got):\n%s", diff)
+		}
+	})
+}
+
+// A text search whose filter passes few of its matches reads the candidates
+// in several chunks and still pages correctly.
+func TestDB_SearchMembers_SparseFilter(t *testing.T) {
+	for _, broad := range []bool{false, true} {
+		t.Run(fmt.Sprintf("broad=%v", broad), func(t *testing.T) {
+			if broad {
+				defer store.SetBroadText(1)()
+			}
+			testSparseFilter(t)
+		})
+	}
+}
+
+func testSparseFilter(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var ms []srchMember
+		var want []string
+		for i := range 1300 {
+			m := srchMember{email: fmt.Sprintf("fan%04d@example.com", i), name: "박지민", gender: fanmail.GenderFemale, status: fanmail.MemberActive}
+			if i%400 == 3 {
+				m.gender = fanmail.GenderMale
+				want = append([]string{m.email}, want...)
+			}
+			ms = append(ms, m)
+		}
+		srchSeed(t, db, ms)
+		var got []string
+		q := store.MemberSearch{NamePrefixes: []string{"박지"}, Gender: fanmail.GenderMale, Limit: 3}
+		for range 3 {
+			page, err := db.SearchMembers(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range page {
+				got = append(got, m.Email)
+			}
+			if len(page) < q.Limit {
+				break
+			}
+			q.Before = page[len(page)-1].ID
+		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("(-want +got):\n%s", diff)
 		}

@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -676,4 +679,100 @@ func TestSegmentCRUD(t *testing.T) {
 			t.Errorf("delete twice: err = %v, want ENOTFOUND", err)
 		}
 	})
+}
+
+// The events trigger keeps each member's latest non-bot open (or click) and
+// click in member_engagement, whatever order a batch stores them in, and
+// the row goes with the member.
+func TestEngagementTrigger(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		var m1, m2 fanmail.Member
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if m1, err = tx.CreateMember(ctx, fanmail.Member{Email: "minji@example.com", Name: "김민지", Status: fanmail.MemberActive}); err != nil {
+				return err
+			}
+			m2, err = tx.CreateMember(ctx, fanmail.Member{Email: "jihoon@example.com", Name: "박지훈", Status: fanmail.MemberActive})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var campaign int64
+		if err := db.SQL().QueryRowContext(ctx, `INSERT INTO campaigns (name, created_at, updated_at) VALUES ('가을', $1, $1) RETURNING id`,
+			segNow).Scan(&campaign); err != nil {
+			t.Fatal(err)
+		}
+		at := func(days int) time.Time { return daysAgo(days).Truncate(time.Second) }
+		insert := func(rows ...[]any) {
+			t.Helper()
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				// One statement for all rows, as the tracking writer does.
+				q := `INSERT INTO events (campaign_id, member_id, kind, is_bot, created_at) VALUES `
+				var args []any
+				for i, r := range rows {
+					if i > 0 {
+						q += ", "
+					}
+					n := len(args)
+					q += fmt.Sprintf("($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5)
+					args = append(args, campaign, r[0], r[1], r[2], r[3])
+				}
+				_, err := tx.ExecContext(ctx, q, args...)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		read := func(id int64) (open, click *time.Time) {
+			t.Helper()
+			var o, c sql.NullTime
+			err := db.SQL().QueryRowContext(ctx, `SELECT last_open_at, last_click_at FROM member_engagement WHERE member_id = $1`, id).Scan(&o, &c)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				t.Fatal(err)
+			}
+			return timeOf(o), timeOf(c)
+		}
+		insert(
+			[]any{m1.ID, "open", false, at(20)},
+			[]any{m1.ID, "open", false, at(10)},
+			[]any{m1.ID, "open", false, at(15)},
+			[]any{m1.ID, "click", true, at(1)}, // a link scanner
+			[]any{m2.ID, "delivered", false, at(2)},
+			[]any{m2.ID, "click", false, at(30)},
+		)
+		o, c := read(m1.ID)
+		if o == nil || !o.Equal(at(10)) || c != nil {
+			t.Errorf("민지: last open %v, last click %v; want %v and none", o, c, at(10))
+		}
+		o, c = read(m2.ID)
+		if o == nil || !o.Equal(at(30)) || c == nil || !c.Equal(at(30)) {
+			t.Errorf("지훈: last open %v, last click %v; want both %v (a click proves an open)", o, c, at(30))
+		}
+		// An older event later changes nothing; a newer one moves it.
+		insert([]any{m2.ID, "open", false, at(40)})
+		if o, _ := read(m2.ID); !o.Equal(at(30)) {
+			t.Errorf("지훈 after an older open: last open %v, want %v", o, at(30))
+		}
+		insert([]any{m2.ID, "open", false, at(5)})
+		if o, c := read(m2.ID); !o.Equal(at(5)) || !c.Equal(at(30)) {
+			t.Errorf("지훈 after a newer open: last open %v, last click %v", o, c)
+		}
+		if _, err := db.SQL().ExecContext(ctx, `DELETE FROM members WHERE id = $1`, m2.ID); err != nil {
+			t.Fatal(err)
+		}
+		if o, c := read(m2.ID); o != nil || c != nil {
+			t.Errorf("deleted member still has engagement %v, %v", o, c)
+		}
+	})
+}
+
+func timeOf(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
 }

@@ -3,13 +3,260 @@ package store
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/fanmail/fanmail"
 )
+
+// Sending a campaign
+//
+// A campaign's sends (one row per member, queued → sending → sent | failed |
+// skipped) are mostly created by the claims that send them: ClaimSends walks
+// the audience in member-id order from campaigns.queue_cursor and inserts the
+// next batch's sends already in state sending, locked for the claiming
+// worker, with the member's details and current consent read in the same
+// pass. Each row is thus written twice (claimed, then its outcome) and the
+// audience is evaluated when the mail goes out. Campaigns to a segment
+// (whose rules are evaluated over all members at once) and campaigns sent
+// in each member's time zone queue every send when they start
+// (Audience.Upfront), each due at its zone's time; consent and suppression
+// are checked again when each is claimed. Queued sends (those, retries, and
+// sends a stopping worker released) and sends stuck in sending past their
+// lock (a dead worker's) are claimed before new ones.
+
+// Audience says which members a campaign goes to, and when.
+type Audience struct {
+	// Segment restricts the audience to the members its rules match; nil
+	// means every member.
+	Segment *fanmail.SegmentRules
+	// Marketing restricts it to members who consent to marketing e-mail
+	// now and whose address is not suppressed. Members must be active either way.
+	Marketing bool
+	// Upfront queues every send when the campaign starts, due at
+	// ZoneDue[member's time zone], or at Due for members of other zones. A
+	// campaign to a segment must be queued upfront: segment rules are
+	// evaluated for all members at once, not batch by batch.
+	Upfront bool
+	Due     time.Time
+	ZoneDue map[string]time.Time
+	// Details says which member details claims read besides the address.
+	Details MemberDetails
+}
+
+// MemberDetails names member columns a claim reads; reading only those a
+// template prints saves work on every send.
+type MemberDetails struct {
+	Name, Code, BirthYear, Gender bool
+}
+
+// AllDetails reads every member detail.
+var AllDetails = MemberDetails{Name: true, Code: true, BirthYear: true, Gender: true}
+
+// columns returns the member columns of a Claim over "members m", unread ones
+// as constants so the positions stay put: email, name, code, birth year,
+// gender, language. With as, they are named c1…c6.
+func (d MemberDetails) columns(as bool) string {
+	cols := []string{`m.email`, `''`, `''`, `0`, `''`, `''`}
+	if d.Name {
+		cols[1] = `m.name`
+	}
+	if d.Code {
+		cols[2] = `COALESCE(m.code, '')`
+	}
+	if d.BirthYear {
+		cols[3] = `m.birth_year`
+	}
+	if d.Gender {
+		cols[4], cols[5] = `m.gender`, `m.lang`
+	}
+	if as {
+		for i := range cols {
+			cols[i] += ` AS c` + strconv.Itoa(i+1)
+		}
+	}
+	return strings.Join(cols, ", ")
+}
+
+// audienceWhere returns the audience as a condition over "members m"
+// evaluated at now, its arguments numbered from $offset+1. With probe, the
+// consent and suppression tests are looked up member by member (claims read
+// a few hundred members of a range); else PostgreSQL may join whole tables
+// (counting the audience).
+func (db *DB) audienceWhere(a Audience, now time.Time, offset int, probe bool) (string, []any, error) {
+	where := `m.status = 'active'`
+	if a.Marketing {
+		// OFFSET 0 keeps PostgreSQL from flattening the subqueries into
+		// joins, which would read the consents from the first member on
+		// for every batch.
+		off := ""
+		if probe && db.engine == Postgres {
+			off = " OFFSET 0"
+		}
+		where += ` AND EXISTS (SELECT 1 FROM member_consents mc
+			WHERE mc.purpose = 'marketing_email' AND mc.granted AND mc.member_id = m.id` + off + `)
+		AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_normalized = m.email_normalized` + off + `)`
+	}
+	if a.Segment == nil {
+		return where, nil, nil
+	}
+	seg, args, err := db.SegmentMemberSQL(*a.Segment, now, offset)
+	if err != nil {
+		return "", nil, err
+	}
+	return where + ` AND (` + seg + `)`, args, nil
+}
+
+// tokenSQL returns the expression making the token of send id when sends
+// are queued upfront: the id in 10 hex digits, then 16 random hex digits (64
+// bits). Like newTokens' tokens (same length, same alphabet) they are
+// unique, unguessable, and ascend with the ids, so they are appended to
+// their unique index rather than scattered over it.
+func (db *DB) tokenSQL(id string) string {
+	if db.engine == Postgres {
+		return `lpad(to_hex(` + id + `), 10, '0') || substr(encode(sha256(convert_to(CAST(gen_random_uuid() AS TEXT), 'UTF8')), 'hex'), 1, 16)`
+	}
+	return `printf('%010x', ` + id + `) || lower(hex(randomblob(8)))`
+}
+
+// AudienceExists reports whether audience a has any member at now.
+func (db *DB) AudienceExists(ctx context.Context, a Audience, now time.Time) (bool, error) {
+	where, args, err := db.audienceWhere(a, now, 0, false)
+	if err != nil {
+		return false, err
+	}
+	var ok bool
+	if err := db.sql.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM members m WHERE `+where+`)`, args...).Scan(&ok); err != nil {
+		return false, fmt.Errorf("audience: %w", err)
+	}
+	return ok, nil
+}
+
+// tokenLen is the length of the tokens of newTokens.
+const tokenLen = 26
+
+// newTokens returns n send tokens for sends created at now: the time in
+// milliseconds in 11 hex digits, then 60 random bits in 15. Unique (the
+// index checks), unguessable, and ascending batch by batch, so they are
+// appended to their unique index rather than scattered over it.
+func newTokens(now time.Time, n int) []string {
+	random := make([]byte, 8*n)
+	rand.Read(random)
+	prefix := fmt.Sprintf("%011x", now.UnixMilli())
+	tokens := make([]string, n)
+	b := make([]byte, 0, 26)
+	for i := range tokens {
+		r := binary.LittleEndian.Uint64(random[8*i:]) >> 4
+		b = append(b[:0], prefix...)
+		b = fmt.Appendf(b, "%015x", r)
+		tokens[i] = string(b)
+	}
+	return tokens
+}
+
+// StartCampaign moves scheduled campaign id to sending and records its
+// audience at now: how many members it has and the largest member id, up to
+// which claims will create sends. With a.Upfront (always for a segment)
+// every send is queued now instead. It returns the campaign and the audience size; ECONFLICT if the
+// campaign is not scheduled (another node started it).
+func (db *DB) StartCampaign(ctx context.Context, id int64, a Audience, now time.Time) (fanmail.Campaign, int64, error) {
+	var c fanmail.Campaign
+	var n int64
+	if a.Segment != nil {
+		a.Upfront = true
+	}
+	err := db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		c, err = moveCampaign(ctx, tx, id, fanmail.CampaignSending, nil, []string{fanmail.CampaignScheduled})
+		if err != nil {
+			return err
+		}
+		where, args, err := db.audienceWhere(a, now, 0, false)
+		if err != nil {
+			return err
+		}
+		var end int64
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(m.id), 0) FROM members m WHERE `+where,
+			args...).Scan(&n, &end); err != nil {
+			return fmt.Errorf("audience of campaign %d: %w", id, err)
+		}
+		var total int64
+		if a.Upfront {
+			if total, err = db.queueAll(ctx, tx, id, a, now); err != nil {
+				return err
+			}
+			end = 0
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE campaigns SET started_at = $1 WHERE id = $2`, tx.Now, id); err != nil {
+			return fmt.Errorf("start campaign %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO campaign_progress (campaign_id, audience, queue_end, total)
+			VALUES ($1, $2, $3, $4)`, id, n, end, total); err != nil {
+			return fmt.Errorf("start campaign %d: %w", id, mapError(err))
+		}
+		c.StartedAt = &tx.Now
+		return nil
+	})
+	return c, n, err
+}
+
+// queueAll inserts a queued send for every member of a, due at the time of
+// the member's zone.
+func (db *DB) queueAll(ctx context.Context, tx *Tx, id int64, a Audience, now time.Time) (int64, error) {
+	args := []any{id, a.Due.UTC()}
+	where, segArgs, err := db.audienceWhere(a, now, 2, false)
+	if err != nil {
+		return 0, err
+	}
+	args = append(args, segArgs...)
+	cast := func(mark string) string {
+		if db.engine == Postgres {
+			return `CAST(` + mark + ` AS TIMESTAMPTZ)`
+		}
+		return mark
+	}
+	due := cast("$2")
+	if len(a.ZoneDue) > 0 {
+		var b strings.Builder
+		b.WriteString(`CASE m.timezone`)
+		for tz, t := range a.ZoneDue {
+			args = append(args, tz, t.UTC())
+			fmt.Fprintf(&b, ` WHEN $%d THEN %s`, len(args)-1, cast("$"+strconv.Itoa(len(args))))
+		}
+		b.WriteString(` ELSE ` + due + ` END`)
+		due = b.String()
+	}
+	members := `SELECT m.id AS mid, ` + due + ` AS due FROM members m WHERE ` + where
+	var q string
+	if db.engine == Postgres {
+		q = `INSERT INTO sends (id, campaign_id, member_id, state, token, next_attempt_at)
+		SELECT y.id, $1, y.mid, 'queued', ` + db.tokenSQL("y.id") + `, y.due
+		FROM (SELECT nextval(pg_get_serial_sequence('sends', 'id')) AS id, x.mid, x.due
+			FROM (` + members + ` ORDER BY m.id) x) y
+		ON CONFLICT (campaign_id, member_id) DO NOTHING`
+	} else {
+		// One writer: the ids above the largest one are free, and member
+		// ids ascend, so base + member id ascends too (gaps are harmless).
+		q = `INSERT INTO sends (id, campaign_id, member_id, state, token, next_attempt_at)
+		SELECT b.base + x.mid, $1, x.mid, 'queued', ` + db.tokenSQL("b.base + x.mid") + `, x.due
+		FROM (` + members + `) x, (SELECT COALESCE(MAX(id), 0) AS base FROM sends) b
+		WHERE true
+		ON CONFLICT (campaign_id, member_id) DO NOTHING`
+	}
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("queue sends of campaign %d: %w", id, err)
+	}
+	return res.RowsAffected()
+}
 
 // Claim is one send claimed by a worker, with what rendering and the
 // send-time compliance check need to know about its member.
@@ -24,7 +271,6 @@ type Claim struct {
 	BirthYear  int
 	Gender     string
 	Lang       string
-	Timezone   string
 	Status     string // the member's status now
 	Consent    bool   // marketing e-mail consent granted now
 	Suppressed bool   // the address is on the suppression list now
@@ -38,6 +284,10 @@ func (db *DB) idsIn(col string, n int, ids []int64) (string, any) {
 	if db.engine == Postgres {
 		return col + ` = ANY(` + mark + `)`, ids
 	}
+	return col + ` IN (SELECT value FROM json_each(` + mark + `))`, jsonIDs(ids)
+}
+
+func jsonIDs(ids []int64) string {
 	b := make([]byte, 0, len(ids)*8+2)
 	b = append(b, '[')
 	for i, id := range ids {
@@ -46,76 +296,84 @@ func (db *DB) idsIn(col string, n int, ids []int64) (string, any) {
 		}
 		b = strconv.AppendInt(b, id, 10)
 	}
-	b = append(b, ']')
-	return col + ` IN (SELECT value FROM json_each(` + mark + `))`, string(b)
+	return string(append(b, ']'))
 }
 
-// claimColumns are the member columns of a Claim, over "members m".
-const claimColumns = `m.email, m.name, COALESCE(m.code, ''), m.birth_year, m.gender, m.lang, m.timezone, m.status,
+// checkColumns are the member's status, consent and suppression as now, over
+// "members m".
+const checkColumns = `m.status,
 	EXISTS (SELECT 1 FROM member_consents mc WHERE mc.purpose = 'marketing_email' AND mc.granted AND mc.member_id = m.id),
 	EXISTS (SELECT 1 FROM suppressions x WHERE x.email_normalized = m.email_normalized)`
 
-// ClaimSends marks up to limit due sends of campaign id as being sent until
-// lockUntil and returns them in send order, with their members' current
-// details. A send is due when it is queued with next_attempt_at at or before
-// now, or stuck in sending (its worker died) past its lock. Nothing is claimed
-// unless the campaign is sending. On PostgreSQL concurrent claimers skip each
-// other's rows (FOR UPDATE SKIP LOCKED); SQLite has a single writer.
-func (db *DB) ClaimSends(ctx context.Context, campaignID int64, limit int, now, lockUntil time.Time) ([]Claim, error) {
-	// Stuck sends first: they are few, and a separate statement keeps each
-	// on its partial index (sends_inflight, sends_due).
-	claims, err := db.claim(ctx, campaignID, limit, now, lockUntil, `state = 'sending' AND s.locked_until < $2`)
-	if err != nil || len(claims) == limit {
-		return claims, err
+func scanClaims(rows *sql.Rows, claims []Claim) ([]Claim, error) {
+	defer rows.Close()
+	for rows.Next() {
+		var c Claim
+		if err := rows.Scan(&c.SendID, &c.MemberID, &c.Token, &c.Attempts, &c.Email, &c.Name, &c.Code, &c.BirthYear,
+			&c.Gender, &c.Lang, &c.Status, &c.Consent, &c.Suppressed); err != nil {
+			return claims, err
+		}
+		claims = append(claims, c)
 	}
-	more, err := db.claim(ctx, campaignID, limit-len(claims), now, lockUntil, `state = 'queued' AND s.next_attempt_at <= $2`)
-	return append(claims, more...), err
+	return claims, rows.Err()
 }
 
-// claim claims the sends matching due ("state = … AND …", over "sends s").
-func (db *DB) claim(ctx context.Context, campaignID int64, limit int, now, lockUntil time.Time, due string) ([]Claim, error) {
+// ClaimSends claims up to limit sends of campaign id for a worker, locked
+// until lockUntil, and returns them in send order with their members'
+// current details: first sends stuck in sending past their lock, then queued
+// sends due at now, then new sends for the next members of audience a (which
+// must be the campaign's). Nothing is claimed unless the campaign is sending.
+// Concurrent claimers never get the same send: on PostgreSQL they skip each
+// other's rows (FOR UPDATE SKIP LOCKED) and take turns at the audience
+// cursor; SQLite has a single writer.
+func (db *DB) ClaimSends(ctx context.Context, campaignID int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
+	// One statement per source keeps each on its partial index.
+	claims, err := db.claimExisting(ctx, campaignID, limit, now, lockUntil, a.Details, `state = 'sending' AND s.locked_until < $2`)
+	if err == nil && len(claims) < limit {
+		var more []Claim
+		more, err = db.claimExisting(ctx, campaignID, limit-len(claims), now, lockUntil, a.Details, `state = 'queued' AND s.next_attempt_at <= $2`)
+		claims = append(claims, more...)
+	}
+	if err == nil && len(claims) < limit {
+		var more []Claim
+		more, err = db.claimNew(ctx, campaignID, limit-len(claims), now, lockUntil, a)
+		claims = append(claims, more...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("claim sends of campaign %d: %w", campaignID, err)
+	}
+	return claims, nil
+}
+
+// claimExisting claims existing sends matching due ("state = … AND …", over
+// "sends s").
+func (db *DB) claimExisting(ctx context.Context, campaignID int64, limit int, now, lockUntil time.Time, d MemberDetails, due string) ([]Claim, error) {
+	claimColumns := d.columns(false) + `, ` + checkColumns
 	pick := `FROM sends s WHERE s.campaign_id = $1 AND s.` + due + `
 		AND EXISTS (SELECT 1 FROM campaigns WHERE id = $1 AND status = 'sending')
 		ORDER BY s.next_attempt_at, s.id LIMIT $3`
 	args := []any{campaignID, now.UTC(), limit, lockUntil.UTC()}
-	var claims []Claim
-	scan := func(rows *sql.Rows) error {
-		defer rows.Close()
-		for rows.Next() {
-			var c Claim
-			if err := rows.Scan(&c.SendID, &c.MemberID, &c.Token, &c.Attempts, &c.Email, &c.Name, &c.Code, &c.BirthYear,
-				&c.Gender, &c.Lang, &c.Timezone, &c.Status, &c.Consent, &c.Suppressed); err != nil {
-				return err
-			}
-			claims = append(claims, c)
-		}
-		return rows.Err()
-	}
 	if db.engine == Postgres {
-		// One round trip: claim and read the members in one statement.
 		rows, err := db.sql.QueryContext(ctx, `WITH c AS (SELECT s.id `+pick+` FOR UPDATE SKIP LOCKED),
 			u AS (UPDATE sends s SET state = 'sending', locked_until = $4, attempts = s.attempts + 1
 				FROM c WHERE s.id = c.id RETURNING s.id, s.member_id, s.token, s.attempts)
 			SELECT u.id, u.member_id, u.token, u.attempts, `+claimColumns+`
 			FROM u JOIN members m ON m.id = u.member_id`, args...)
-		if err == nil {
-			err = scan(rows)
-		}
 		if err != nil {
-			return nil, fmt.Errorf("claim sends of campaign %d: %w", campaignID, err)
+			return nil, err
 		}
+		claims, err := scanClaims(rows, nil)
 		slices.SortFunc(claims, func(a, b Claim) int { return cmp.Compare(a.SendID, b.SendID) })
-		return claims, nil
+		return claims, err
 	}
-	// SQLite: read the sends with their members, then mark them, in one
-	// write transaction (_txlock=immediate makes it the only writer).
+	var claims []Claim
 	err := db.InTx(ctx, func(tx *Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT s.id, s.member_id, s.token, s.attempts + 1, `+claimColumns+`
 			`+strings.Replace(pick, "FROM sends s", "FROM sends s JOIN members m ON m.id = s.member_id", 1), args[:3]...)
 		if err != nil {
 			return err
 		}
-		if err := scan(rows); err != nil || len(claims) == 0 {
+		if claims, err = scanClaims(rows, claims); err != nil || len(claims) == 0 {
 			return err
 		}
 		ids := make([]int64, len(claims))
@@ -127,10 +385,126 @@ func (db *DB) claim(ctx context.Context, campaignID int64, limit int, now, lockU
 			WHERE `+in, args[3], arg)
 		return err
 	})
+	return claims, err
+}
+
+// cursorLockClass is the first key of the PostgreSQL advisory locks on a
+// campaign's audience cursor ("camp"); the second is the campaign id.
+const cursorLockClass int32 = 0x63616d70
+
+// claimNew creates the sends of the next members of the audience, claimed,
+// and moves the campaign's cursor past them.
+func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
+	var claims []Claim
+	err := db.InTx(ctx, func(tx *Tx) error {
+		if db.engine == Postgres {
+			// Claimers of all nodes take turns at the cursor. An advisory
+			// lock rather than FOR UPDATE on the campaign row, which would
+			// make the workers' outcome counts wait for whole claims.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, cursorLockClass, int32(campaignID)); err != nil {
+				return err
+			}
+		}
+		var cursor, end int64
+		err := tx.QueryRowContext(ctx, `SELECT p.queue_cursor, p.queue_end FROM campaign_progress p
+			JOIN campaigns c ON c.id = p.campaign_id WHERE p.campaign_id = $1 AND c.status = 'sending'`, campaignID).Scan(&cursor, &end)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && cursor >= end {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		// Members of the audience satisfy its consent and suppression tests.
+		if db.engine == Postgres {
+			cols := `m.id, ` + a.Details.columns(true)
+			// $1 campaign, $2 cursor, $3 end, $4 limit, $5 lock, $6 now; audience from $7.
+			where, segArgs, err := db.audienceWhere(a, now, 6, true)
+			if err != nil {
+				return err
+			}
+			// Tokens come from Go: cheaper than computing them per row in SQL.
+			// (Numbering after the LIMIT: a window over the scan would read
+			// the whole rest of the audience.)
+			rows, err := tx.QueryContext(ctx, `WITH m0 AS (SELECT `+cols+` FROM members m
+					WHERE m.id > $2 AND m.id <= $3 AND `+where+` ORDER BY m.id LIMIT $4),
+				m AS (SELECT m0.*, row_number() OVER (ORDER BY m0.id) AS rn FROM m0),
+				ins AS (INSERT INTO sends (campaign_id, member_id, state, attempts, locked_until, token)
+					SELECT $1, m.id, 'sending', 1, $5, (CAST($6 AS TEXT[]))[m.rn] FROM m ORDER BY m.id
+					RETURNING id, member_id, token)
+				SELECT ins.id, ins.member_id, ins.token, 1, m.c1, m.c2, m.c3, m.c4, m.c5, m.c6, 'active', TRUE, FALSE
+				FROM ins JOIN m ON m.id = ins.member_id ORDER BY ins.id`,
+				slices.Concat([]any{campaignID, cursor, end, limit, lockUntil.UTC(), newTokens(now, limit)}, segArgs)...)
+			if err != nil {
+				return err
+			}
+			if claims, err = scanClaims(rows, nil); err != nil {
+				return err
+			}
+		} else if claims, err = db.claimNewSQLite(ctx, tx, campaignID, cursor, end, limit, now, lockUntil, a); err != nil {
+			return err
+		}
+		// The next claim starts after the last member taken; a short batch
+		// means the audience is exhausted.
+		next := end
+		if len(claims) == limit {
+			next = claims[len(claims)-1].MemberID
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE campaign_progress SET queue_cursor = $1, total = total + $2 WHERE campaign_id = $3`,
+			next, len(claims), campaignID)
+		return err
+	})
+	return claims, err
+}
+
+// claimNewSQLite reads the next members, then inserts their sends with ids
+// following the largest one (SQLite has one writer) in member order, and
+// tokens made in Go.
+func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, end int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
+	// $1 cursor, $2 end, $3 limit; audience from $4.
+	where, segArgs, err := db.audienceWhere(a, now, 3, true)
 	if err != nil {
-		return nil, fmt.Errorf("claim sends of campaign %d: %w", campaignID, err)
+		return nil, err
 	}
-	return claims, nil
+	rows, err := tx.QueryContext(ctx, `SELECT m.id, `+a.Details.columns(false)+` FROM members m
+		WHERE m.id > $1 AND m.id <= $2 AND `+where+` ORDER BY m.id LIMIT $3`,
+		slices.Concat([]any{cursor, end, limit}, segArgs)...)
+	if err != nil {
+		return nil, err
+	}
+	claims := make([]Claim, 0, limit)
+	for rows.Next() {
+		c := Claim{Attempts: 1, Status: fanmail.MemberActive, Consent: true}
+		if err := rows.Scan(&c.MemberID, &c.Email, &c.Name, &c.Code, &c.BirthYear, &c.Gender, &c.Lang); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		claims = append(claims, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(claims) == 0 {
+		return nil, err
+	}
+	var base int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM sends`).Scan(&base); err != nil {
+		return nil, err
+	}
+	// One JSON array of token+member id strings (tokens have a fixed
+	// length): joining two json_each would compare every pair.
+	tokens := newTokens(now, len(claims))
+	pairs := make([]string, len(claims))
+	for i := range claims {
+		claims[i].SendID, claims[i].Token = base+int64(i)+1, tokens[i]
+		pairs[i] = tokens[i] + strconv.FormatInt(claims[i].MemberID, 10)
+	}
+	list, err := json.Marshal(pairs)
+	if err != nil {
+		return nil, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO sends (id, campaign_id, member_id, state, attempts, locked_until, token)
+		SELECT $2 + j.key + 1, $1, CAST(substr(j.value, $4 + 1) AS INTEGER), 'sending', 1, $3, substr(j.value, 1, $4)
+		FROM json_each($5) j WHERE true`,
+		campaignID, base, lockUntil.UTC(), tokenLen, string(list))
+	return claims, err
 }
 
 // FavoriteBrandNames returns the names of the favourite brands of each of
@@ -225,9 +599,9 @@ func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 		skipped += n
 	}
 	if len(o.Released) > 0 {
-		in, arg := db.idsIn("id", 1, o.Released)
-		if _, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'queued', locked_until = NULL, attempts = attempts - 1
-			WHERE `+in+` AND state = 'sending'`, arg); err != nil {
+		in, arg := db.idsIn("id", 2, o.Released)
+		if _, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'queued', locked_until = NULL, attempts = attempts - 1,
+			next_attempt_at = $1 WHERE `+in+` AND state = 'sending'`, tx.Now, arg); err != nil {
 			return fmt.Errorf("release mail: %w", err)
 		}
 	}
@@ -257,11 +631,83 @@ func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 	if sent+failed+skipped == 0 {
 		return nil
 	}
-	// Last, so the campaign row (which every worker updates) is locked briefly.
-	_, err := tx.ExecContext(ctx, `UPDATE campaigns SET sends_sent = sends_sent + $1, sends_failed = sends_failed + $2,
-		sends_skipped = sends_skipped + $3 WHERE id = $4`, sent, failed, skipped, o.CampaignID)
+	// Last, so the progress row (which every claim and record updates) is
+	// held briefly.
+	_, err := tx.ExecContext(ctx, `UPDATE campaign_progress SET sent = sent + $1, failed = failed + $2,
+		skipped = skipped + $3 WHERE campaign_id = $4`, sent, failed, skipped, o.CampaignID)
 	if err != nil {
 		return fmt.Errorf("count sent mail of campaign %d: %w", o.CampaignID, err)
 	}
 	return nil
+}
+
+// CancelCampaign moves campaign id to cancelled from scheduled, sending or
+// paused: its queued sends are skipped and no new ones are created.
+// ECONFLICT if it was in another status.
+func (db *DB) CancelCampaign(ctx context.Context, id int64) (fanmail.Campaign, error) {
+	var c fanmail.Campaign
+	err := db.InTx(ctx, func(tx *Tx) error {
+		var err error
+		c, err = moveCampaign(ctx, tx, id, fanmail.CampaignCancelled, nil,
+			[]string{fanmail.CampaignScheduled, fanmail.CampaignSending, fanmail.CampaignPaused})
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'skipped', error = $1
+			WHERE campaign_id = $2 AND state = 'queued'`, fanmail.SkipCancelled, id)
+		if err != nil {
+			return fmt.Errorf("cancel campaign %d: %w", id, err)
+		}
+		n, _ := res.RowsAffected()
+		if _, err := tx.ExecContext(ctx, `UPDATE campaign_progress SET skipped = skipped + $1, queue_cursor = queue_end
+			WHERE campaign_id = $2`, n, id); err != nil {
+			return fmt.Errorf("cancel campaign %d: %w", id, err)
+		}
+		return nil
+	})
+	return c, err
+}
+
+// FinishCampaign moves campaign id from sending to finished if its audience
+// has been worked through and none of its sends is queued or being sent,
+// and reports whether it did. (One NOT EXISTS per state, each answered by
+// its partial index.)
+func (db *DB) FinishCampaign(ctx context.Context, id int64) (bool, error) {
+	now := db.Now()
+	res, err := db.sql.ExecContext(ctx, `UPDATE campaigns SET status = 'finished', finished_at = $1, updated_at = $1
+		WHERE id = $2 AND status = 'sending'
+		AND NOT EXISTS (SELECT 1 FROM campaign_progress WHERE campaign_id = $2 AND queue_cursor < queue_end)
+		AND NOT EXISTS (SELECT 1 FROM sends WHERE campaign_id = $2 AND state = 'queued')
+		AND NOT EXISTS (SELECT 1 FROM sends WHERE campaign_id = $2 AND state = 'sending')`, now, id)
+	if err != nil {
+		return false, fmt.Errorf("finish campaign %d: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// CampaignSendCounts counts the sends of campaign id by state, from the
+// campaign's running counts and the sends in flight: fast for any size.
+// While the audience is being worked through, Total is the audience counted
+// when the campaign started and Queued includes members not reached yet.
+func (db *DB) CampaignSendCounts(ctx context.Context, id int64) (fanmail.SendCounts, error) {
+	var c fanmail.SendCounts
+	var audience, cursor, end sql.NullInt64
+	var total, sent, failed, skipped sql.NullInt64
+	err := db.sql.QueryRowContext(ctx, `SELECT p.audience, p.queue_cursor, p.queue_end, p.total, p.sent, p.failed, p.skipped,
+		(SELECT COUNT(*) FROM sends WHERE campaign_id = $1 AND state = 'sending')
+		FROM campaigns c LEFT JOIN campaign_progress p ON p.campaign_id = c.id WHERE c.id = $1`, id).
+		Scan(&audience, &cursor, &end, &total, &sent, &failed, &skipped, &c.Sending)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fanmail.Errorf(fanmail.ENOTFOUND, "Campaign not found.")
+	}
+	if err != nil {
+		return c, fmt.Errorf("send counts of campaign %d: %w", id, err)
+	}
+	c.Total, c.Sent, c.Failed, c.Skipped = total.Int64, sent.Int64, failed.Int64, skipped.Int64
+	if cursor.Int64 < end.Int64 {
+		c.Total = max(c.Total, audience.Int64)
+	}
+	c.Queued = max(c.Total-c.Sent-c.Failed-c.Skipped-c.Sending, 0)
+	return c, nil
 }

@@ -118,6 +118,19 @@ func (db *DB) Unsuppress(ctx context.Context, email string) error {
 	})
 }
 
+// LiftUnsubscribe removes the suppression of email when its reason is
+// SuppressUnsubscribed: the member agreed to marketing e-mail again. Bounces
+// and complaints stay suppressed. It reports whether a suppression was lifted.
+func (tx *Tx) LiftUnsubscribe(ctx context.Context, email string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM suppressions WHERE email_normalized = $1 AND reason = $2`,
+		fanmail.NormalizeEmail(email), SuppressUnsubscribed)
+	if err != nil {
+		return false, fmt.Errorf("lift unsubscribe: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
 // Suppressions returns a page of the suppression list in address order.
 func (db *DB) Suppressions(ctx context.Context, f SuppressionFilter) ([]Suppression, error) {
 	if f.Limit <= 0 {

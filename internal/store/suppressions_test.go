@@ -61,6 +61,28 @@ func TestDB_Suppressions(t *testing.T) {
 			t.Errorf("counts: %v %s", err, diff)
 		}
 
+		lift := func(email string) bool {
+			t.Helper()
+			var lifted bool
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				var err error
+				lifted, err = tx.LiftUnsubscribe(ctx, email)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return lifted
+		}
+		if lift("minji@example.com") || lift("ara@example.com") {
+			t.Error("LiftUnsubscribe lifted a complaint or a bounce")
+		}
+		if !lift("jin72@example.com") {
+			t.Error("LiftUnsubscribe kept an unsubscribe")
+		}
+		if got, _ := db.IsSuppressed(ctx, "jin72@example.com"); got {
+			t.Error("still suppressed after LiftUnsubscribe")
+		}
+
 		if err := db.Unsuppress(ctx, "ARA@example.com"); err != nil {
 			t.Fatal(err)
 		}

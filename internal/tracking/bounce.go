@@ -30,8 +30,10 @@ type BounceResult struct {
 // ApplyBounce records b and applies the thresholds: a hard bounce or a
 // complaint suppresses the address at once; SoftBounceLimit soft bounces of
 // different sends within SoftBounceWindow suppress it too. Applying the same
-// bounce twice changes nothing the second time. Errors: ENOTFOUND for a token
-// that names no send, EINVALID for an unknown kind or no token nor address.
+// bounce of a send twice changes nothing the second time. An unknown token
+// falls back to the address when there is one. Errors: ENOTFOUND for a token
+// that names no send (and no address), EINVALID for an unknown kind or
+// neither token nor address.
 func (s *Service) ApplyBounce(ctx context.Context, b Bounce) (BounceResult, error) {
 	var res BounceResult
 	var reason string
@@ -54,11 +56,14 @@ func (s *Service) ApplyBounce(ctx context.Context, b Bounce) (BounceResult, erro
 		var email string
 		if b.Token != "" {
 			r, err := tx.RecipientByToken(ctx, b.Token)
-			if err != nil {
+			switch {
+			case err == nil:
+				sendID, res.CampaignID, res.MemberID, email = r.SendID, r.CampaignID, r.MemberID, r.Email
+			case fanmail.ErrorCode(err) != fanmail.ENOTFOUND || fanmail.NormalizeEmail(b.Email) == "":
 				return err
 			}
-			sendID, res.CampaignID, res.MemberID, email = r.SendID, r.CampaignID, r.MemberID, r.Email
-		} else {
+		}
+		if email == "" {
 			email = fanmail.NormalizeEmail(b.Email)
 			id, err := tx.MemberIDByEmail(ctx, email)
 			if err != nil && fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
@@ -72,7 +77,13 @@ func (s *Service) ApplyBounce(ctx context.Context, b Bounce) (BounceResult, erro
 				return err
 			}
 			if dup {
+				// Recorded before (a retried delivery, or a 5xx noted while
+				// sending): still make sure the address is suppressed.
 				res.Duplicate = true
+				if b.Kind != KindBounceSoft {
+					res.Suppressed = true
+					return tx.Suppress(ctx, email, reason, b.Source)
+				}
 				res.Suppressed, err = tx.IsSuppressed(ctx, email)
 				return err
 			}

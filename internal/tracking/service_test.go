@@ -404,6 +404,24 @@ func TestService_Bounces(t *testing.T) {
 			}
 		})
 
+		t.Run("AfterRefusalWhileSending", func(t *testing.T) {
+			// The sender noted a 5xx as bounce_hard; a DSN for the same send
+			// is a duplicate but the address still ends up suppressed.
+			d := trackingtest.Seed(t, db, trackingtest.Options{SentAgo: time.Hour})
+			snd := d.Sends[0]
+			if _, err := db.SQL().ExecContext(ctx, `INSERT INTO events (campaign_id, send_id, member_id, kind, detail, created_at)
+				VALUES ($1, $2, $3, 'bounce_hard', '550 5.1.1', $4)`, d.ID, snd.ID, snd.MemberID, db.Now()); err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.ApplyBounce(ctx, tracking.Bounce{Kind: tracking.KindBounceHard, Token: snd.Token, Source: "dsn"})
+			if err != nil || !res.Duplicate || !res.Suppressed {
+				t.Fatalf("%+v, %v", res, err)
+			}
+			if ok, _ := db.IsSuppressed(ctx, snd.Email); !ok {
+				t.Error("not suppressed")
+			}
+		})
+
 		t.Run("ErrUnknownSend", func(t *testing.T) {
 			_, err := s.ApplyBounce(ctx, tracking.Bounce{Kind: tracking.KindBounceHard, Token: tracking.NewSendToken(), Source: "dsn"})
 			if fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
@@ -452,6 +470,7 @@ func TestService_Webhook(t *testing.T) {
 			{"type":"complaint","email":"` + strings.ToUpper(c.Sends[1].Email) + `"},
 			{"type":"bounce","bounce_type":"soft","token":"` + c.Sends[2].Token + `"},
 			{"type":"bounce","token":"` + tracking.NewSendToken() + `"},
+			{"type":"bounce","bounce_type":"soft","token":"` + tracking.NewSendToken() + `","email":"` + c.Sends[2].Email + `"},
 			{"type":"delivery","token":"` + c.Sends[2].Token + `"},
 			{"type":"bounce","bounce_type":"hard","token":"` + c.Sends[0].Token + `"}
 		]}`
@@ -459,7 +478,7 @@ func TestService_Webhook(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(tracking.WebhookResult{Applied: 3, Duplicate: 1, Unknown: 1, Invalid: 1}, res); diff != "" {
+		if diff := cmp.Diff(tracking.WebhookResult{Applied: 4, Duplicate: 1, Unknown: 1, Invalid: 1}, res); diff != "" {
 			t.Errorf("result (-want +got):\n%s", diff)
 		}
 		for i, want := range []bool{true, true, false} {
@@ -469,6 +488,9 @@ func TestService_Webhook(t *testing.T) {
 		}
 		if sup, _ := db.SuppressionOf(ctx, c.Sends[0].Email); sup.Source != "webhook:ses" {
 			t.Errorf("source = %q", sup.Source)
+		}
+		if h, _ := db.AddressHealthOf(ctx, c.Sends[2].Email); h.SoftBounces != 2 {
+			t.Errorf("soft bounces by token and by address = %d, want 2", h.SoftBounces)
 		}
 		if _, err := s.ApplyWebhook(ctx, "ses", []byte(`{"events":`)); fanmail.ErrorCode(err) != fanmail.EINVALID {
 			t.Errorf("bad JSON: %v", err)

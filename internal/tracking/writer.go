@@ -154,21 +154,19 @@ func (w *writer) run() {
 		case <-tick.C:
 			batch = w.store(batch)
 		case reply := <-w.flush:
-			// Everything recorded before sync was called is in the channel now.
+			// Everything recorded before sync was called is among the events
+			// in the channel now; take just those, so a steady stream of new
+			// events cannot keep sync waiting.
 			open := true
-			for drained := false; !drained && open; {
-				select {
-				case e, ok := <-w.in:
-					if !ok {
-						open = false
-						break
-					}
-					batch = append(batch, e)
-					if len(batch) >= w.opts.BatchSize {
-						batch = w.store(batch)
-					}
-				default:
-					drained = true
+			for n := len(w.in); n > 0 && open; n-- {
+				e, ok := <-w.in
+				if !ok {
+					open = false
+					break
+				}
+				batch = append(batch, e)
+				if len(batch) >= w.opts.BatchSize {
+					batch = w.store(batch)
 				}
 			}
 			batch = w.store(batch)

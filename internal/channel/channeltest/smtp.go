@@ -76,6 +76,9 @@ func NewSMTPServer(t testing.TB, opts ...Option) *SMTPServer {
 		s.closed = true
 		s.mu.Unlock()
 		s.srv.Close()
+		// Serve may not have registered the listener yet, in which case
+		// srv.Close closes nothing and Serve would accept forever.
+		l.Close()
 		<-served
 		s.sessions.Wait() // no session calls t.Errorf after the test
 		errLog.stop()

@@ -26,7 +26,7 @@ func (b *Builder) Raw(p []byte) { b.buf = append(b.buf, p...) }
 func (b *Builder) Header(name string, value []byte) {
 	b.buf = append(b.buf, name...)
 	b.buf = append(b.buf, ':', ' ')
-	b.buf = appendEncodedWords(b.buf, value)
+	b.buf = appendEncodedWords(b.buf, value, len(name)+2)
 	b.buf = append(b.buf, '\r', '\n')
 }
 
@@ -34,7 +34,7 @@ func (b *Builder) Header(name string, value []byte) {
 func (b *Builder) HeaderString(name, value string) {
 	b.buf = append(b.buf, name...)
 	b.buf = append(b.buf, ':', ' ')
-	b.buf = appendEncodedWords(b.buf, []byte(value))
+	b.buf = appendEncodedWords(b.buf, []byte(value), len(name)+2)
 	b.buf = append(b.buf, '\r', '\n')
 }
 
@@ -166,7 +166,7 @@ func AppendDisplayName(dst []byte, name string) []byte {
 		}
 	}
 	if !plain {
-		return appendEncodedWords(dst, []byte(name))
+		return appendEncodedWords(dst, []byte(name), 0)
 	}
 	if !quote {
 		return append(dst, name...)
@@ -191,26 +191,28 @@ func isPlainASCII(s []byte) bool {
 }
 
 // appendEncodedWords appends value as is when it is printable ASCII, else as
-// RFC 2047 "B" encoded words of at most 75 characters, folded onto
-// continuation lines and never splitting a UTF-8 sequence.
-func appendEncodedWords(dst, value []byte) []byte {
+// RFC 2047 "B" encoded words, folded onto continuation lines so no line
+// passes 78 characters, never splitting a UTF-8 sequence. used is how much of
+// the first line is taken already ("Subject: ").
+func appendEncodedWords(dst, value []byte, used int) []byte {
 	if isPlainASCII(value) {
 		return append(dst, value...)
 	}
-	const max = 45 // bytes per word: 60 base64 characters + 12 of framing
+	// "=?UTF-8?B?" and "?=" take 12 characters; 4 base64 characters carry 3 bytes.
+	limit := min(45, max(3, (78-used-12)/4*3))
 	first := true
 	for len(value) > 0 {
-		n := min(len(value), max)
+		n := min(len(value), limit)
 		for n < len(value) && n > 0 && !utf8.RuneStart(value[n]) {
 			n--
 		}
 		if n == 0 {
-			n = min(len(value), max)
+			n = min(len(value), limit)
 		}
 		if !first {
 			dst = append(dst, '\r', '\n', ' ')
 		}
-		first = false
+		first, limit = false, 45
 		dst = append(dst, "=?UTF-8?B?"...)
 		dst = base64.StdEncoding.AppendEncode(dst, value[:n])
 		dst = append(dst, '?', '=')

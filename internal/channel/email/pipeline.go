@@ -66,7 +66,12 @@ func DialPipe(ctx context.Context, cfg Config, helo string) (*Pipe, error) {
 	p.setConn(conn)
 	if err := p.handshake(helo); err != nil {
 		conn.Close()
-		return nil, connectError(err, cfg.Password)
+		e := connectError(err, cfg.Password).(*Error)
+		var reply *Error
+		if errors.As(err, &reply) {
+			e.Code = reply.Code
+		}
+		return nil, e
 	}
 	return p, nil
 }
@@ -230,14 +235,14 @@ func (p *Pipe) Send(tag int, from, to string, msg []byte) error {
 		return errors.New("email: pipe is closed")
 	}
 	p.deadline()
+	if !p.pipelining {
+		return p.sendLockstep(tag, from, to, msg)
+	}
 	if p.needReset {
 		p.w.WriteString("RSET\r\n")
 	}
 	p.line = append(append(append(p.line[:0], "MAIL FROM:<"...), from...), ">\r\n"...)
 	p.w.Write(p.line)
-	if !p.pipelining {
-		return p.sendLockstep(tag, to, msg)
-	}
 	p.line = append(append(append(p.line[:0], "RCPT TO:<"...), to...), ">\r\nDATA\r\n"...)
 	p.w.Write(p.line)
 	if err := p.w.Flush(); err != nil {
@@ -292,13 +297,11 @@ func (p *Pipe) Send(tag int, from, to string, msg []byte) error {
 	return nil
 }
 
-// sendLockstep sends the rest of a transaction waiting for each reply, for
-// servers without PIPELINING. MAIL FROM is already buffered.
-func (p *Pipe) sendLockstep(tag int, to string, msg []byte) error {
-	step := func(line []byte) (int, []string, error) {
-		if line != nil {
-			p.w.Write(line)
-		}
+// sendLockstep sends a transaction waiting for each reply, for servers
+// without PIPELINING.
+func (p *Pipe) sendLockstep(tag int, from, to string, msg []byte) error {
+	step := func(line string) (int, []string, error) {
+		p.w.WriteString(line)
 		if err := p.w.Flush(); err != nil {
 			return 0, nil, err
 		}
@@ -306,17 +309,16 @@ func (p *Pipe) sendLockstep(tag int, to string, msg []byte) error {
 	}
 	if p.needReset {
 		p.needReset = false
-		if _, _, err := step(nil); err != nil {
+		if _, _, err := step("RSET\r\n"); err != nil {
 			return p.broken(err)
 		}
 	}
-	for i, line := range [][]byte{nil, []byte("RCPT TO:<" + to + ">\r\n"), []byte("DATA\r\n")} {
-		want := []int{250, 250, 354}[i]
+	for i, line := range []string{"MAIL FROM:<" + from + ">\r\n", "RCPT TO:<" + to + ">\r\n", "DATA\r\n"} {
 		code, text, err := step(line)
 		if err != nil {
 			return p.broken(err)
 		}
-		if code != want && !(i == 1 && code == 251) {
+		if want := []int{250, 250, 354}[i]; code != want && !(i == 1 && code == 251) {
 			p.needReset = true
 			p.Done(tag, p.replyError(code, text))
 			return nil

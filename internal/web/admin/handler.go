@@ -10,11 +10,16 @@ import (
 	"net/http"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/campaign"
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/member"
+	"github.com/fanmail/fanmail/internal/order"
+	"github.com/fanmail/fanmail/internal/segment"
 	"github.com/fanmail/fanmail/internal/staff"
+	"github.com/fanmail/fanmail/internal/tracking"
 	"github.com/fanmail/fanmail/internal/web"
 )
 
@@ -30,6 +35,12 @@ type Deps struct {
 	Catalog  *catalog.Service
 	Members  *member.Service
 	Mailer   *delivery.Mailer
+	// The campaign engine's services; nil in tests that don't need them
+	// (the pages then build their own over the session store's database).
+	Campaigns *campaign.Service
+	Segments  *segment.Service
+	Tracking  *tracking.Service
+	Orders    *order.Service
 }
 
 // Handler serves /admin.
@@ -84,7 +95,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		User:           currentUser(r),
 		MailConfigured: h.Mailer != nil && h.Mailer.Configured(),
 		Path:           r.URL.Path,
-		Flash:          r.URL.Query().Get("flash"),
+		Flash:          knownFlash(r),
 		Page:           page,
 	}
 	return h.rd.Render(w, status, name, v)
@@ -146,3 +157,12 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 }
 
 var errTitle = fanmail.Errorf(fanmail.EINTERNAL, "Error")
+
+// knownFlash returns the ?flash= notice when it is one of our own messages, so
+// a link from elsewhere cannot make the page say anything it likes.
+func knownFlash(r *http.Request) string {
+	if f := r.URL.Query().Get("flash"); i18n.Has(f) {
+		return f
+	}
+	return ""
+}

@@ -172,7 +172,7 @@ func TestSegmentBuilder(t *testing.T) {
 			res := e.postLang(t, "/admin/segments", "ko", url.Values{"name": {"오즈세컨 여성 팬"}, "g.op": {"and"},
 				"g.c0.field": {""}, // a blank row is left out
 				"g.c1.field": {"gender"}, "g.c1.op": {"in"}, "g.c1.values": {"female"},
-				"g.g0.op": {"or"},
+				"g.g0.op":       {"or"},
 				"g.g0.c0.field": {"brand"}, "g.g0.c0.op": {"in"}, "g.g0.c0.ids": {ozs},
 				"g.g0.c1.field": {"opened"}, "g.g0.c1.op": {"within_days"}, "g.g0.c1.days": {"90"}, "g.g0.c1.values": {"stray"},
 			}, c)

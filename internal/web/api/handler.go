@@ -21,6 +21,7 @@ import (
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/member"
+	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/web"
 )
@@ -35,6 +36,7 @@ type Deps struct {
 	Staff   *staff.Service // API tokens
 	Members *member.Service
 	Catalog *catalog.Service
+	Orders  *order.Service // nil: the order endpoints answer unavailable
 }
 
 // Handler serves /api.

@@ -31,6 +31,10 @@ func (h *Handler) routes() []route {
 		{Method: "POST", Path: "/api/v1/members/{id}/consents", Perm: fanmail.PermEditMembers, Fn: h.addConsent},
 		{Method: "GET", Path: "/api/v1/members/{id}/brands", Perm: fanmail.PermViewMembers, Fn: h.getPreferences},
 		{Method: "PUT", Path: "/api/v1/members/{id}/brands", Perm: fanmail.PermEditMembers, Fn: h.setPreferences},
+		{Method: "GET", Path: "/api/v1/members/{id}/orders", Perm: fanmail.PermViewMembers, Fn: h.listMemberOrders},
+
+		{Method: "POST", Path: "/api/v1/orders", Perm: fanmail.PermEditMembers, Fn: h.createOrder},
+		{Method: "GET", Path: "/api/v1/orders/{id}", Perm: fanmail.PermViewMembers, Fn: h.getOrder},
 
 		{Method: "GET", Path: "/api/v1/brand-groups", Fn: h.listGroups},
 		{Method: "POST", Path: "/api/v1/brand-groups", Perm: fanmail.PermManageCatalog, Fn: h.createGroup},

@@ -12,6 +12,7 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/config"
+	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/web"
 )
@@ -75,7 +76,7 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 		Title:  title,
 		Member: currentMember(r),
 		Path:   r.URL.Path,
-		Flash:  r.URL.Query().Get("flash"),
+		Flash:  knownFlash(r),
 		Page:   page,
 	})
 }
@@ -108,4 +109,13 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.catalogRoutes(inner) // catalog.go: home, groups, brands, products, downloads, media
 	h.memberRoutes(inner)  // join.go, portal.go: join, confirm, login, portal
 	mux.Handle("/", web.CrossOrigin(h.errorPage, inner))
+}
+
+// knownFlash returns the ?flash= notice when it is one of our own messages, so
+// a link from elsewhere cannot make the page say anything it likes.
+func knownFlash(r *http.Request) string {
+	if f := r.URL.Query().Get("flash"); i18n.Has(f) {
+		return f
+	}
+	return ""
 }

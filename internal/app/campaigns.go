@@ -1,0 +1,78 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/fanmail/fanmail/internal/campaign"
+	"github.com/fanmail/fanmail/internal/channel/email"
+	"github.com/fanmail/fanmail/internal/inbound"
+	"github.com/fanmail/fanmail/internal/order"
+	"github.com/fanmail/fanmail/internal/segment"
+	"github.com/fanmail/fanmail/internal/tracking"
+)
+
+// openCampaigns builds the campaign engine's services: segments, tracking,
+// campaigns (sending through the SMTP relays of FANMAIL_SMTP_URL), orders, and
+// the embedded bounce receiver when configured.
+func (a *App) openCampaigns(ctx context.Context) error {
+	urls, err := tracking.LoadURLs(ctx, a.db, a.cfg.BaseURL)
+	if err != nil {
+		return fmt.Errorf("tracking secret: %w", err)
+	}
+	var relays []email.Relay
+	if a.sender != nil {
+		// "console" has no relay: campaigns then wait until SMTP is set.
+		if r, err := email.ParseRelayURLs(a.cfg.SMTPURL); err == nil {
+			relays = r
+		}
+	}
+	var dkim *email.DKIM
+	if a.cfg.DKIMDomain != "" {
+		if dkim, err = campaign.LoadDKIM(a.cfg.DKIMDomain, a.cfg.DKIMSelector, a.cfg.DKIMKeyFile); err != nil {
+			return err
+		}
+	}
+	a.Segments = segment.New(a.db, a.cfg.AgeBands, a.logger)
+	a.Tracking = tracking.New(a.db, a.logger, tracking.Options{URLs: urls})
+	a.Campaigns = campaign.New(a.db, campaign.Options{BaseURL: a.cfg.BaseURL, URLs: urls, Relays: relays, DKIM: dkim}, a.logger)
+	a.Orders = order.New(a.db, a.Mailer, order.Options{SupportPhone: a.cfg.SupportPhone}, a.logger)
+	if a.cfg.InboundSMTPAddr != "" {
+		a.inbound = inbound.New(a.Tracking, a.logger, inbound.Options{Addr: a.cfg.InboundSMTPAddr, RepliesAddress: a.cfg.RepliesAddress})
+		if err := a.inbound.Listen(); err != nil {
+			return fmt.Errorf("inbound smtp: %w", err)
+		}
+	}
+	return nil
+}
+
+// startBackground runs the campaign engine and the bounce receiver until ctx ends.
+func (a *App) startBackground(ctx context.Context) {
+	a.engine.Go(func() {
+		err := a.Campaigns.Run(ctx)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			a.logger.Warn("campaign engine not running", "err", err)
+		}
+	})
+	if a.inbound != nil {
+		a.engine.Go(func() {
+			if err := a.inbound.Serve(); err != nil {
+				a.logger.Error("inbound smtp stopped", "err", err)
+			}
+		})
+		a.logger.Info("inbound smtp listening", "addr", a.inbound.Addr())
+	}
+}
+
+// stopBackground waits for the engine to record what it sent, stops the
+// receiver and flushes buffered tracking events.
+func (a *App) stopBackground(ctx context.Context) {
+	if a.inbound != nil {
+		a.inbound.Shutdown(ctx)
+	}
+	a.engine.Wait()
+	if err := a.Tracking.Close(ctx); err != nil {
+		a.logger.Warn("tracking flush", "err", err)
+	}
+}

@@ -1,0 +1,227 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/fanmail/fanmail"
+)
+
+const orderColumns = `o.id, o.member_id, o.external_id, o.ordered_at, o.amount, o.source, o.shop_id,
+	o.confirmation_sent_at, o.confirmation_skipped, o.created_at`
+
+func scanOrder(row interface{ Scan(...any) error }, extra ...any) (fanmail.Order, error) {
+	var o fanmail.Order
+	var shopID sql.NullInt64
+	var sent sql.NullTime
+	dest := append([]any{&o.ID, &o.MemberID, &o.ExternalID, &o.OrderedAt, &o.Amount, &o.Source, &shopID,
+		&sent, &o.ConfirmationSkipped, &o.CreatedAt}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return o, err
+	}
+	o.ShopID = shopID.Int64
+	o.ConfirmationSentAt = timeOrNil(sent)
+	o.OrderedAt, o.CreatedAt = o.OrderedAt.UTC(), o.CreatedAt.UTC()
+	return o, nil
+}
+
+var (
+	errOrderNotFound  = fanmail.Errorf(fanmail.ENOTFOUND, "Order not found.")
+	errOrderDuplicate = &fanmail.Error{Code: fanmail.ECONFLICT, Field: "external_id",
+		Message: "An order with this number already exists."}
+)
+
+// CreateOrder stores order o with its items (o.Amount as given) and returns
+// it with its IDs. An order number already stored is ECONFLICT naming
+// external_id; a member, shop, product or brand that does not exist is EINVALID.
+func (tx *Tx) CreateOrder(ctx context.Context, o fanmail.Order) (fanmail.Order, error) {
+	err := tx.QueryRowContext(ctx, `INSERT INTO orders
+		(member_id, external_id, ordered_at, amount, source, shop_id, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+		o.MemberID, o.ExternalID, o.OrderedAt.UTC(), o.Amount, o.Source, nullInt64(o.ShopID), tx.Now).Scan(&o.ID)
+	if isUniqueViolation(err) {
+		return o, errOrderDuplicate
+	}
+	if err != nil {
+		return o, fmt.Errorf("create order: %w", mapError(err))
+	}
+	o.CreatedAt = tx.Now
+	o.OrderedAt = o.OrderedAt.UTC()
+	for i := range o.Items {
+		it := &o.Items[i]
+		it.OrderID = o.ID
+		err := tx.QueryRowContext(ctx, `INSERT INTO order_items
+			(order_id, product_id, brand_id, name, quantity, unit_price)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			o.ID, nullInt64(it.ProductID), nullInt64(it.BrandID), it.Name, it.Quantity, it.UnitPrice).Scan(&it.ID)
+		if err != nil {
+			return o, fmt.Errorf("create order %d item: %w", o.ID, mapError(err))
+		}
+	}
+	return o, nil
+}
+
+// OrderByID returns an order with its items, or ENOTFOUND.
+func (db *DB) OrderByID(ctx context.Context, id int64) (fanmail.Order, error) {
+	return db.orderWhere(ctx, `o.id = $1`, id)
+}
+
+// OrderByExternalID returns the order with the shop system's order number
+// ext, with its items, or ENOTFOUND.
+func (db *DB) OrderByExternalID(ctx context.Context, ext string) (fanmail.Order, error) {
+	return db.orderWhere(ctx, `o.external_id = $1`, ext)
+}
+
+func (db *DB) orderWhere(ctx context.Context, where string, arg any) (fanmail.Order, error) {
+	o, err := scanOrder(db.sql.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders o WHERE `+where, arg))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, errOrderNotFound
+	}
+	if err != nil {
+		return o, fmt.Errorf("order: %w", err)
+	}
+	orders := []fanmail.Order{o}
+	if err := db.attachItems(ctx, orders); err != nil {
+		return o, err
+	}
+	return orders[0], nil
+}
+
+// OrderFilter selects orders, newest (highest id) first.
+type OrderFilter struct {
+	MemberID int64 // 0: every member
+	Before   int64 // only orders with an id below it; 0: from the newest
+	Limit    int   // default 50, at most 500
+}
+
+// OrderSummary is an order as order lists show it: with its member's name
+// and address.
+type OrderSummary struct {
+	fanmail.Order
+	MemberName  string
+	MemberEmail string
+}
+
+// Orders returns the orders matching f with their items, newest first.
+func (db *DB) Orders(ctx context.Context, f OrderFilter) ([]OrderSummary, error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	f.Limit = min(f.Limit, 500)
+	before := f.Before
+	if before <= 0 {
+		before = 1<<63 - 1
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+orderColumns+`, m.name, m.email
+		FROM orders o JOIN members m ON m.id = o.member_id
+		WHERE o.id < $1 AND (o.member_id = $2 OR $2 = 0)
+		ORDER BY o.id DESC LIMIT $3`, before, f.MemberID, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("orders: %w", err)
+	}
+	defer rows.Close()
+	var out []OrderSummary
+	for rows.Next() {
+		var s OrderSummary
+		s.Order, err = scanOrder(rows, &s.MemberName, &s.MemberEmail)
+		if err != nil {
+			return nil, fmt.Errorf("orders: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("orders: %w", err)
+	}
+	rows.Close()
+	orders := make([]fanmail.Order, len(out))
+	for i := range out {
+		orders[i] = out[i].Order
+	}
+	if err := db.attachItems(ctx, orders); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Order = orders[i]
+	}
+	return out, nil
+}
+
+// attachItems loads the items of orders in one query.
+func (db *DB) attachItems(ctx context.Context, orders []fanmail.Order) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(orders))
+	at := make(map[int64]int, len(orders))
+	for i, o := range orders {
+		ids[i] = o.ID
+		at[o.ID] = i
+	}
+	cond, arg := db.idsIn("order_id", 1, ids)
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, order_id, product_id, brand_id, name, quantity, unit_price
+		FROM order_items WHERE `+cond+` ORDER BY order_id, id`, arg)
+	if err != nil {
+		return fmt.Errorf("order items: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var it fanmail.OrderItem
+		var product, brand sql.NullInt64
+		if err := rows.Scan(&it.ID, &it.OrderID, &product, &brand, &it.Name, &it.Quantity, &it.UnitPrice); err != nil {
+			return fmt.Errorf("order items: %w", err)
+		}
+		it.ProductID, it.BrandID = product.Int64, brand.Int64
+		o := &orders[at[it.OrderID]]
+		o.Items = append(o.Items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("order items: %w", err)
+	}
+	return nil
+}
+
+// MarkOrderConfirmation records the outcome of order id's confirmation mail:
+// sent at sentAt, or (sentAt nil) skipped for the reason skipped. It changes
+// only an order whose confirmation is still due and reports whether it did,
+// so of two racing senders only one records.
+func (db *DB) MarkOrderConfirmation(ctx context.Context, id int64, sentAt *time.Time, skipped string) (bool, error) {
+	var sent sql.NullTime
+	if sentAt != nil {
+		sent = sql.NullTime{Time: sentAt.UTC(), Valid: true}
+		skipped = ""
+	}
+	res, err := db.sql.ExecContext(ctx, `UPDATE orders SET confirmation_sent_at = $1, confirmation_skipped = $2
+		WHERE id = $3 AND confirmation_sent_at IS NULL AND confirmation_skipped = ''`, sent, skipped, id)
+	if err != nil {
+		return false, fmt.Errorf("mark order %d confirmation: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("mark order %d confirmation: %w", id, err)
+	}
+	return n > 0, nil
+}
+
+// DueConfirmations returns up to limit ids of orders stored between since
+// and until whose confirmation mail is still due, oldest first.
+func (db *DB) DueConfirmations(ctx context.Context, since, until time.Time, limit int) ([]int64, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT id FROM orders
+		WHERE confirmation_sent_at IS NULL AND confirmation_skipped = '' AND created_at >= $1 AND created_at < $2
+		ORDER BY created_at, id LIMIT $3`, since.UTC(), until.UTC(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due confirmations: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("due confirmations: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -1,0 +1,165 @@
+package admin
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/i18n"
+	"github.com/fanmail/fanmail/internal/order"
+	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/web"
+)
+
+// maxOrderImportBytes bounds an uploaded order CSV (a million lines are
+// about 100 MB).
+const maxOrderImportBytes = 512 << 20
+
+// ordersPerPage is the length of a page of the order list.
+const ordersPerPage = 50
+
+// orderPages serves purchases: the order list, one order, and the CSV
+// import.
+type orderPages struct {
+	*Handler
+	svc *order.Service
+}
+
+// orderService returns the order service of the order pages. admin.Deps does
+// not carry one yet, so it is built over the staff session store's database
+// and sends confirmation mails through Deps.Mailer at once (no queue).
+func (h *Handler) orderService() *order.Service {
+	if h.Orders != nil {
+		return h.Orders
+	}
+	return order.New(h.Sessions.DB, h.Mailer, order.Options{}, h.Logger)
+}
+
+// orderRoutes registers the order pages: reading orders needs member
+// access, importing them the import permission.
+func (h *Handler) orderRoutes(mux *http.ServeMux) {
+	p := &orderPages{Handler: h, svc: h.orderService()}
+	mux.Handle("GET /admin/orders", h.page(fanmail.PermViewMembers, p.list))
+	mux.Handle("GET /admin/orders/import", h.page(fanmail.PermImportMembers, p.importForm))
+	mux.Handle("POST /admin/orders/import", h.page(fanmail.PermImportMembers, p.importCSV))
+	mux.Handle("GET /admin/orders/{id}", h.page(fanmail.PermViewMembers, p.show))
+}
+
+// ordersPage is a page of the order list, optionally of one member.
+type ordersPage struct {
+	Orders   []store.OrderSummary
+	MemberID int64
+	NextURL  string
+}
+
+func (p *orderPages) list(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	f := store.OrderFilter{Limit: ordersPerPage}
+	f.MemberID, _ = strconv.ParseInt(q.Get("member"), 10, 64)
+	f.Before, _ = strconv.ParseInt(q.Get("before"), 10, 64)
+	list, err := p.svc.Orders(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	pg := ordersPage{Orders: list, MemberID: f.MemberID}
+	if len(list) == ordersPerPage {
+		pg.NextURL = fmt.Sprintf("/admin/orders?member=%d&before=%d", f.MemberID, list[len(list)-1].ID)
+	}
+	return p.render(w, r, http.StatusOK, "orders", trTitle(r, "Orders"), pg)
+}
+
+// orderPage is one order with its member's name.
+type orderPage struct {
+	fanmail.Order
+	MemberName string
+}
+
+func (p *orderPages) show(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	o, err := p.svc.Order(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	pg := orderPage{Order: o}
+	if m, err := p.Members.MemberRecord(r.Context(), o.MemberID); err == nil {
+		pg.MemberName = m.Member.Name
+	}
+	return p.render(w, r, http.StatusOK, "order", trTitle(r, "Order")+" "+o.ExternalID, pg)
+}
+
+// orderImportPage is the upload form, and after an upload what it did.
+type orderImportPage struct {
+	Error  string // English message about the file as a whole
+	Done   bool
+	Result order.ImportResult
+	Lines  []importLine
+}
+
+// importLine is a refused line, its message in the page's language.
+type importLine struct {
+	Line int
+	Text string
+}
+
+func (p *orderPages) importForm(w http.ResponseWriter, r *http.Request) error {
+	return p.render(w, r, http.StatusOK, "orders_import", trTitle(r, "Order import"), orderImportPage{})
+}
+
+// importCSV reads the uploaded file as it arrives and imports its orders.
+func (p *orderPages) importCSV(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxOrderImportBytes)
+	file, err := orderFilePart(r)
+	if err == nil {
+		defer file.Close()
+		var res order.ImportResult
+		res, err = p.svc.ImportCSV(r.Context(), file)
+		if err == nil {
+			return p.renderResult(w, r, res)
+		}
+		// Orders read before the limit was hit are stored; importing the
+		// file again is safe.
+		err = web.ErrBodyTooLarge(err)
+	}
+	switch fanmail.ErrorCode(err) {
+	case fanmail.EINVALID, fanmail.ETOOLARGE:
+		pg := orderImportPage{Error: fanmail.ErrorMessage(err)}
+		return p.render(w, r, web.StatusOf(err), "orders_import", trTitle(r, "Order import"), pg)
+	}
+	return err
+}
+
+func (p *orderPages) renderResult(w http.ResponseWriter, r *http.Request, res order.ImportResult) error {
+	lang := web.Lang(r)
+	pg := orderImportPage{Done: true, Result: res}
+	for _, e := range res.Errors {
+		pg.Lines = append(pg.Lines, importLine{Line: e.Line, Text: i18n.T(lang, e.Message, e.Args...)})
+	}
+	return p.render(w, r, http.StatusOK, "orders_import", trTitle(r, "Order import"), pg)
+}
+
+// orderFilePart returns the part of the multipart form holding the file,
+// unread; EINVALID when there is none.
+func orderFilePart(r *http.Request) (io.ReadCloser, error) {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return nil, fanmail.FieldError("file", "Choose a CSV file to upload.")
+	}
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			return nil, fanmail.FieldError("file", "Choose a CSV file to upload.")
+		}
+		if err != nil {
+			return nil, web.ErrBodyTooLarge(err)
+		}
+		if part.FormName() == "file" && part.FileName() != "" {
+			return part, nil
+		}
+		part.Close()
+	}
+}
