@@ -58,10 +58,10 @@ type flags struct {
 
 func main() {
 	var f flags
-	flag.StringVar(&f.db, "db", "sqlite:"+filepath.Join(os.TempDir(), "fanmail-bench.db"), "database: sqlite:PATH or postgres://… (a schema fanmail_bench is used)")
+	flag.StringVar(&f.db, "db", "", "database: sqlite:PATH or postgres://… (schema fanmail_bench_N); default sqlite:$TMPDIR/fanmail-bench-N.db")
 	flag.IntVar(&f.n, "n", 100000, "members to send to")
 	flag.IntVar(&f.runs, "runs", 1, "campaigns to send, one child process each")
-	flag.IntVar(&f.concurrency, "concurrency", 8, "SMTP connections")
+	flag.IntVar(&f.concurrency, "concurrency", 16, "SMTP connections")
 	flag.IntVar(&f.batch, "batch", 500, "sends claimed per batch")
 	flag.Float64Var(&f.rate, "rate", 0, "messages per second limit (0: none)")
 	flag.StringVar(&f.dkim, "dkim", "", "sign with a fresh DKIM key: ed25519 or rsa")
@@ -76,6 +76,9 @@ func main() {
 	flag.BoolVar(&f.verbose, "v", false, "log the engine's progress")
 	flag.BoolVar(&f.debug, "vv", false, "log every batch")
 	flag.Parse()
+	if f.db == "" {
+		f.db = "sqlite:" + filepath.Join(os.TempDir(), fmt.Sprintf("fanmail-bench-%d.db", f.n))
+	}
 	if err := run(f); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -158,12 +161,13 @@ func openDB(ctx context.Context, f flags) (*store.DB, error) {
 		if strings.Contains(url, "?") {
 			sep = "&"
 		}
-		url += sep + "search_path=fanmail_bench&application_name=fanmail_bench"
+		schema := fmt.Sprintf("fanmail_bench_%d", f.n) // one per size, seeded once
+		url += sep + "search_path=" + schema + "&application_name=fanmail_bench"
 		boot, err := store.Open(ctx, f.db)
 		if err != nil {
 			return nil, err
 		}
-		_, err = boot.SQL().ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS fanmail_bench`)
+		_, err = boot.SQL().ExecContext(ctx, `CREATE SCHEMA IF NOT EXISTS `+schema)
 		boot.Close()
 		if err != nil {
 			return nil, err

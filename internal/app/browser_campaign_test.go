@@ -277,6 +277,10 @@ func checkCampaignMail(t *testing.T, ta *testApp, msg channeltest.Message, m cam
 	if !strings.Contains(msg.HTML, m.Name+"님, 안녕하세요!") {
 		t.Errorf("HTML part to %s does not greet them:\n%s", m.Name, msg.HTML)
 	}
+	// The catalogue block: products of 오즈세컨 with photo and price.
+	if !strings.Contains(msg.HTML, "<img") || !wonAmount.MatchString(msg.HTML) {
+		t.Errorf("HTML part to %s lacks the product photos and prices:\n%s", m.Name, msg.HTML)
+	}
 	for _, s := range sender {
 		if !strings.Contains(msg.Text, s) || !strings.Contains(msg.HTML, s) {
 			t.Errorf("mail to %s lacks the sender's %q in its footer", m.Name, s)
@@ -377,7 +381,10 @@ func seedCampaignMembers(t *testing.T, ta *testApp, ms []campaignMember) {
 	}
 }
 
-var trailingID = regexp.MustCompile(`^(\d+)(?:[/?#]|$)`)
+var (
+	trailingID = regexp.MustCompile(`^(\d+)(?:[/?#]|$)`)
+	wonAmount  = regexp.MustCompile(`\d{1,3}(,\d{3})+원`)
+)
 
 // pathID returns the number following prefix in the path of u, or 0.
 func pathID(t *testing.T, u, prefix string) int64 {

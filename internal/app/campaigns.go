@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 
 	"github.com/fanmail/fanmail/internal/campaign"
 	"github.com/fanmail/fanmail/internal/channel/email"
@@ -39,7 +40,9 @@ func (a *App) openCampaigns(ctx context.Context) error {
 	a.Campaigns = campaign.New(a.db, campaign.Options{BaseURL: a.cfg.BaseURL, URLs: urls, Relays: relays, DKIM: dkim}, a.logger)
 	a.Orders = order.New(a.db, a.Mailer, order.Options{SupportPhone: a.cfg.SupportPhone}, a.logger)
 	if a.cfg.InboundSMTPAddr != "" {
-		a.inbound = inbound.New(a.Tracking, a.logger, inbound.Options{Addr: a.cfg.InboundSMTPAddr, RepliesAddress: a.cfg.RepliesAddress})
+		a.inbound = inbound.New(a.Tracking, a.logger, inbound.Options{
+			Addr: a.cfg.InboundSMTPAddr, RepliesAddress: a.cfg.RepliesAddress, Domain: baseHost(a.cfg.BaseURL),
+		})
 		if err := a.inbound.Listen(); err != nil {
 			return fmt.Errorf("inbound smtp: %w", err)
 		}
@@ -75,4 +78,13 @@ func (a *App) stopBackground(ctx context.Context) {
 	if err := a.Tracking.Close(ctx); err != nil {
 		a.logger.Warn("tracking flush", "err", err)
 	}
+}
+
+// baseHost returns the host name of a base URL ("https://fan.example.com:8443" → "fan.example.com").
+func baseHost(base string) string {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "localhost"
+	}
+	return u.Hostname()
 }

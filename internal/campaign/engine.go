@@ -17,17 +17,18 @@ import (
 
 // The engine
 //
-// Run starts one dispatcher and Concurrency workers per relay. The
-// dispatcher alone talks to the database: it claims batches of due sends
-// (marking them sending, so no other node takes them), hands them to the
-// workers through a channel, and records each batch's outcome as soon as a
-// worker returns it, merging outcomes that arrive together into one
-// transaction. A worker owns one SMTP connection: it checks each claimed
-// send against the member's consent and the suppression list as they are
-// now, renders the mail and sends it, pipelined. So SMTP and database work
-// overlap, SQLite sees one writer per process (no lock waits), and a
-// process killed mid-campaign leaves at most the batches in its workers'
-// hands sent but unrecorded: after their lock expires they are sent again.
+// Run starts a dispatcher and Concurrency workers per relay. Only the
+// dispatcher talks to the database: one goroutine claims batches of sends
+// (creating the next members' sends already claimed, or taking queued and
+// stuck ones) and hands them to the workers through a channel; another
+// records each batch's outcome as soon as a worker returns it, merging
+// outcomes that arrive together into one transaction. On PostgreSQL the two
+// run at once; on SQLite they take turns, so the process never waits for
+// its own write lock. A worker owns one SMTP connection: it checks each
+// claimed send against the member's status, consent and the suppression
+// list as they are now, renders the mail and sends it, pipelined. A process
+// killed mid-campaign leaves at most two batches per worker sent but
+// unrecorded: after their lock expires they are sent again.
 
 // batch is a set of claimed sends of one campaign on its way through the engine.
 type batch struct {

@@ -26,7 +26,8 @@ func (s *Service) SetConsent(ctx context.Context, memberID int64, purpose string
 		return fanmail.FieldError("consent_"+purpose, "The terms and the privacy policy cannot be withdrawn on their own; close the membership instead.")
 	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.MemberByID(ctx, memberID); err != nil {
+		m, err := tx.MemberByID(ctx, memberID)
+		if err != nil {
 			return err
 		}
 		cur, err := tx.CurrentConsents(ctx, memberID)
@@ -42,6 +43,13 @@ func (s *Service) SetConsent(ctx context.Context, memberID int64, purpose string
 		}
 		if err := add(purpose, granted); err != nil {
 			return err
+		}
+		// Granting e-mail marketing again lifts an earlier unsubscribe (never
+		// a bounce or complaint suppression), or the member stays silenced.
+		if granted && purpose == fanmail.PurposeMarketingEmail {
+			if _, err := tx.LiftUnsubscribe(ctx, m.Email); err != nil {
+				return err
+			}
 		}
 		if !granted && purpose == fanmail.PurposeMarketingSMS && cur[fanmail.PurposeNightSMS] {
 			return add(fanmail.PurposeNightSMS, false)

@@ -82,3 +82,35 @@ func TestService_SetConsent(t *testing.T) {
 		}
 	})
 }
+
+// Granting e-mail marketing again lifts an earlier unsubscribe, but never a
+// hard-bounce suppression.
+func TestService_SetConsent_LiftsUnsubscribe(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := regSetup(t, db)
+		ctx := context.Background()
+		r := e.minji(t)
+		m, err := e.svc.Register(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Suppress(ctx, m.Email, store.SuppressUnsubscribed, "test"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.SetConsent(ctx, m.ID, fanmail.PurposeMarketingEmail, true, member.SourcePortal, ""); err != nil {
+			t.Fatal(err)
+		}
+		if s, _ := db.IsSuppressed(ctx, m.Email); s {
+			t.Error("still suppressed after granting e-mail marketing again")
+		}
+		if err := db.Suppress(ctx, m.Email, store.SuppressHardBounce, "test"); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.SetConsent(ctx, m.ID, fanmail.PurposeMarketingEmail, true, member.SourcePortal, ""); err != nil {
+			t.Fatal(err)
+		}
+		if s, _ := db.IsSuppressed(ctx, m.Email); !s {
+			t.Error("a hard-bounce suppression was lifted by a consent")
+		}
+	})
+}

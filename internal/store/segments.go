@@ -278,14 +278,13 @@ func (db *DB) SegmentMembers(ctx context.Context, rules fanmail.SegmentRules, no
 // m is visible to the caller. Invalid rules are EINVALID. Ids that do not
 // exist (a deleted brand) simply match nobody.
 //
-// The text differs by engine, the meaning does not. Conditions on member
-// columns (gender, age, region, registration, source, shop, status) are
-// plain tests on both. PostgreSQL gets the other conditions as
-// [NOT] EXISTS, which its planner turns into hash semi- and anti-joins.
-// SQLite, whose lookups cost a microsecond or more each, gets one
-// m.id IN (…) over set operations (INTERSECT for AND, UNION for OR, EXCEPT
-// for NOT) on lists of member ids read in id order from covering indexes,
-// which it merges without sorting or looking anything up (see set).
+// Rules that test only member columns (gender, age, region, registration,
+// source, shop, status) become those tests. Others become m.id IN (…) over
+// set operations on lists of member ids, one list per condition: INTERSECT
+// for AND, UNION for OR, EXCEPT for NOT (see set). Each list is read once,
+// from an index, whatever the number of members; a member is looked up only
+// when it is in the result. The text differs by engine (SQLite gets lists
+// in member order, which it merges), the meaning does not.
 func (db *DB) SegmentMemberSQL(rules fanmail.SegmentRules, now time.Time, argOffset int) (where string, args []any, err error) {
 	if err := rules.Validate(); err != nil {
 		return "", nil, err
@@ -321,35 +320,26 @@ func list[T any](c *segmentCompiler, vs []T) string {
 	return strings.Join(ps, ", ")
 }
 
-// where returns the condition on members m for r.
+// where returns the condition on members m for r: the tests of member
+// columns as they are when r has no others, else m.id IN (set).
 func (c *segmentCompiler) where(r fanmail.SegmentRules) string {
-	if r.IsEmpty() {
+	switch {
+	case r.IsEmpty():
 		return "1 = 1"
-	}
-	if c.sqlite && hasSets(r) {
+	case hasSets(r):
 		return "m.id IN (" + c.set(r).sql + ")"
 	}
-	return c.group(r, true)
+	return c.group(r)
 }
 
-// group returns r as a boolean expression over members m: member column tests
-// and, on PostgreSQL, [NOT] EXISTS for the rest. conj tells whether no OR
-// lies above r.
-func (c *segmentCompiler) group(r fanmail.SegmentRules, conj bool) string {
-	conj = conj && (r.Op == fanmail.SegmentAnd || len(r.Conditions)+len(r.Groups) == 1)
+// group returns r, made of member column tests only, as a boolean expression.
+func (c *segmentCompiler) group(r fanmail.SegmentRules) string {
 	var parts []string
 	for _, cond := range r.Conditions {
-		if isSet(cond) {
-			parts = append(parts, c.exists(cond, conj))
-		} else {
-			parts = append(parts, c.column(cond))
-		}
+		parts = append(parts, c.column(cond))
 	}
 	for _, g := range r.Groups {
-		parts = append(parts, c.group(g, conj))
-	}
-	if len(parts) == 0 {
-		return "1 = 1"
+		parts = append(parts, c.group(g))
 	}
 	join := " AND "
 	if r.Op == fanmail.SegmentOr {
@@ -499,34 +489,6 @@ func (c *segmentCompiler) prefixes(col string, ps []string) string {
 		ors = append(ors, among(c, "substr("+col+", 1, "+strconv.Itoa(n)+")", false, byLen[n]))
 	}
 	return paren(ors, " OR ")
-}
-
-// exists returns, for PostgreSQL, a condition testing m.id against the
-// member ids of a set condition. A conjunct of the whole condition (conj)
-// gets [NOT] EXISTS, which the planner joins; under an OR, where it could
-// only run a subplan per member, it gets [NOT] IN, a list hashed once (the
-// lists never hold NULL, so NOT IN means NOT EXISTS).
-func (c *segmentCompiler) exists(cond fanmail.SegmentCondition, conj bool) string {
-	in := func(neg bool, sub string) string {
-		switch {
-		case !conj && neg:
-			return "m.id NOT IN (" + sub + ")"
-		case !conj:
-			return "m.id IN (" + sub + ")"
-		case neg:
-			return "NOT EXISTS (SELECT 1 FROM (" + sub + ") x WHERE x.member_id = m.id)"
-		}
-		return "EXISTS (SELECT 1 FROM (" + sub + ") x WHERE x.member_id = m.id)"
-	}
-	if cond.Op == fanmail.OpAll {
-		var ands []string
-		for _, id := range uniq(cond.IDs) {
-			ands = append(ands, in(false, c.keyed(cond.Field, id)))
-		}
-		return paren(ands, " AND ")
-	}
-	sub, neg := c.members(cond, false)
-	return in(neg, sub)
 }
 
 // keyed selects the members who like one brand or chose one answer option.
