@@ -146,13 +146,17 @@ func (h *Handler) page(perm string, fn web.HandlerFunc) http.Handler {
 // Routes registers every admin route on mux, behind cross-origin protection.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	inner := http.NewServeMux()
-	h.authRoutes(inner)    // auth.go: login, logout, dashboard
-	h.staffRoutes(inner)   // users.go: staff accounts, API tokens
-	h.catalogRoutes(inner) // catalog.go: groups, brands, products, images
-	h.memberRoutes(inner)  // members.go: search, view, edit, deactivate
-	h.surveyRoutes(inner)  // survey.go: profile survey questions
-	h.shopRoutes(inner)    // shop.go: shop terminal registration
-	h.importRoutes(inner)  // imports.go: CSV import and export
+	h.authRoutes(inner)     // auth.go: login, logout, dashboard
+	h.staffRoutes(inner)    // users.go: staff accounts, API tokens
+	h.catalogRoutes(inner)  // catalog.go: groups, brands, products, images
+	h.memberRoutes(inner)   // members.go: search, view, edit, deactivate
+	h.surveyRoutes(inner)   // survey.go: profile survey questions
+	h.shopRoutes(inner)     // shop.go: shop terminal registration
+	h.importRoutes(inner)   // imports.go: CSV import and export
+	h.segmentRoutes(inner)  // segments.go: segment builder
+	h.campaignRoutes(inner) // campaigns.go: campaigns, preview, progress, statistics
+	h.senderRoutes(inner)   // senders.go: sender identities
+	h.orderRoutes(inner)    // orders.go: purchases, order CSV import
 	mux.Handle("/admin/", web.CrossOrigin(h.errorPage, inner))
 }
 
