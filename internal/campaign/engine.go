@@ -32,10 +32,11 @@ import (
 
 // batch is a set of claimed sends of one campaign on its way through the engine.
 type batch struct {
-	cc     *compiled
-	claims []store.Claim
-	brands map[int64][]string
-	out    store.SendOutcome
+	cc       *compiled
+	claims   []store.Claim
+	brands   map[int64][]string
+	out      store.SendOutcome
+	deferred bool // the relay's refusal of the sender is logged
 }
 
 // Run sends the mail of every campaign in status sending until ctx is
@@ -245,8 +246,7 @@ func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, e
 	}
 	b.cc, b.claims, b.brands = cc, claims, nil
 	out := &b.out
-	*out = store.SendOutcome{CampaignID: id, MessageIDSuffix: "@" + s.opts.BounceDomain,
-		Sent: out.Sent[:0], Retry: out.Retry[:0], Failed: out.Failed[:0], Released: out.Released[:0], Skipped: out.Skipped}
+	*out = store.SendOutcome{CampaignID: id, MessageIDSuffix: "@" + s.opts.BounceDomain, Skipped: out.Skipped}
 	if out.Skipped == nil {
 		out.Skipped = map[string][]int64{}
 	}
@@ -407,12 +407,13 @@ func (w *worker) send(ctx context.Context, b *batch) {
 				w.release(b, i)
 				break
 			}
-			// The relay is down or refuses us: try these again later.
+			// The relay is down or refuses us: try these again later,
+			// without counting it against the members' mail.
 			for j := i; j < len(b.claims); j++ {
 				if reason := skipReason(cc, &b.claims[j]); reason != "" {
 					out.Skipped[reason] = append(out.Skipped[reason], b.claims[j].SendID)
 				} else {
-					w.retry(&b.claims[j], err)
+					w.deferSend(&b.claims[j], err)
 				}
 			}
 			s.logger.Warn("smtp relay unavailable", "relay", w.relay.Host, "err", err)
@@ -465,14 +466,32 @@ func (w *worker) connect(ctx context.Context) error {
 // done records the SMTP outcome of claim tag of the current batch.
 func (w *worker) done(tag int, err error) {
 	c := &w.b.claims[tag]
-	switch {
+	switch at := email.RefusedAt(err); {
 	case err == nil:
 		w.b.out.Sent = append(w.b.out.Sent, c.SendID)
+	case at == "MAIL":
+		// The relay refuses our sender address: nothing to do with the
+		// member, and an operator has to act.
+		if !w.b.deferred {
+			w.s.logger.Error("smtp relay refuses the sender", "relay", w.relay.Host, "campaign_id", w.b.out.CampaignID, "err", err)
+			w.b.deferred = true
+		}
+		w.deferSend(c, err)
 	case email.IsTemporary(err):
 		w.retry(c, err)
 	default:
-		w.b.out.Failed = append(w.b.out.Failed, store.SendFailure{SendID: c.SendID, MemberID: c.MemberID, Error: err.Error(), Bounce: true})
+		// A refused recipient is a hard bounce; a refused message (its
+		// content) is a failure but says nothing about the address.
+		w.b.out.Failed = append(w.b.out.Failed, store.SendFailure{SendID: c.SendID, MemberID: c.MemberID,
+			Error: err.Error(), Bounce: at == "RCPT"})
 	}
+}
+
+// deferSend queues c again after the first retry delay without counting an
+// attempt: it was not the member's mail that failed.
+func (w *worker) deferSend(c *store.Claim, err error) {
+	w.b.out.Deferred = append(w.b.out.Deferred, store.SendRetry{SendID: c.SendID,
+		At: w.s.now().Add(w.s.opts.RetryDelay(1)), Error: err.Error()})
 }
 
 // retry queues c again after a temporary failure, or gives up after

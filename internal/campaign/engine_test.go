@@ -549,3 +549,41 @@ func TestEngine_Segment(t *testing.T) {
 		}
 	})
 }
+
+// While the relay is down, mails wait without using up their attempts, and
+// go out once it is back.
+func TestEngine_RelayDown(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t)
+		down := func(o *campaign.Options) {
+			r, err := email.ParseRelayURL("smtp://127.0.0.1:1?tls=none") // nothing listens on port 1
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Relays = []email.Relay{r}
+		}
+		s := newService(t, db, srv, down)
+		clk := useClock(db)
+		ms := mustMembers(t, db, 3)
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		start(t, s, c)
+		for range 8 { // more than MaxAttempts
+			sendDue(t, s)
+			clk.Add(2 * time.Minute)
+		}
+		var attempts int
+		db.SQL().QueryRowContext(ctx, `SELECT MAX(attempts) FROM sends WHERE campaign_id = $1`, c.ID).Scan(&attempts)
+		if p := status(t, s, c.ID); p.Queued != 3 || p.Failed != 0 || attempts != 0 {
+			t.Fatalf("while the relay is down: %+v, attempts %d", p, attempts)
+		}
+		s2 := newService(t, db, srv)
+		sendDue(t, s2)
+		if got := recipients(srv.Messages()); len(got) != len(ms) {
+			t.Errorf("after the relay came back: %v", got)
+		}
+		if p := status(t, s2, c.ID); p.Sent != 3 || p.Campaign.Status != fanmail.CampaignFinished {
+			t.Errorf("progress = %+v", p)
+		}
+	})
+}

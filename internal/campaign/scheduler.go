@@ -139,7 +139,9 @@ func (s *Service) start(ctx context.Context, c fanmail.Campaign, now time.Time) 
 		a.Upfront, a.ZoneDue = true, zoneDue(c, zones)
 	}
 	started := time.Now()
-	_, n, err := s.db.StartCampaign(ctx, c.ID, a, now)
+	// Not cancellable: queueing a large campaign upfront may outlast the
+	// job's timeout, and cancelling would roll it back to start over.
+	_, n, err := s.db.StartCampaign(context.WithoutCancel(ctx), c.ID, a, now)
 	if fanmail.ErrorCode(err) == fanmail.ECONFLICT {
 		return nil // another node started it
 	}

@@ -233,11 +233,12 @@ func (db *DB) ExplainSegmentCount(ctx context.Context, rules fanmail.SegmentRule
 	return append([]string{query}, lines...), nil
 }
 
-// pgCountSettings tune one count on PostgreSQL: a count reads much of the
-// member base once, so JIT-compiling it costs more than it saves (half a
-// second at a million members), and hashing the member ids of a condition
-// under an OR once, rather than probing per member, needs more than the
-// default work_mem.
+// pgCountSettings tune one count on PostgreSQL. A count reads a few large
+// id lists once: JIT-compiling it costs more than it saves (half a second at
+// a million members); hashing the lists for INTERSECT and UNION needs more
+// than the default work_mem; and parallel workers each rebuilt every grouped
+// list (order totals), while a count in a web request should leave the other
+// cores to the rest of the site.
 const pgCountSettings = `SELECT set_config('jit', 'off', true), set_config('work_mem', '64MB', true), set_config('max_parallel_workers_per_gather', '0', true)`
 
 // SegmentMembers returns up to limit members matching rules at now whose id
@@ -630,8 +631,14 @@ var allMembers = idSet{sql: "SELECT m.id AS member_id FROM members m", distinct:
 func (c *segmentCompiler) set(r fanmail.SegmentRules) idSet {
 	var cols []string
 	var pos, neg []idSet
-	for _, cond := range r.Conditions {
+	and := r.Op == fanmail.SegmentAnd || len(r.Conditions)+len(r.Groups) == 1
+	var merged map[int]bool
+	if and {
+		pos, merged = c.orderGroups(r.Conditions)
+	}
+	for i, cond := range r.Conditions {
 		switch {
+		case merged[i]:
 		case !isSet(cond):
 			cols = append(cols, c.column(cond))
 		case cond.Op == fanmail.OpAll:
@@ -642,12 +649,13 @@ func (c *segmentCompiler) set(r fanmail.SegmentRules) idSet {
 			pos = append(pos, c.combine(all, "INTERSECT"))
 		default:
 			sub, isNeg := c.members(cond, c.sqlite)
-			// Keys make consents, brand preferences and engagement unique per member,
+			// Keys make consents, one brand's fans and engagement unique per member,
 			// GROUP BY the order totals, set operations every compound;
 			// other lists may name a member twice.
 			compound := strings.Contains(sub, " UNION ") || strings.Contains(sub, " EXCEPT ")
 			s := idSet{sql: sub, compound: compound, distinct: compound || cond.Field == fanmail.FieldConsent ||
-				cond.Field == fanmail.FieldBrand || cond.Field == fanmail.FieldOpened || cond.Field == fanmail.FieldClicked ||
+				cond.Field == fanmail.FieldBrand && len(uniq(cond.IDs)) == 1 ||
+				cond.Field == fanmail.FieldOpened || cond.Field == fanmail.FieldClicked ||
 				cond.Field == fanmail.FieldOrderCount || cond.Field == fanmail.FieldOrderTotal}
 			if isNeg {
 				neg = append(neg, s)
@@ -659,7 +667,7 @@ func (c *segmentCompiler) set(r fanmail.SegmentRules) idSet {
 	for _, g := range r.Groups {
 		pos = append(pos, c.set(g))
 	}
-	if r.Op == fanmail.SegmentAnd || len(r.Conditions)+len(r.Groups) == 1 {
+	if and {
 		if len(cols) > 0 {
 			pos = append([]idSet{{sql: "SELECT m.id AS member_id FROM members m WHERE " + strings.Join(cols, " AND "), distinct: true}}, pos...)
 		}
@@ -675,6 +683,61 @@ func (c *segmentCompiler) set(r fanmail.SegmentRules) idSet {
 		pos = append(pos, c.combine([]idSet{allMembers, n}, "EXCEPT"))
 	}
 	return c.combine(pos, "UNION")
+}
+
+// orderGroups returns, for the conditions of an AND group, one list per
+// window of orders that two or more of them group by member (at least N
+// orders, at least X won, last order within or not within N days: a lapsed
+// buyer with two orders), so the orders are grouped once, and the indexes of
+// the conditions it took.
+func (c *segmentCompiler) orderGroups(conds []fanmail.SegmentCondition) ([]idSet, map[int]bool) {
+	window := func(cond fanmail.SegmentCondition) (int, bool) {
+		switch {
+		case (cond.Field == fanmail.FieldOrderCount || cond.Field == fanmail.FieldOrderTotal) && cond.Op == fanmail.OpAtLeast:
+			return cond.Days, true
+		case cond.Field == fanmail.FieldLastOrder:
+			return 0, true // the last order of all
+		}
+		return 0, false
+	}
+	byWindow := map[int][]int{}
+	var windows []int
+	for i, cond := range conds {
+		if w, ok := window(cond); ok {
+			if len(byWindow[w]) == 0 {
+				windows = append(windows, w)
+			}
+			byWindow[w] = append(byWindow[w], i)
+		}
+	}
+	var sets []idSet
+	taken := map[int]bool{}
+	for _, w := range windows {
+		idx := byWindow[w]
+		if len(idx) < 2 {
+			continue
+		}
+		sql := "SELECT member_id FROM orders" + whereAll(c.since("ordered_at", w)) + " GROUP BY member_id HAVING "
+		for j, i := range idx {
+			cond := conds[i]
+			if j > 0 {
+				sql += " AND "
+			}
+			switch {
+			case cond.Field == fanmail.FieldOrderCount:
+				sql += "COUNT(*) >= " + c.arg(cond.Number)
+			case cond.Field == fanmail.FieldOrderTotal:
+				sql += "SUM(amount) >= " + c.arg(cond.Number)
+			case cond.Op == fanmail.OpNotWithinDays:
+				sql += "MAX(ordered_at) < " + c.arg(c.daysAgo(cond.Days))
+			default:
+				sql += "MAX(ordered_at) >= " + c.arg(c.daysAgo(cond.Days))
+			}
+			taken[i] = true
+		}
+		sets = append(sets, idSet{sql: sql, distinct: true})
+	}
+	return sets, taken
 }
 
 // since returns "col >= $n" for the time n days ago, or "" for 0 (ever).

@@ -336,6 +336,8 @@ func TestSegmentConditions(t *testing.T) {
 			{"StyleCute", answer("in", "style", "cute"), sorted("minji", "doyoon")},
 			{"BrandOzsecond", ids("brand", "in", b["ozsecond"]), sorted("minji", "seoyeon", "subin")},
 			{"BrandAll", ids("brand", "all", b["ozsecond"], b["mine"]), sorted("seoyeon")},
+			{"BrandAny", ids("brand", "in", b["ozsecond"], b["mine"]), sorted("minji", "seoyeon", "jihoon", "subin")},
+			{"StyleAnyCountsOnce", answer("in", "style", "cute", "modern"), sorted("minji", "seoyeon", "doyoon")},
 			{"BrandNone", ids("brand", "not_in", b["ozsecond"]), sorted("jihoon", "haeun", "doyoon")},
 			{"GroupCasual", ids("brand_group", "in", g["casual"]), sorted("minji", "seoyeon", "doyoon", "subin")},
 			{"GroupNotCasual", ids("brand_group", "not_in", g["casual"]), sorted("jihoon", "haeun")},
@@ -439,6 +441,14 @@ func TestSegmentGroups(t *testing.T) {
 				and(c("gender", "in", "unknown"), days("opened", "within_days", 90)),
 			}}, sorted("haeun", "doyoon")},
 			{"MatchesNobody", and(c("gender", "in", "male"), c("gender", "in", "female")), sorted()},
+			// Order conditions on one window are grouped together.
+			{"LapsedWithTwoOrders", and(days("last_order", "not_within_days", 30),
+				fanmail.SegmentCondition{Field: "order_count", Op: "at_least", Number: 2},
+				fanmail.SegmentCondition{Field: "order_total", Op: "at_least", Number: 200_000}), sorted("seoyeon", "subin")},
+			{"RecentBigSpenders", and(days("last_order", "within_days", 30),
+				fanmail.SegmentCondition{Field: "order_total", Op: "at_least", Number: 200_000, Days: 30}), sorted("doyoon")},
+			{"OrderWindowsApart", and(fanmail.SegmentCondition{Field: "order_count", Op: "at_least", Number: 2, Days: 365},
+				fanmail.SegmentCondition{Field: "order_total", Op: "at_least", Number: 600_000}), sorted("seoyeon")},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

@@ -87,24 +87,41 @@ func (d MemberDetails) columns(as bool) string {
 }
 
 // audienceWhere returns the audience as a condition over "members m"
-// evaluated at now, its arguments numbered from $offset+1. With probe, the
-// consent and suppression tests are looked up member by member (claims read
-// a few hundred members of a range); else PostgreSQL may join whole tables
-// (counting the audience).
-func (db *DB) audienceWhere(a Audience, now time.Time, offset int, probe bool) (string, []any, error) {
+// evaluated at now, its arguments numbered from $offset+1: the consent and
+// suppression tests are looked up member by member, for claims, which read
+// a few hundred members of a range.
+func (db *DB) audienceWhere(a Audience, now time.Time, offset int) (string, []any, error) {
 	where := `m.status = 'active'`
 	if a.Marketing {
 		// OFFSET 0 keeps PostgreSQL from flattening the subqueries into
 		// joins, which would read the consents from the first member on
 		// for every batch.
 		off := ""
-		if probe && db.engine == Postgres {
+		if db.engine == Postgres {
 			off = " OFFSET 0"
 		}
 		where += ` AND EXISTS (SELECT 1 FROM member_consents mc
 			WHERE mc.purpose = 'marketing_email' AND mc.granted AND mc.member_id = m.id` + off + `)
 		AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_normalized = m.email_normalized` + off + `)`
 	}
+	return db.withSegment(a, where, now, offset)
+}
+
+// audienceFrom returns the audience as a FROM clause naming "members m" and
+// a condition, for statements that go through the whole audience (counting
+// it, queueing it): the consents of the purpose are read in member order
+// and joined, several times faster than a look-up per member.
+func (db *DB) audienceFrom(a Audience, now time.Time, offset int) (from, where string, args []any, err error) {
+	if !a.Marketing {
+		where, args, err = db.withSegment(a, `m.status = 'active'`, now, offset)
+		return `members m`, where, args, err
+	}
+	where, args, err = db.withSegment(a, `mc.purpose = 'marketing_email' AND mc.granted AND m.status = 'active'
+		AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_normalized = m.email_normalized)`, now, offset)
+	return `member_consents mc JOIN members m ON m.id = mc.member_id`, where, args, err
+}
+
+func (db *DB) withSegment(a Audience, where string, now time.Time, offset int) (string, []any, error) {
 	if a.Segment == nil {
 		return where, nil, nil
 	}
@@ -129,12 +146,12 @@ func (db *DB) tokenSQL(id string) string {
 
 // AudienceExists reports whether audience a has any member at now.
 func (db *DB) AudienceExists(ctx context.Context, a Audience, now time.Time) (bool, error) {
-	where, args, err := db.audienceWhere(a, now, 0, false)
+	from, where, args, err := db.audienceFrom(a, now, 0)
 	if err != nil {
 		return false, err
 	}
 	var ok bool
-	if err := db.sql.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM members m WHERE `+where+`)`, args...).Scan(&ok); err != nil {
+	if err := db.sql.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+from+` WHERE `+where+`)`, args...).Scan(&ok); err != nil {
 		return false, fmt.Errorf("audience: %w", err)
 	}
 	return ok, nil
@@ -179,12 +196,12 @@ func (db *DB) StartCampaign(ctx context.Context, id int64, a Audience, now time.
 		if err != nil {
 			return err
 		}
-		where, args, err := db.audienceWhere(a, now, 0, false)
+		from, where, args, err := db.audienceFrom(a, now, 0)
 		if err != nil {
 			return err
 		}
 		var end int64
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(m.id), 0) FROM members m WHERE `+where,
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(MAX(m.id), 0) FROM `+from+` WHERE `+where,
 			args...).Scan(&n, &end); err != nil {
 			return fmt.Errorf("audience of campaign %d: %w", id, err)
 		}
@@ -212,7 +229,7 @@ func (db *DB) StartCampaign(ctx context.Context, id int64, a Audience, now time.
 // the member's zone.
 func (db *DB) queueAll(ctx context.Context, tx *Tx, id int64, a Audience, now time.Time) (int64, error) {
 	args := []any{id, a.Due.UTC()}
-	where, segArgs, err := db.audienceWhere(a, now, 2, false)
+	from, where, segArgs, err := db.audienceFrom(a, now, 2)
 	if err != nil {
 		return 0, err
 	}
@@ -234,7 +251,7 @@ func (db *DB) queueAll(ctx context.Context, tx *Tx, id int64, a Audience, now ti
 		b.WriteString(` ELSE ` + due + ` END`)
 		due = b.String()
 	}
-	members := `SELECT m.id AS mid, ` + due + ` AS due FROM members m WHERE ` + where
+	members := `SELECT m.id AS mid, ` + due + ` AS due FROM ` + from + ` WHERE ` + where
 	var q string
 	if db.engine == Postgres {
 		q = `INSERT INTO sends (id, campaign_id, member_id, state, token, next_attempt_at)
@@ -418,7 +435,7 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 		if db.engine == Postgres {
 			cols := `m.id, ` + a.Details.columns(true)
 			// $1 campaign, $2 cursor, $3 end, $4 limit, $5 lock, $6 now; audience from $7.
-			where, segArgs, err := db.audienceWhere(a, now, 6, true)
+			where, segArgs, err := db.audienceWhere(a, now, 6)
 			if err != nil {
 				return err
 			}
@@ -461,7 +478,7 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 // tokens made in Go.
 func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, end int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
 	// $1 cursor, $2 end, $3 limit; audience from $4.
-	where, segArgs, err := db.audienceWhere(a, now, 3, true)
+	where, segArgs, err := db.audienceWhere(a, now, 3)
 	if err != nil {
 		return nil, err
 	}
@@ -546,6 +563,9 @@ type SendOutcome struct {
 	// Released were claimed but not tried (the worker is stopping): queued
 	// again at once, the claim not counted as an attempt.
 	Released []int64
+	// Deferred could not be tried (the relay is down or refuses the sender):
+	// queued again for At, the claim not counted as an attempt.
+	Deferred []SendRetry
 }
 
 // SendRetry is a send to try again at At.
@@ -603,6 +623,12 @@ func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'queued', locked_until = NULL, attempts = attempts - 1,
 			next_attempt_at = $1 WHERE `+in+` AND state = 'sending'`, tx.Now, arg); err != nil {
 			return fmt.Errorf("release mail: %w", err)
+		}
+	}
+	for _, r := range o.Deferred {
+		if _, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'queued', next_attempt_at = $1, error = $2,
+			locked_until = NULL, attempts = attempts - 1 WHERE id = $3 AND state = 'sending'`, r.At.UTC(), r.Error, r.SendID); err != nil {
+			return fmt.Errorf("defer send %d: %w", r.SendID, err)
 		}
 	}
 	for _, r := range o.Retry {
@@ -673,17 +699,29 @@ func (db *DB) CancelCampaign(ctx context.Context, id int64) (fanmail.Campaign, e
 // and reports whether it did. (One NOT EXISTS per state, each answered by
 // its partial index.)
 func (db *DB) FinishCampaign(ctx context.Context, id int64) (bool, error) {
-	now := db.Now()
-	res, err := db.sql.ExecContext(ctx, `UPDATE campaigns SET status = 'finished', finished_at = $1, updated_at = $1
-		WHERE id = $2 AND status = 'sending'
-		AND NOT EXISTS (SELECT 1 FROM campaign_progress WHERE campaign_id = $2 AND queue_cursor < queue_end)
-		AND NOT EXISTS (SELECT 1 FROM sends WHERE campaign_id = $2 AND state = 'queued')
-		AND NOT EXISTS (SELECT 1 FROM sends WHERE campaign_id = $2 AND state = 'sending')`, now, id)
+	done := false
+	err := db.InTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = 'finished', finished_at = $1, updated_at = $1
+			WHERE id = $2 AND status = 'sending'
+			AND NOT EXISTS (SELECT 1 FROM campaign_progress WHERE campaign_id = $2 AND queue_cursor < queue_end)
+			AND NOT EXISTS (SELECT 1 FROM sends WHERE campaign_id = $2 AND state = 'queued')
+			AND NOT EXISTS (SELECT 1 FROM sends WHERE campaign_id = $2 AND state = 'sending')`, tx.Now, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		done = true
+		// The total becomes what was done: sends of members erased meanwhile
+		// are gone.
+		_, err = tx.ExecContext(ctx, `UPDATE campaign_progress SET total = sent + failed + skipped WHERE campaign_id = $1`, id)
+		return err
+	})
 	if err != nil {
 		return false, fmt.Errorf("finish campaign %d: %w", id, err)
 	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return done, nil
 }
 
 // CampaignSendCounts counts the sends of campaign id by state, from the

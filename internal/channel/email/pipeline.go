@@ -288,11 +288,11 @@ func (p *Pipe) Send(tag int, from, to string, msg []byte) error {
 	p.needReset = true
 	switch {
 	case mail != 250:
-		p.Done(tag, p.replyError(mail, mailText))
+		p.Done(tag, refused("MAIL", p.replyError(mail, mailText)))
 	case rcpt < 250 || rcpt > 251:
-		p.Done(tag, p.replyError(rcpt, rcptText))
+		p.Done(tag, refused("RCPT", p.replyError(rcpt, rcptText)))
 	default:
-		p.Done(tag, p.replyError(data, dataText))
+		p.Done(tag, refused("DATA", p.replyError(data, dataText)))
 	}
 	return nil
 }
@@ -320,7 +320,7 @@ func (p *Pipe) sendLockstep(tag int, from, to string, msg []byte) error {
 		}
 		if want := []int{250, 250, 354}[i]; code != want && !(i == 1 && code == 251) {
 			p.needReset = true
-			p.Done(tag, p.replyError(code, text))
+			p.Done(tag, refused([]string{"MAIL", "RCPT", "DATA"}[i], p.replyError(code, text)))
 			return nil
 		}
 	}
@@ -346,7 +346,7 @@ func (p *Pipe) collect() error {
 	}
 	p.pending = false
 	if code != 250 {
-		p.Done(p.pendingTag, p.replyError(code, text))
+		p.Done(p.pendingTag, refused("DATA", p.replyError(code, text)))
 		return nil
 	}
 	p.Done(p.pendingTag, nil)
@@ -425,6 +425,29 @@ func (p *Pipe) Close() error {
 	p.conn.Close()
 	p.conn = nil
 	return err
+}
+
+// refusal is an SMTP reply refusing a message, with the command refused.
+type refusal struct {
+	command string
+	err     error
+}
+
+func refused(command string, err error) error { return &refusal{command, err} }
+
+func (r *refusal) Error() string { return r.err.Error() }
+func (r *refusal) Unwrap() error { return r.err }
+
+// RefusedAt returns the command whose reply refused a message Pipe sent:
+// "MAIL" (the server refuses the sender, about every message alike),
+// "RCPT" (it refuses the recipient: a bounce), "DATA" (it refuses the
+// message itself, or its content after the data), or "" for other errors.
+func RefusedAt(err error) string {
+	var r *refusal
+	if errors.As(err, &r) {
+		return r.command
+	}
+	return ""
 }
 
 // Pipelining reports whether the server offered PIPELINING.

@@ -27,6 +27,7 @@ type outcome struct {
 	tag  int
 	code int
 	temp bool
+	at   string // the refused command
 }
 
 func dialPipe(t *testing.T, rawURL string) (*email.Pipe, *[]outcome) {
@@ -43,7 +44,7 @@ func dialPipe(t *testing.T, rawURL string) (*email.Pipe, *[]outcome) {
 	p.Done = func(tag int, err error) {
 		o := outcome{tag: tag}
 		if err != nil {
-			o.code, o.temp = codeOf(err), email.IsTemporary(err)
+			o.code, o.temp, o.at = codeOf(err), email.IsTemporary(err), email.RefusedAt(err)
 			if o.code == 0 {
 				o.code = -1
 			}
@@ -84,7 +85,7 @@ func TestPipe(t *testing.T) {
 	if err := p.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	want := []outcome{{tag: 0}, {tag: 1}, {tag: 2, code: 450, temp: true}, {tag: 3, code: 550}, {tag: 4}}
+	want := []outcome{{tag: 0}, {tag: 1}, {tag: 2, code: 450, temp: true, at: "RCPT"}, {tag: 3, code: 550, at: "RCPT"}, {tag: 4}}
 	if diff := cmp.Diff(want, *outs, cmp.AllowUnexported(outcome{}), sortOutcomes); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
@@ -203,7 +204,13 @@ func lockstepServer(t *testing.T) (addr string, received func() []string) {
 			switch verb {
 			case "EHLO":
 				tp.PrintfLine("250-lockstep\r\n250 8BITMIME")
-			case "MAIL", "RSET", "NOOP":
+			case "MAIL":
+				if strings.Contains(line, "<refused@") {
+					tp.PrintfLine("550 5.7.1 Sender not allowed")
+				} else {
+					tp.PrintfLine("250 OK")
+				}
+			case "RSET", "NOOP":
 				tp.PrintfLine("250 OK")
 			case "RCPT":
 				if strings.Contains(line, "nobody@") {
@@ -242,19 +249,23 @@ func TestPipe_Lockstep(t *testing.T) {
 	if p.Pipelining() {
 		t.Fatal("the lockstep server does not offer PIPELINING")
 	}
-	for i, to := range []string{"minji.kim@example.com", "nobody@example.com", "jin72@example.com"} {
-		if err := p.Send(i, "bounce@fan.example.com", to, rawMessage(to, fmt.Sprint("m", i))); err != nil {
+	for i, to := range []string{"minji.kim@example.com", "nobody@example.com", "jin72@example.com", "seoyeon@example.com"} {
+		from := "bounce@fan.example.com"
+		if i == 3 {
+			from = "refused@fan.example.com"
+		}
+		if err := p.Send(i, from, to, rawMessage(to, fmt.Sprint("m", i))); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if err := p.Close(); err != nil {
 		t.Fatal(err)
 	}
-	want := []outcome{{tag: 0}, {tag: 1, code: 550}, {tag: 2}}
+	want := []outcome{{tag: 0}, {tag: 1, code: 550, at: "RCPT"}, {tag: 2}, {tag: 3, code: 550, at: "MAIL"}}
 	if diff := cmp.Diff(want, *outs, cmp.AllowUnexported(outcome{})); diff != "" {
 		t.Errorf("outcomes (-want +got):\n%s", diff)
 	}
-	wantLog := []string{"EHLO", "MAIL", "RCPT", "DATA", "MAIL", "RCPT", "RSET", "MAIL", "RCPT", "DATA", "QUIT"}
+	wantLog := []string{"EHLO", "MAIL", "RCPT", "DATA", "MAIL", "RCPT", "RSET", "MAIL", "RCPT", "DATA", "MAIL", "QUIT"}
 	if diff := cmp.Diff(wantLog, received()); diff != "" {
 		t.Errorf("commands (-want +got):\n%s", diff)
 	}
