@@ -23,7 +23,12 @@ func (a *App) openCampaigns(ctx context.Context) error {
 		return fmt.Errorf("tracking secret: %w", err)
 	}
 	var relays []email.Relay
-	if a.sender != nil {
+	switch {
+	case a.cfg.CampaignSMTPURLs != "":
+		if relays, err = email.ParseRelayURLs(a.cfg.CampaignSMTPURLs); err != nil {
+			return fmt.Errorf("campaign smtp urls: %w", err)
+		}
+	case a.sender != nil:
 		// "console" has no relay: campaigns then wait until SMTP is set.
 		if r, err := email.ParseRelayURLs(a.cfg.SMTPURL); err == nil {
 			relays = r

@@ -20,15 +20,18 @@ type Config struct {
 	HTTPAddr    string // FANMAIL_HTTP_ADDR, default ":8080"
 	DatabaseURL string // FANMAIL_DATABASE_URL: "sqlite:fanmail.db" (default) or "postgres://…"
 	SMTPURL     string // FANMAIL_SMTP_URL: "smtp://user:pass@host:587", "console", or "" (mail not configured)
-	BaseURL     string // FANMAIL_BASE_URL: public address used in mailed links
-	MailFrom    string // FANMAIL_MAIL_FROM: sender of system mail
-	MediaDir    string // FANMAIL_MEDIA_DIR: where uploaded images are stored
-	AgeBands    []fanmail.AgeBand
-	NoDemo      bool   // --no-demo / FANMAIL_NO_DEMO: do not load demo data into an empty database
-	TrustProxy  bool   // FANMAIL_TRUST_PROXY: take the client address from X-Forwarded-For
-	LogLevel    string // FANMAIL_LOG_LEVEL: debug, info, warn, error
-	LogFormat   string // FANMAIL_LOG_FORMAT: text or json
-	Workers     int    // FANMAIL_WORKERS: job queue workers
+	// CampaignSMTPURLs lists the relays campaign mail goes through, comma-separated,
+	// each with ?concurrency=&rate= (FANMAIL_CAMPAIGN_SMTP_URLS); default SMTPURL.
+	CampaignSMTPURLs string
+	BaseURL          string // FANMAIL_BASE_URL: public address used in mailed links
+	MailFrom         string // FANMAIL_MAIL_FROM: sender of system mail
+	MediaDir         string // FANMAIL_MEDIA_DIR: where uploaded images are stored
+	AgeBands         []fanmail.AgeBand
+	NoDemo           bool   // --no-demo / FANMAIL_NO_DEMO: do not load demo data into an empty database
+	TrustProxy       bool   // FANMAIL_TRUST_PROXY: take the client address from X-Forwarded-For
+	LogLevel         string // FANMAIL_LOG_LEVEL: debug, info, warn, error
+	LogFormat        string // FANMAIL_LOG_FORMAT: text or json
+	Workers          int    // FANMAIL_WORKERS: job queue workers
 
 	InboundSMTPAddr string // FANMAIL_INBOUND_SMTP_ADDR: embedded SMTP receiver for bounces and replies; "" = off
 	RepliesAddress  string // FANMAIL_REPLIES_ADDRESS: mailbox the receiver takes replies for
@@ -87,6 +90,7 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	fs.StringVar(&c.HTTPAddr, "http-addr", envOr(getenv, "FANMAIL_HTTP_ADDR", d.HTTPAddr), "HTTP listen address (FANMAIL_HTTP_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", envOr(getenv, "FANMAIL_DATABASE_URL", d.DatabaseURL), "database: sqlite:PATH or postgres://user@host/db (FANMAIL_DATABASE_URL)")
 	fs.StringVar(&c.SMTPURL, "smtp-url", envOr(getenv, "FANMAIL_SMTP_URL", ""), "outgoing mail: smtp://user:pass@host:587, smtps://…, smtp://host:25?tls=none, or console to print mails; empty = not configured (FANMAIL_SMTP_URL, or FANMAIL_SMTP_URL_FILE)")
+	fs.StringVar(&c.CampaignSMTPURLs, "campaign-smtp-urls", envOr(getenv, "FANMAIL_CAMPAIGN_SMTP_URLS", ""), "relays for campaign mail, comma-separated, each with ?concurrency=N&rate=PER_SECOND; default the SMTP URL (FANMAIL_CAMPAIGN_SMTP_URLS)")
 	fs.StringVar(&c.BaseURL, "base-url", envOr(getenv, "FANMAIL_BASE_URL", ""), "public URL used in mailed links; default http://localhost:PORT (FANMAIL_BASE_URL)")
 	fs.StringVar(&c.MailFrom, "mail-from", envOr(getenv, "FANMAIL_MAIL_FROM", d.MailFrom), "sender of system mail (FANMAIL_MAIL_FROM)")
 	fs.StringVar(&c.MediaDir, "media-dir", envOr(getenv, "FANMAIL_MEDIA_DIR", d.MediaDir), "directory for uploaded images (FANMAIL_MEDIA_DIR)")
