@@ -29,8 +29,9 @@ Commands:
                      create a staff user (roles: admin, marketer, counsellor,
                      shop_staff, service_centre); prints a generated password
   user passwd EMAIL  set a new generated password for a staff user
-  demo [--reset]     load demo data (brands, products, shops); --reset wipes
-                     the catalogue and members first
+  demo [--reset]     load demo data (brands, products, shops); --reset deletes
+                     the demo brand groups with their brands, products, images
+                     and brand preferences, then loads them again
   import FILE.csv    import members from a CSV file, printing progress
   export             write all members as CSV to standard output
   campaign status ID print a campaign's progress

@@ -98,6 +98,18 @@ func TestLoadAndReset(t *testing.T) {
 		mustScan(t, db.SQL().QueryRowContext(ctx, `INSERT INTO questions (key, kind, label_ko, label_en) VALUES ('style', 'single', '평소 스타일', 'Usual style') RETURNING id`), &questionID)
 		mustScan(t, db.SQL().QueryRowContext(ctx, `INSERT INTO question_options (question_id, value, label_ko, label_en, brand_id)
 			VALUES ($1, 'cute', '여성스럽고 귀여운 스타일', 'Feminine and cute', $2) RETURNING id`, questionID, mienc.ID), &optionID)
+		// A purchase of a 미앤씨 product: Reset keeps it, without the links.
+		ps, err := cat.Products(ctx, catalog.ProductFilter{BrandID: mienc.ID})
+		if err != nil || len(ps) == 0 {
+			t.Fatalf("미앤씨 products: %d, %v", len(ps), err)
+		}
+		var orderID int64
+		mustScan(t, db.SQL().QueryRowContext(ctx, `INSERT INTO orders (member_id, external_id, ordered_at, amount, created_at)
+			VALUES ($1, 'A-1', $2, 59000, $2) RETURNING id`, memberID, now), &orderID)
+		if _, err := db.SQL().ExecContext(ctx, `INSERT INTO order_items (order_id, product_id, brand_id, name, unit_price)
+			VALUES ($1, $2, $3, '플리츠 스커트', 59000)`, orderID, ps[0].ID, mienc.ID); err != nil {
+			t.Fatal(err)
+		}
 
 		if err := demo.Reset(ctx, db, cat); err != nil {
 			t.Fatal(err)
@@ -113,6 +125,11 @@ func TestLoadAndReset(t *testing.T) {
 		mustScan(t, db.SQL().QueryRowContext(ctx, `SELECT brand_id FROM question_options WHERE id = $1`, optionID), &linked)
 		if linked != again.ID {
 			t.Errorf("style option linked to brand %d after reset; want %d", linked, again.ID)
+		}
+		var itemName string
+		mustScan(t, db.SQL().QueryRowContext(ctx, `SELECT name FROM order_items WHERE order_id = $1 AND product_id IS NULL AND brand_id IS NULL`, orderID), &itemName)
+		if itemName != "플리츠 스커트" {
+			t.Errorf("order item after reset: %q", itemName)
 		}
 	})
 }

@@ -605,6 +605,9 @@ func purgeGroup(ctx context.Context, tx *Tx, slug string) ([]string, error) {
 	}
 	for _, stmt := range []string{
 		`DELETE FROM product_images WHERE product_id IN (` + productsOf + `)`,
+		// Purchase history outlives the catalogue: items keep their names.
+		`UPDATE order_items SET product_id = NULL WHERE product_id IN (` + productsOf + `)`,
+		`UPDATE order_items SET brand_id = NULL WHERE brand_id IN (` + brandsOf + `)`,
 		`DELETE FROM products WHERE brand_id IN (` + brandsOf + `)`,
 		`DELETE FROM brand_preferences WHERE brand_id IN (` + brandsOf + `)`,
 		`DELETE FROM brand_preference_counts WHERE brand_id IN (` + brandsOf + `)`,
