@@ -41,6 +41,7 @@ type flags struct {
 	n           int
 	runs        int
 	concurrency int
+	perWorker   int
 	batch       int
 	dkim        string
 	sinkBin     string
@@ -62,6 +63,7 @@ func main() {
 	flag.IntVar(&f.n, "n", 100000, "members to send to")
 	flag.IntVar(&f.runs, "runs", 1, "campaigns to send, one child process each")
 	flag.IntVar(&f.concurrency, "concurrency", 16, "SMTP connections")
+	flag.IntVar(&f.perWorker, "conns-per-worker", 0, "SMTP connections per worker goroutine (0: the engine's default)")
 	flag.IntVar(&f.batch, "batch", 500, "sends claimed per batch")
 	flag.Float64Var(&f.rate, "rate", 0, "messages per second limit (0: none)")
 	flag.StringVar(&f.dkim, "dkim", "", "sign with a fresh DKIM key: ed25519 or rsa")
@@ -280,22 +282,24 @@ const body = `<p>{{.Member.Name}}님, 안녕하세요!</p>
 
 // result is one run's figures.
 type result struct {
-	Engine        string  `json:"engine"`
-	N             int     `json:"n"`
-	QueueSeconds  float64 `json:"queue_seconds"` // materialising the sends
-	SendSeconds   float64 `json:"send_seconds"`
-	WallSeconds   float64 `json:"wall_seconds"` // queue + send
-	MsgsPerSec    float64 `json:"msgs_per_sec"` // N / wall
-	CPUSeconds    float64 `json:"cpu_seconds"`  // this process, user + system
-	CPUPerMsg     float64 `json:"cpu_us_per_msg"`
-	PeakRSSMB     float64 `json:"peak_rss_mb"`
-	DBCPUPerMsg   float64 `json:"db_cpu_us_per_msg,omitempty"` // PostgreSQL backends serving this process
-	Sent          int64   `json:"sent"`
-	DKIM          string  `json:"dkim,omitempty"`
-	SinkMessages  int64   `json:"-"`
-	SinkRate      float64 `json:"-"`
-	SinkCPUPerMsg float64 `json:"-"`
-	BytesPerMsg   float64 `json:"-"`
+	Engine         string  `json:"engine"`
+	N              int     `json:"n"`
+	QueueSeconds   float64 `json:"queue_seconds"` // materialising the sends
+	SendSeconds    float64 `json:"send_seconds"`
+	WallSeconds    float64 `json:"wall_seconds"` // queue + send
+	MsgsPerSec     float64 `json:"msgs_per_sec"` // N / wall
+	CPUSeconds     float64 `json:"cpu_seconds"`  // this process, user + system
+	CPUPerMsg      float64 `json:"cpu_us_per_msg"`
+	PeakRSSMB      float64 `json:"peak_rss_mb"`
+	DBCPUPerMsg    float64 `json:"db_cpu_us_per_msg,omitempty"` // PostgreSQL backends serving this process
+	Sent           int64   `json:"sent"`
+	DKIM           string  `json:"dkim,omitempty"`
+	SyscallsPerMsg float64 `json:"syscalls_per_msg"` // read + write system calls (/proc/self/io)
+	SwitchesPerMsg float64 `json:"switches_per_msg"` // voluntary + involuntary context switches
+	SinkMessages   int64   `json:"-"`
+	SinkRate       float64 `json:"-"`
+	SinkCPUPerMsg  float64 `json:"-"`
+	BytesPerMsg    float64 `json:"-"`
 }
 
 func (r result) String() string {
@@ -308,9 +312,9 @@ func (r result) String() string {
 		db = fmt.Sprintf(", PostgreSQL CPU %.1f µs/msg", r.DBCPUPerMsg)
 	}
 	return fmt.Sprintf("%s n=%d%s: %.0f msg/s (wall %.1fs = queue %.1fs + send %.1fs), fanmail CPU %.1f µs/msg (%.1fs), peak RSS %.0f MB, "+
-		"sink %d msgs at %.0f msg/s, %.0f B/msg, sink CPU %.1f µs/msg%s",
+		"sink %d msgs at %.0f msg/s, %.0f B/msg, sink CPU %.1f µs/msg%s; per msg %.2f read/write syscalls, %.2f context switches",
 		r.Engine, r.N, d, r.MsgsPerSec, r.WallSeconds, r.QueueSeconds, r.SendSeconds, r.CPUPerMsg, r.CPUSeconds, r.PeakRSSMB,
-		r.SinkMessages, r.SinkRate, r.BytesPerMsg, r.SinkCPUPerMsg, db)
+		r.SinkMessages, r.SinkRate, r.BytesPerMsg, r.SinkCPUPerMsg, db, r.SyscallsPerMsg, r.SwitchesPerMsg)
 }
 
 func summary(rs []result) string {
@@ -347,7 +351,7 @@ func runChild(f flags) error {
 	if err != nil {
 		return err
 	}
-	opts := campaign.Options{BaseURL: "https://fan.example.com", Relays: []email.Relay{relay}, BatchSize: f.batch,
+	opts := campaign.Options{BaseURL: "https://fan.example.com", Relays: []email.Relay{relay}, BatchSize: f.batch, ConnsPerWorker: f.perWorker,
 		PollInterval: 100 * time.Millisecond}
 	if f.dkim != "" {
 		key, err := email.GenerateDKIMKey(f.dkim)
@@ -376,6 +380,7 @@ func runChild(f flags) error {
 		defer pprof.StopCPUProfile()
 	}
 	cpu0 := cpuSeconds()
+	sys0, sw0 := syscallCount(), switches()
 	dbCPU0 := backendCPU(ctx, db)
 	t0 := time.Now()
 	if _, err := s.Schedule(ctx, c.ID, time.Time{}); err != nil {
@@ -426,6 +431,8 @@ func runChild(f flags) error {
 		WallSeconds: t2.Sub(t0).Seconds(), CPUSeconds: cpu, PeakRSSMB: float64(ru.Maxrss) / 1024, Sent: p.Sent, DKIM: f.dkim}
 	r.MsgsPerSec = float64(f.n) / r.WallSeconds
 	r.CPUPerMsg = cpu / float64(f.n) * 1e6
+	r.SyscallsPerMsg = float64(syscallCount()-sys0) / float64(f.n)
+	r.SwitchesPerMsg = float64(switches()-sw0) / float64(f.n)
 	if dbCPU > 0 {
 		r.DBCPUPerMsg = dbCPU / float64(f.n) * 1e6
 	}
@@ -452,6 +459,31 @@ func backendCPU(ctx context.Context, db *store.DB) float64 {
 		}
 	}
 	return total
+}
+
+// syscallCount returns the read and write system calls of this process so
+// far (syscr + syscw of /proc/self/io), 0 where that file is missing.
+func syscallCount() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	var n int64
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, _ := strings.Cut(line, ": ")
+		if k == "syscr" || k == "syscw" {
+			x, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			n += x
+		}
+	}
+	return n
+}
+
+// switches returns the context switches of this process so far.
+func switches() int64 {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Nvcsw + ru.Nivcsw
 }
 
 func cpuSeconds() float64 {

@@ -24,9 +24,10 @@ import (
 // records each batch's outcome as soon as a worker returns it, merging
 // outcomes that arrive together into one transaction. On PostgreSQL the two
 // run at once; on SQLite they take turns, so the process never waits for
-// its own write lock. A worker owns one SMTP connection: it checks each
-// claimed send against the member's status, consent and the suppression
-// list as they are now, renders the mail and sends it, pipelined. A process
+// its own write lock. A worker owns a few SMTP connections to one relay: it
+// checks each claimed send against the member's status, consent and the
+// suppression list as they are now, renders the mail and sends it,
+// pipelined, over its connections in turn. A process
 // killed mid-campaign leaves at most two batches per worker sent but
 // unrecorded: after their lock expires they are sent again.
 
@@ -51,23 +52,22 @@ func (s *Service) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n := 0
+	var ws []*worker
 	for _, r := range s.opts.Relays {
-		n += r.Concurrency
+		lim := newLimiter(r)
+		for _, conns := range spread(r.Concurrency, s.opts.ConnsPerWorker) {
+			ws = append(ws, s.newWorker(r, conns, lim, urls))
+		}
 	}
 	// done is unbuffered: a worker hands over a finished batch before it
 	// takes the next, so at most two batches per worker are sent but not
 	// yet recorded (what a kill -9 may send twice).
-	d := &dispatcher{s: s, todo: make(chan *batch, n), done: make(chan *batch), sqlite: s.db.Engine() == store.SQLite}
+	d := &dispatcher{s: s, todo: make(chan *batch, len(ws)), done: make(chan *batch), sqlite: s.db.Engine() == store.SQLite}
 	var workers sync.WaitGroup
-	for _, r := range s.opts.Relays {
-		lim := newLimiter(r)
-		for range r.Concurrency {
-			w := s.newWorker(r, lim, urls)
-			workers.Go(func() { w.run(ctx, d.todo, d.done) })
-		}
+	for _, w := range ws {
+		workers.Go(func() { w.run(ctx, d.todo, d.done) })
 	}
-	s.logger.Info("campaign engine running", "relays", len(s.opts.Relays), "workers", n)
+	s.logger.Info("campaign engine running", "relays", len(s.opts.Relays), "workers", len(ws))
 	stopped := make(chan struct{})
 	go func() {
 		workers.Wait()
@@ -246,7 +246,7 @@ func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, e
 	}
 	b.cc, b.claims, b.brands = cc, claims, nil
 	out := &b.out
-	*out = store.SendOutcome{CampaignID: id, MessageIDSuffix: "@" + s.opts.BounceDomain, Skipped: out.Skipped}
+	*out = store.SendOutcome{CampaignID: id, Skipped: out.Skipped}
 	if out.Skipped == nil {
 		out.Skipped = map[string][]int64{}
 	}
@@ -264,6 +264,21 @@ func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, e
 		}
 	}
 	return b, nil
+}
+
+// spread splits n connections over as few workers as carry at most per
+// each, as evenly as it goes: spread(6, 4) is [3 3].
+func spread(n, per int) []int {
+	n = max(n, 1)
+	workers := (n + per - 1) / per
+	out := make([]int, workers)
+	for i := range out {
+		out[i] = n / workers
+		if i < n%workers {
+			out[i]++
+		}
+	}
+	return out
 }
 
 func newLimiter(r email.Relay) *rate.Limiter {
@@ -289,7 +304,7 @@ func (s *Service) SendBatch(ctx context.Context) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		s.fg = s.newWorker(s.opts.Relays[0], newLimiter(s.opts.Relays[0]), urls)
+		s.fg = s.newWorker(s.opts.Relays[0], 1, newLimiter(s.opts.Relays[0]), urls)
 	}
 	ids, err := s.activeCampaigns(ctx)
 	if err != nil {
@@ -328,19 +343,20 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 func (s *Service) Close() error {
 	s.fgMu.Lock()
 	defer s.fgMu.Unlock()
-	if s.fg != nil && s.fg.pipe != nil {
-		s.fg.pipe.Close()
-		s.fg.pipe = nil
+	if s.fg != nil {
+		s.fg.closeAll()
 	}
 	return nil
 }
 
-// worker owns one SMTP connection and the buffers to render mail into.
+// worker owns a few SMTP connections to one relay, handing each the next
+// mail in turn, and the buffers to render mail into.
 type worker struct {
 	s        *Service
 	relay    email.Relay
 	lim      *rate.Limiter
-	pipe     *email.Pipe
+	pipes    []*email.Pipe // nil until dialled, or after the connection broke
+	cur      int           // the connection the current mail goes over
 	lastUsed time.Time
 
 	rend renderer
@@ -348,8 +364,8 @@ type worker struct {
 	b    *batch // the batch being sent, for done
 }
 
-func (s *Service) newWorker(r email.Relay, lim *rate.Limiter, urls tracking.URLs) *worker {
-	w := &worker{s: s, relay: r, lim: lim}
+func (s *Service) newWorker(r email.Relay, conns int, lim *rate.Limiter, urls tracking.URLs) *worker {
+	w := &worker{s: s, relay: r, lim: lim, pipes: make([]*email.Pipe, conns)}
 	w.rend = renderer{sign: newSigner(urls), dkim: s.opts.DKIM, msgIDDom: "@" + s.opts.BounceDomain}
 	return w
 }
@@ -359,11 +375,7 @@ func (s *Service) newWorker(r email.Relay, lim *rate.Limiter, urls tracking.URLs
 func (w *worker) run(ctx context.Context, todo <-chan *batch, done chan<- *batch) {
 	idle := time.NewTicker(w.s.opts.IdleTimeout)
 	defer idle.Stop()
-	defer func() {
-		if w.pipe != nil {
-			w.pipe.Close()
-		}
-	}()
+	defer w.closeAll()
 	for {
 		select {
 		case b, ok := <-todo:
@@ -378,9 +390,8 @@ func (w *worker) run(ctx context.Context, todo <-chan *batch, done chan<- *batch
 		case <-ctx.Done():
 			return
 		case <-idle.C:
-			if w.pipe != nil && time.Since(w.lastUsed) > w.s.opts.IdleTimeout {
-				w.pipe.Close()
-				w.pipe = nil
+			if time.Since(w.lastUsed) > w.s.opts.IdleTimeout {
+				w.closeAll()
 			}
 		}
 	}
@@ -424,34 +435,43 @@ func (w *worker) send(ctx context.Context, b *batch) {
 			brands = strings.Join(b.brands[c.MemberID], ", ")
 		}
 		w.r.reset(c, brands, s.now(), len(cc.links))
+		pipe := w.pipes[w.cur]
+		w.rend.b.EightBit = pipe.EightBit()
 		msg, err := w.rend.message(cc, &w.r, "")
 		if err != nil {
 			w.retry(c, err)
 			continue
 		}
 		from := tracking.VERP(c.Token, s.opts.BounceDomain)
-		if err := w.pipe.Send(i, from, c.Email, msg); err != nil {
+		if err := pipe.Send(i, from, c.Email, msg); err != nil {
 			// The connection broke before this mail went out: once more on
-			// a fresh connection.
-			w.pipe = nil
-			if err := w.connect(ctx); err != nil || w.pipe.Send(i, from, c.Email, msg) != nil {
-				w.pipe = nil
+			// a fresh connection (rendered again if that one cannot take
+			// 8-bit content).
+			w.pipes[w.cur] = nil
+			err = w.connect(ctx)
+			if err == nil && w.pipes[w.cur].EightBit() != w.rend.b.EightBit {
+				w.rend.b.EightBit = false
+				msg, err = w.rend.message(cc, &w.r, "")
+			}
+			if err != nil || w.pipes[w.cur].Send(i, from, c.Email, msg) != nil {
+				w.pipes[w.cur] = nil
 				w.retry(c, err)
 			}
 		}
 		w.lastUsed = time.Now()
+		w.cur = (w.cur + 1) % len(w.pipes)
 	}
-	if w.pipe != nil {
-		if err := w.pipe.Flush(); err != nil {
-			w.pipe = nil
+	for k, p := range w.pipes {
+		if p != nil && p.Flush() != nil {
+			w.pipes[k] = nil
 		}
 	}
 	w.b = nil
 }
 
-// connect opens the worker's connection if it has none.
+// connect dials the worker's current connection if it is not open.
 func (w *worker) connect(ctx context.Context) error {
-	if w.pipe != nil {
+	if w.pipes[w.cur] != nil {
 		return nil
 	}
 	p, err := email.DialPipe(ctx, w.relay.Config, w.s.opts.HeloName)
@@ -459,8 +479,18 @@ func (w *worker) connect(ctx context.Context) error {
 		return err
 	}
 	p.Done = w.done
-	w.pipe = p
+	w.pipes[w.cur] = p
 	return nil
+}
+
+// closeAll closes the worker's connections, collecting what they owe.
+func (w *worker) closeAll() {
+	for k, p := range w.pipes {
+		if p != nil {
+			p.Close()
+			w.pipes[k] = nil
+		}
+	}
 }
 
 // done records the SMTP outcome of claim tag of the current batch.

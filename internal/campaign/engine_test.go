@@ -1,6 +1,7 @@
 package campaign_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"os/exec"
@@ -107,10 +108,10 @@ func TestEngine_Send(t *testing.T) {
 		if p.Campaign.Status != fanmail.CampaignFinished || p.Sent != 2 || p.Total != 2 || p.Percent() != 100 {
 			t.Errorf("progress = %+v", p)
 		}
-		var msgID string
-		db.SQL().QueryRowContext(ctx, `SELECT message_id FROM sends WHERE token = $1`, token).Scan(&msgID)
-		if msgID != token+"@fan.example.com" {
-			t.Errorf("stored message id = %q", msgID)
+		// The relay offers 8BITMIME: the parts travel as UTF-8, not base64.
+		if m.Body != "8BITMIME" || !bytes.Contains(m.Raw, []byte("Content-Transfer-Encoding: 8bit\r\n")) ||
+			!bytes.Contains(m.Raw, []byte("김민지님, 안녕하세요!")) {
+			t.Errorf("not sent as 8bit (BODY=%q):\n%s", m.Body, m.Raw)
 		}
 	})
 }
@@ -584,6 +585,71 @@ func TestEngine_RelayDown(t *testing.T) {
 		}
 		if p := status(t, s2, c.ID); p.Sent != 3 || p.Campaign.Status != fanmail.CampaignFinished {
 			t.Errorf("progress = %+v", p)
+		}
+	})
+}
+
+// A worker drives several connections, handing each the next mail in turn
+// and reading replies late: every member still gets their own mail, a
+// refused recipient is told apart, and a connection the server drops
+// mid-campaign loses nothing.
+func TestEngine_ConnectionsPerWorker(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		srv := channeltest.NewSMTPServer(t)
+		s := newService(t, db, srv, func(o *campaign.Options) {
+			o.Relays = []email.Relay{relayOf(t, srv, "&concurrency=3")}
+			o.ConnsPerWorker = 2 // two workers: one with two connections, one with one
+			o.RetryDelay = func(int) time.Duration { return 0 }
+		})
+		ms := mustMembers(t, db, 300)
+		srv.RejectRecipient(ms[7].Email, 550)
+		srv.RejectRecipient(ms[150].Email, 550)
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		start(t, s, c)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		srv.WaitFor(t, 100, 30*time.Second)
+		srv.CloseConnections()
+		deadline := time.Now().Add(30 * time.Second)
+		for status(t, s, c.ID).Campaign.Status != fanmail.CampaignFinished && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		msgs := srv.Messages()
+		got := recipients(msgs)
+		for i, m := range ms {
+			want := 1
+			if i == 7 || i == 150 {
+				want = 0
+			}
+			// A mail in flight when its connection closed may arrive twice.
+			if got[m.Email] < want || want == 0 && got[m.Email] != 0 {
+				t.Errorf("%s got %d mails, want %d", m.Email, got[m.Email], want)
+			}
+		}
+		if dup := len(msgs) - 298; dup > 6 {
+			t.Errorf("%d mails repeated, want at most the few in flight", dup)
+		}
+		// Each mail is its recipient's own, whatever connection it took.
+		names := map[string]string{}
+		for _, m := range ms {
+			names[m.Email] = m.Name
+		}
+		for _, m := range msgs {
+			if !strings.Contains(m.Header.Get("To"), m.To[0]) || !strings.Contains(m.Text, names[m.To[0]]+"님, 안녕하세요!") {
+				t.Fatalf("mail to %s has To %q and text:\n%s", m.To[0], m.Header.Get("To"), m.Text)
+			}
+		}
+		p := status(t, s, c.ID)
+		if p.Campaign.Status != fanmail.CampaignFinished || p.Sent != 298 || p.Failed != 2 {
+			t.Errorf("progress = %+v", p)
+		}
+		if n := srv.Connections(); n < 3 || n > 6 {
+			t.Errorf("%d connections, want 3 before the server dropped them and at most 3 after", n)
 		}
 	})
 }

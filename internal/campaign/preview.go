@@ -127,14 +127,17 @@ func (s *Service) TestSend(ctx context.Context, campaignID, memberID int64, to s
 	if err != nil {
 		return err
 	}
-	msg, err := rend.message(cc, r, "[TEST] ")
-	if err != nil {
-		return err
-	}
 	pipe, err := email.DialPipe(ctx, s.opts.Relays[0].Config, s.opts.HeloName)
 	if err != nil {
 		s.logger.Warn("test mail: smtp connect", "campaign_id", campaignID, "err", err)
 		return fanmail.Errorf(fanmail.EUNAVAILABLE, "The SMTP server could not be reached.")
+	}
+	// Encoded as the campaign's mail will be over this relay.
+	rend.b.EightBit = pipe.EightBit()
+	msg, err := rend.message(cc, r, "[TEST] ")
+	if err != nil {
+		pipe.Close()
+		return err
 	}
 	var sendErr error
 	pipe.Done = func(_ int, err error) { sendErr = err }

@@ -39,7 +39,9 @@ const (
 	DefaultPollInterval = 2 * time.Second
 	DefaultMaxAttempts  = 6
 	DefaultIdleTimeout  = 30 * time.Second
-	DefaultTimezone     = "Asia/Seoul"
+	// DefaultConnsPerWorker: see Options.ConnsPerWorker.
+	DefaultConnsPerWorker = 8
+	DefaultTimezone       = "Asia/Seoul"
 )
 
 // Options configure a Service.
@@ -77,6 +79,12 @@ type Options struct {
 	RetryDelay func(attempt int) time.Duration
 	// IdleTimeout closes an SMTP connection unused this long.
 	IdleTimeout time.Duration
+	// ConnsPerWorker is how many of a relay's connections one worker
+	// goroutine drives, handing each the next mail in turn: while one
+	// connection's server replies, the worker renders for and writes to the
+	// others, so it seldom waits on a reply (which costs a wasted read and
+	// a trip through the scheduler). Default DefaultConnsPerWorker.
+	ConnsPerWorker int
 	// Enqueue hands a JobStart to the durable queue when a campaign is
 	// scheduled for now; when nil the next JobTick starts it.
 	Enqueue func(ctx context.Context, kind string, payload any) error
@@ -115,6 +123,9 @@ func New(db *store.DB, opts Options, logger *slog.Logger) *Service {
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = DefaultPollInterval
+	}
+	if opts.ConnsPerWorker <= 0 {
+		opts.ConnsPerWorker = DefaultConnsPerWorker
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = DefaultMaxAttempts

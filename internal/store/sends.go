@@ -550,10 +550,8 @@ func (db *DB) FavoriteBrandNames(ctx context.Context, memberIDs []int64) (map[in
 // SendOutcome is what became of a batch of claimed sends.
 type SendOutcome struct {
 	CampaignID int64
-	// Sent were accepted by the SMTP server. Their message_id becomes
-	// token + MessageIDSuffix ("@mail.example.com").
-	Sent            []int64
-	MessageIDSuffix string
+	// Sent were accepted by the SMTP server.
+	Sent []int64
 	// Skipped maps a reason (fanmail.SkipNoConsent, …) to the sends it stopped.
 	Skipped map[string][]int64
 	// Retry are queued again for a later attempt (4xx replies, lost connections).
@@ -600,9 +598,9 @@ func (db *DB) RecordSends(ctx context.Context, outcomes ...SendOutcome) error {
 func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 	var sent, failed, skipped int64
 	if len(o.Sent) > 0 {
-		in, arg := db.idsIn("id", 3, o.Sent)
-		res, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'sent', sent_at = $1, message_id = token || $2,
-			locked_until = NULL, error = '' WHERE `+in+` AND state = 'sending'`, tx.Now, o.MessageIDSuffix, arg)
+		in, arg := db.idsIn("id", 2, o.Sent)
+		res, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'sent', sent_at = $1,
+			locked_until = NULL, error = '' WHERE `+in+` AND state = 'sending'`, tx.Now, arg)
 		if err != nil {
 			return fmt.Errorf("record sent mail: %w", err)
 		}

@@ -19,6 +19,7 @@ import (
 // Message is one message as the SMTP server received it.
 type Message struct {
 	From    string      // envelope sender (MAIL FROM)
+	Body    string      // MAIL FROM's BODY parameter: "8BITMIME", "7BIT" or ""
 	To      []string    // envelope recipients (RCPT TO)
 	Raw     []byte      // the message as sent: header and body, CRLF line ends
 	Header  mail.Header // top-level header fields, values as sent (still encoded)

@@ -14,6 +14,7 @@ type session struct {
 	conn   *smtp.Conn
 	authed bool
 	from   string
+	body   string
 	to     []string
 }
 
@@ -37,17 +38,20 @@ func (ss *session) Auth(mech string) (sasl.Server, error) {
 	}), nil
 }
 
-func (ss *session) Mail(from string, _ *smtp.MailOptions) error {
+func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	if ss.srv.user != "" && !ss.authed {
 		return smtp.ErrAuthRequired
 	}
-	ss.from = from
+	ss.from, ss.body = from, ""
+	if opts != nil {
+		ss.body = string(opts.Body)
+	}
 	return nil
 }
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if len(ss.to) == 0 {
-		if err := ss.srv.rejection(); err != nil {
+		if err := ss.srv.rejection(to); err != nil {
 			return err
 		}
 	}
@@ -60,10 +64,10 @@ func (ss *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	return ss.srv.receive(ss.from, ss.to, raw)
+	return ss.srv.receive(ss.from, ss.body, ss.to, raw)
 }
 
-func (ss *session) Reset() { ss.from, ss.to = "", nil }
+func (ss *session) Reset() { ss.from, ss.body, ss.to = "", "", nil }
 
 func (ss *session) Logout() error {
 	ss.srv.forget(ss.conn)

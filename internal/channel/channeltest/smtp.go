@@ -29,9 +29,10 @@ type SMTPServer struct {
 	conns       []*smtp.Conn // open connections
 	connections int          // connections ever greeted
 	messages    []Message
-	arrived     chan struct{} // closed and replaced whenever a message arrives
-	reject      int           // reject this many more messages...
-	rejectCode  int           // ...with this reply code
+	arrived     chan struct{}  // closed and replaced whenever a message arrives
+	reject      int            // reject this many more messages...
+	rejectCode  int            // ...with this reply code
+	rejectTo    map[string]int // recipients always refused, with their reply code
 }
 
 // Option configures an SMTPServer.
@@ -138,6 +139,21 @@ func (s *SMTPServer) RejectNext(n, code int) {
 	s.reject, s.rejectCode = n, code
 }
 
+// RejectRecipient makes the server refuse every message to addr with code:
+// 4xx or 5xx. Unlike RejectNext it does not depend on the order in which a
+// pipelining client's commands reach the server.
+func (s *SMTPServer) RejectRecipient(addr string, code int) {
+	if code < 400 || code > 599 {
+		panic(fmt.Sprintf("channeltest: RejectRecipient code %d is not 4xx or 5xx", code))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rejectTo == nil {
+		s.rejectTo = map[string]int{}
+	}
+	s.rejectTo[addr] = code
+}
+
 // CloseConnections closes every open connection from the server side, as
 // servers do with idle clients.
 func (s *SMTPServer) CloseConnections() {
@@ -163,12 +179,12 @@ func (s *SMTPServer) newSession(c *smtp.Conn) (smtp.Session, error) {
 }
 
 // receive records a message and wakes WaitFor.
-func (s *SMTPServer) receive(from string, to []string, raw []byte) error {
+func (s *SMTPServer) receive(from, body string, to []string, raw []byte) error {
 	msg, err := parseMessage(raw)
 	if err != nil {
 		s.t.Errorf("channeltest: received a message that is not valid MIME: %v", err)
 	}
-	msg.From, msg.To = from, to
+	msg.From, msg.Body, msg.To = from, body, to
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.messages = append(s.messages, msg)
@@ -177,18 +193,22 @@ func (s *SMTPServer) receive(from string, to []string, raw []byte) error {
 	return nil
 }
 
-// rejection returns the reply for a refused recipient, or nil.
-func (s *SMTPServer) rejection() error {
+// rejection returns the reply refusing recipient to, or nil.
+func (s *SMTPServer) rejection(to string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.reject == 0 {
-		return nil
+	code, ok := s.rejectTo[to]
+	if !ok {
+		if s.reject == 0 {
+			return nil
+		}
+		s.reject--
+		code = s.rejectCode
 	}
-	s.reject--
-	if s.rejectCode < 500 {
-		return &smtp.SMTPError{Code: s.rejectCode, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "Greylisted, try again later"}
+	if code < 500 {
+		return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "Greylisted, try again later"}
 	}
-	return &smtp.SMTPError{Code: s.rejectCode, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
+	return &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such user here"}
 }
 
 func (s *SMTPServer) forget(c *smtp.Conn) {

@@ -1,6 +1,7 @@
 package email
 
 import (
+	"bytes"
 	"encoding/base64"
 	"unicode/utf8"
 )
@@ -10,6 +11,12 @@ import (
 // Lines end in CRLF. Header values must not contain CR or LF; non-ASCII
 // values are written as RFC 2047 encoded words.
 type Builder struct {
+	// EightBit lets Alternative send a part as it is, "8bit" (RFC 6152),
+	// when its lines fit the 998-octet limit: set it when the server offers
+	// 8BITMIME. Korean text then travels as its UTF-8 bytes instead of
+	// base64, a quarter shorter, and costs no encoding.
+	EightBit bool
+
 	buf []byte
 }
 
@@ -53,9 +60,10 @@ func (b *Builder) Address(name, display, addr string) {
 }
 
 // Alternative appends the MIME headers and a multipart/alternative body with
-// a text/plain and a text/html part, each quoted-printable or base64,
-// whichever is shorter. boundary must not occur in the encoded parts; one
-// starting with "=_" never does.
+// a text/plain and a text/html part, each 8bit when b.EightBit allows it,
+// else quoted-printable or base64, whichever is shorter. boundary must not
+// occur in the parts: one starting with "=_" never occurs in an encoded part,
+// and callers sending 8bit choose one their bodies do not contain.
 func (b *Builder) Alternative(boundary string, text, html []byte) {
 	b.buf = append(b.buf, "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\""...)
 	b.buf = append(b.buf, boundary...)
@@ -72,6 +80,15 @@ func (b *Builder) part(boundary, mediaType string, body []byte) {
 	b.buf = append(b.buf, boundary...)
 	b.buf = append(b.buf, "\r\nContent-Type: "...)
 	b.buf = append(b.buf, mediaType...)
+	if b.EightBit {
+		start := len(b.buf)
+		b.buf = append(b.buf, "; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"...)
+		var ok bool
+		if b.buf, ok = appendEightBit(b.buf, body); ok {
+			return
+		}
+		b.buf = b.buf[:start]
+	}
 	if preferBase64(body) {
 		b.buf = append(b.buf, "; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"...)
 		b.buf = AppendBase64Lines(b.buf, body)
@@ -80,6 +97,35 @@ func (b *Builder) part(boundary, mediaType string, body []byte) {
 		b.buf = AppendQuotedPrintable(b.buf, body)
 		b.buf = append(b.buf, '\r', '\n')
 	}
+}
+
+// maxLine is the longest line SMTP carries, without its CRLF (RFC 5321
+// §4.5.3.1.6).
+const maxLine = 998
+
+// appendEightBit appends body as 8bit MIME content, with CRLF line ends and
+// a final line break, and reports whether body could be sent so: no line
+// longer than maxLine octets, no NUL and no CR but before LF. When it cannot,
+// dst holds garbage past its original length.
+func appendEightBit(dst, body []byte) ([]byte, bool) {
+	for len(body) > 0 {
+		line := body
+		i := bytes.IndexByte(body, '\n')
+		if i >= 0 {
+			line, body = body[:i], body[i+1:]
+		} else {
+			body = nil
+		}
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		if len(line) > maxLine || bytes.IndexByte(line, 0) >= 0 || bytes.IndexByte(line, '\r') >= 0 {
+			return dst, false
+		}
+		dst = append(dst, line...)
+		dst = append(dst, '\r', '\n')
+	}
+	return dst, true
 }
 
 // preferBase64 reports whether base64 encodes body shorter than

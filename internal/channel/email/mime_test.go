@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"io"
 	"mime"
+	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
 	"strings"
@@ -88,5 +89,68 @@ func TestBuilder(t *testing.T) {
 	body, _ := io.ReadAll(m.Body)
 	if !bytes.Contains(body, []byte("Content-Transfer-Encoding: base64")) || !bytes.Contains(body, []byte("Content-Transfer-Encoding: quoted-printable")) {
 		t.Errorf("want the Korean text in base64 and the ASCII HTML in quoted-printable:\n%s", body)
+	}
+}
+
+// A part is sent 8bit, as its UTF-8 bytes with CRLF line ends, when the
+// server takes it and the lines fit; otherwise it is encoded as before.
+func TestBuilder_EightBit(t *testing.T) {
+	parts := func(b *email.Builder) map[string]string {
+		t.Helper()
+		m, err := mail.ReadMessage(bytes.NewReader(b.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, params, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
+		mr := multipart.NewReader(m.Body, params["boundary"])
+		out := map[string]string{}
+		for {
+			p, err := mr.NextRawPart()
+			if err == io.EOF {
+				return out
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(p)
+			out[p.Header.Get("Content-Type")] = p.Header.Get("Content-Transfer-Encoding") + ":" + string(body)
+		}
+	}
+	text := []byte("김민지님, 안녕하세요!\n봄 신상품을 소개합니다.")
+	html := []byte("<p>김민지님</p>\r\n<p>" + strings.Repeat("가", 400) + "</p>") // 1,207 bytes on one line
+
+	var b email.Builder
+	b.EightBit = true
+	b.Alternative("=_b", text, html)
+	got := parts(&b)
+	if want := "8bit:김민지님, 안녕하세요!\r\n봄 신상품을 소개합니다."; got["text/plain; charset=utf-8"] != want {
+		t.Errorf("text part = %q, want %q", got["text/plain; charset=utf-8"], want)
+	}
+	// Over 998 octets on a line: base64, whatever the server takes.
+	if h := got["text/html; charset=utf-8"]; !strings.HasPrefix(h, "base64:") {
+		t.Errorf("html part with a long line = %.40q…, want base64", h)
+	}
+	for _, line := range bytes.Split(b.Bytes(), []byte("\r\n")) {
+		if len(line) > 998 {
+			t.Fatalf("line of %d octets", len(line))
+		}
+	}
+
+	// NUL and bare CR cannot travel as 8bit either.
+	for _, body := range []string{"a\x00b", "a\rb"} {
+		b.Reset()
+		b.Alternative("=_b", []byte(body), []byte("<p>x</p>"))
+		if p := parts(&b)["text/plain; charset=utf-8"]; strings.HasPrefix(p, "8bit:") {
+			t.Errorf("%q sent as %q", body, p)
+		}
+	}
+
+	// A server without 8BITMIME: every non-ASCII part is encoded.
+	b = email.Builder{}
+	b.Alternative("=_b", text, []byte("<p>김민지님</p>"))
+	for ct, p := range parts(&b) {
+		if !strings.HasPrefix(p, "base64:") {
+			t.Errorf("%s without EightBit = %.30q…", ct, p)
+		}
 	}
 }

@@ -16,10 +16,11 @@ import (
 
 // Pipe is one SMTP connection for bulk mail: it sends pre-rendered messages
 // one after another and, when the server offers PIPELINING (RFC 2920), needs
-// one round trip per message. The final reply to a message's data is read
+// one write and one round trip per message, and does not wait for that round
+// trip in Send (see Send). The final reply to a message's data is read
 // together with the replies to the next message's MAIL, RCPT and DATA, so
-// Send reports each outcome through Done, in order, up to one message late;
-// Flush collects the last one.
+// Done hears of each outcome in order, up to two messages late; Flush
+// collects the rest.
 //
 // A Pipe is not safe for concurrent use: give each worker its own.
 type Pipe struct {
@@ -33,10 +34,17 @@ type Pipe struct {
 	w          *bufio.Writer
 	timeout    time.Duration
 	pipelining bool
+	eightBit   bool // the server offers 8BITMIME
 	pending    bool // the reply to a message's end of data is due
 	pendingTag int
-	needReset  bool // the last transaction failed half-way: RSET first
-	line       []byte
+	// outstanding: a message's MAIL, RCPT and DATA are written, their
+	// replies due; its data waits in held.
+	outstanding bool
+	outTag      int
+	held        []byte
+	needReset   bool // the last transaction failed half-way: RSET first
+	resetSent   bool // a RSET is written, its reply due
+	line        []byte
 }
 
 // DialPipe connects to the server of cfg, greets it as helo, starts TLS as
@@ -113,6 +121,7 @@ func (p *Pipe) handshake(helo string) error {
 		}
 	}
 	_, p.pipelining = ext["PIPELINING"]
+	_, p.eightBit = ext["8BITMIME"]
 	if p.cfg.Username == "" {
 		return nil
 	}
@@ -223,13 +232,20 @@ func (p *Pipe) deadline() { p.conn.SetDeadline(time.Now().Add(p.timeout)) }
 
 // Send hands one message to the server: from is the envelope sender (a VERP
 // address), to the one recipient, msg the whole message with CRLF line ends
-// (Send dot-stuffs it; the caller may reuse msg afterwards). tag identifies
-// the message in Done. A refused envelope is reported to Done at once; the
-// final reply to the data arrives with the next Send or Flush.
+// (Send copies and dot-stuffs it; the caller may reuse msg at once). tag
+// identifies the message in Done.
+//
+// With PIPELINING, Send writes this message's MAIL, RCPT and DATA in one
+// write together with the previous message's data, and returns without
+// waiting: the replies are read by the next Send or Flush, so whatever the
+// caller does in between (render the next mail, feed another Pipe) overlaps
+// the round trip, and the read rarely has to wait. Outcomes thus reach Done
+// in order, up to two messages late; Flush collects the rest.
 //
 // Send returns an error only when the connection broke: the Pipe is then
-// unusable, Done has received a temporary error for the pending message,
-// and this message was not sent (its Done is not called).
+// unusable, Done has received a temporary error for every message handed
+// over and not yet settled, and this message was not sent (its Done is not
+// called).
 func (p *Pipe) Send(tag int, from, to string, msg []byte) error {
 	if p.conn == nil {
 		return errors.New("email: pipe is closed")
@@ -238,40 +254,57 @@ func (p *Pipe) Send(tag int, from, to string, msg []byte) error {
 	if !p.pipelining {
 		return p.sendLockstep(tag, from, to, msg)
 	}
+	if err := p.settle(); err != nil {
+		return p.broken(err)
+	}
 	if p.needReset {
 		p.w.WriteString("RSET\r\n")
+		p.needReset, p.resetSent = false, true
 	}
-	p.line = append(append(append(p.line[:0], "MAIL FROM:<"...), from...), ">\r\n"...)
+	p.line = p.appendMail(p.line[:0], from)
 	p.w.Write(p.line)
 	p.line = append(append(append(p.line[:0], "RCPT TO:<"...), to...), ">\r\nDATA\r\n"...)
 	p.w.Write(p.line)
 	if err := p.w.Flush(); err != nil {
 		return p.broken(err)
 	}
-	if err := p.collect(); err != nil {
-		return p.broken(err)
+	p.held = append(p.held[:0], msg...)
+	p.outstanding, p.outTag = true, tag
+	return nil
+}
+
+// settle reads the replies to the last envelope written (and to the data
+// before it) and, when the server is ready for the data, buffers it.
+func (p *Pipe) settle() error {
+	if !p.outstanding {
+		return nil
 	}
-	if p.needReset {
-		p.needReset = false
+	if err := p.collect(); err != nil {
+		return err
+	}
+	if p.resetSent {
 		if _, _, err := p.reply(false); err != nil {
-			return p.broken(err)
+			return err
 		}
+		p.resetSent = false
 	}
 	mail, mailText, err := p.reply(false)
 	if err != nil {
-		return p.broken(err)
+		return err
 	}
 	rcpt, rcptText, err := p.reply(false)
 	if err != nil {
-		return p.broken(err)
+		return err
 	}
 	data, dataText, err := p.reply(false)
 	if err != nil {
-		return p.broken(err)
+		return err
 	}
+	tag := p.outTag
 	switch {
 	case mail == 250 && rcpt >= 250 && rcpt <= 251 && data == 354:
-		p.writeData(msg)
+		p.writeData(p.held)
+		p.outstanding = false
 		p.pending, p.pendingTag = true, tag
 		return nil
 	case data == 354:
@@ -279,12 +312,13 @@ func (p *Pipe) Send(tag int, from, to string, msg []byte) error {
 		// envelope; an empty message ends the transaction, and is refused.
 		p.w.WriteString(".\r\n")
 		if err := p.w.Flush(); err != nil {
-			return p.broken(err)
+			return err
 		}
 		if _, _, err := p.reply(false); err != nil {
-			return p.broken(err)
+			return err
 		}
 	}
+	p.outstanding = false
 	p.needReset = true
 	switch {
 	case mail != 250:
@@ -313,7 +347,7 @@ func (p *Pipe) sendLockstep(tag int, from, to string, msg []byte) error {
 			return p.broken(err)
 		}
 	}
-	for i, line := range []string{"MAIL FROM:<" + from + ">\r\n", "RCPT TO:<" + to + ">\r\n", "DATA\r\n"} {
+	for i, line := range []string{string(p.appendMail(nil, from)), "RCPT TO:<" + to + ">\r\n", "DATA\r\n"} {
 		code, text, err := step(line)
 		if err != nil {
 			return p.broken(err)
@@ -333,6 +367,18 @@ func (p *Pipe) sendLockstep(tag int, from, to string, msg []byte) error {
 		return p.broken(err)
 	}
 	return nil
+}
+
+// appendMail appends the MAIL command for envelope sender from, declaring
+// 8-bit content (RFC 6152) when the server offers it: messages built with
+// Builder.EightBit may carry it, and the declaration is harmless for 7-bit
+// ones.
+func (p *Pipe) appendMail(dst []byte, from string) []byte {
+	dst = append(append(append(dst, "MAIL FROM:<"...), from...), '>')
+	if p.eightBit {
+		dst = append(dst, " BODY=8BITMIME"...)
+	}
+	return append(dst, '\r', '\n')
 }
 
 // collect reads the pending reply to a message's data, if any.
@@ -387,19 +433,29 @@ func (p *Pipe) broken(err error) error {
 		p.pending = false
 		p.Done(p.pendingTag, e)
 	}
+	if p.outstanding {
+		p.outstanding = false
+		p.Done(p.outTag, e)
+	}
 	return e
 }
 
-// Flush sends what is buffered and waits for the pending message's outcome.
-// After an error the Pipe is unusable.
+// Flush sends what is buffered and waits for the outcomes of every message
+// handed over. After an error the Pipe is unusable.
 func (p *Pipe) Flush() error {
 	if p.conn == nil {
 		return errors.New("email: pipe is closed")
 	}
-	if !p.pending {
+	if !p.pending && !p.outstanding {
 		return nil
 	}
 	p.deadline()
+	if err := p.settle(); err != nil {
+		return p.broken(err)
+	}
+	if !p.pending {
+		return nil
+	}
 	if err := p.w.Flush(); err != nil {
 		return p.broken(err)
 	}
@@ -449,6 +505,10 @@ func RefusedAt(err error) string {
 	}
 	return ""
 }
+
+// EightBit reports whether the server offered 8BITMIME: messages for this
+// Pipe may then be built with Builder.EightBit.
+func (p *Pipe) EightBit() bool { return p.eightBit }
 
 // Pipelining reports whether the server offered PIPELINING.
 func (p *Pipe) Pipelining() bool { return p.pipelining }

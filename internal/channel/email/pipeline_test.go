@@ -75,11 +75,11 @@ func TestPipe(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	srv.RejectRecipient("busy@example.com", 450)
+	srv.RejectRecipient("nobody@example.com", 550)
 	send(0, "minji.kim@example.com")
 	send(1, "jin72@example.com")
-	srv.RejectNext(1, 450)
 	send(2, "busy@example.com")
-	srv.RejectNext(1, 550)
 	send(3, "nobody@example.com")
 	send(4, "seoyeon@example.com")
 	if err := p.Flush(); err != nil {
@@ -96,6 +96,9 @@ func TestPipe(t *testing.T) {
 	m := msgs[2]
 	if m.From != "bounce+tok4@fan.example.com" || m.To[0] != "seoyeon@example.com" {
 		t.Errorf("envelope = %s → %v", m.From, m.To)
+	}
+	if !p.EightBit() || m.Body != "8BITMIME" {
+		t.Errorf("server offers 8BITMIME: EightBit() = %v, MAIL FROM BODY=%q", p.EightBit(), m.Body)
 	}
 	if want := "안녕하세요.\n.a line that starts with a dot\n..and two\n"; m.Text != want {
 		t.Errorf("body = %q, want %q (dot-stuffing undone)", m.Text, want)
@@ -199,11 +202,15 @@ func lockstepServer(t *testing.T) (addr string, received func() []string) {
 			}
 			verb := strings.ToUpper(strings.Fields(line + " x")[0])
 			mu.Lock()
-			log = append(log, verb)
+			if _, param, ok := strings.Cut(line, "> "); ok {
+				log = append(log, verb+" "+param) // BODY=8BITMIME, which this server does not offer
+			} else {
+				log = append(log, verb)
+			}
 			mu.Unlock()
 			switch verb {
 			case "EHLO":
-				tp.PrintfLine("250-lockstep\r\n250 8BITMIME")
+				tp.PrintfLine("250-lockstep\r\n250 SIZE 10000000")
 			case "MAIL":
 				if strings.Contains(line, "<refused@") {
 					tp.PrintfLine("550 5.7.1 Sender not allowed")
@@ -246,8 +253,8 @@ func lockstepServer(t *testing.T) (addr string, received func() []string) {
 func TestPipe_Lockstep(t *testing.T) {
 	addr, received := lockstepServer(t)
 	p, outs := dialPipe(t, "smtp://"+addr+"?tls=none")
-	if p.Pipelining() {
-		t.Fatal("the lockstep server does not offer PIPELINING")
+	if p.Pipelining() || p.EightBit() {
+		t.Fatal("the lockstep server offers neither PIPELINING nor 8BITMIME")
 	}
 	for i, to := range []string{"minji.kim@example.com", "nobody@example.com", "jin72@example.com", "seoyeon@example.com"} {
 		from := "bounce@fan.example.com"

@@ -18,7 +18,7 @@ const DefaultRelayConcurrency = 4
 // messages per second it may take. Like Config, it never prints credentials.
 type Relay struct {
 	Config
-	Concurrency int     // connections at once, each used by one worker
+	Concurrency int     // connections at once
 	Rate        float64 // messages per second over all connections; 0 means unlimited
 }
 
