@@ -61,6 +61,7 @@ type config struct {
 	idle         int
 	sqliteParams string
 	dropFKs      string
+	whatIf       string
 }
 
 func main() {
@@ -78,6 +79,7 @@ func main() {
 	flag.BoolVar(&c.null, "null", false, "serve the same URLs with a handler that does nothing (HTTP ceiling); the event check is skipped")
 	flag.StringVar(&c.sqliteParams, "sqlite-params", "", "extra SQLite DSN parameters, e.g. ?_pragma=mmap_size(268435456)")
 	flag.StringVar(&c.dropFKs, "pg-drop-fks", "", "what-if: drop these foreign keys of events first, e.g. link_id,send_id (PostgreSQL)")
+	flag.StringVar(&c.whatIf, "what-if", "", "what-if: run these ;-separated SQL statements after migrating, e.g. 'DROP INDEX events_send'")
 	flag.IntVar(&c.idle, "idle", 0, "database/sql idle connections to keep (0: the app's setting)")
 	flag.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the load phase to this file")
 	flag.Parse()
@@ -167,6 +169,13 @@ func run(c config) error {
 		for _, col := range strings.Split(c.dropFKs, ",") {
 			if _, err := db.SQL().ExecContext(ctx, "ALTER TABLE events DROP CONSTRAINT events_"+strings.TrimSpace(col)+"_fkey"); err != nil {
 				return err
+			}
+		}
+	}
+	for _, q := range strings.Split(c.whatIf, ";") {
+		if q = strings.TrimSpace(q); q != "" {
+			if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("what-if %q: %w", q, err)
 			}
 		}
 	}
