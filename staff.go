@@ -33,11 +33,15 @@ const (
 	PermImportMembers = "members.import" // CSV import and export
 	PermRegisterShop  = "shop.register"  // the shop terminal
 	PermManageSurveys = "surveys.manage" // profile survey questions
+	// PermManageCampaigns: segments, senders and campaigns (composing,
+	// test sends, scheduling, pausing, statistics).
+	PermManageCampaigns = "campaigns.manage"
 )
 
 var rolePerms = map[string][]string{
-	RoleAdmin:         {PermManageStaff, PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermRegisterShop, PermManageSurveys},
-	RoleMarketer:      {PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermManageSurveys},
+	RoleAdmin: {PermManageStaff, PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermRegisterShop,
+		PermManageSurveys, PermManageCampaigns},
+	RoleMarketer:      {PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermManageSurveys, PermManageCampaigns},
 	RoleCounsellor:    {PermViewMembers, PermEditMembers},
 	RoleShopStaff:     {PermViewMembers, PermRegisterShop},
 	RoleServiceCentre: {PermViewMembers},

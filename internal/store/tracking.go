@@ -400,7 +400,7 @@ type HourCount struct {
 
 // CampaignEvents is the raw material of a campaign's statistics.
 type CampaignEvents struct {
-	Queued, Sent, Failed, Skipped int64 // sends by state
+	Queued, Sent, Failed, Skipped int64 // sends by state (queued includes those being sent)
 	Bounced                       int64 // distinct sent sends with a hard or soft bounce
 	Kinds                         map[string]KindCount
 	Links                         []LinkCount // most clicked first
@@ -410,34 +410,17 @@ type CampaignEvents struct {
 // CampaignEvents counts the sends and events of a campaign.
 func (db *DB) CampaignEvents(ctx context.Context, campaignID int64) (CampaignEvents, error) {
 	ce := CampaignEvents{Kinds: map[string]KindCount{}}
-	rows, err := db.sql.QueryContext(ctx, `SELECT state, COUNT(*) FROM sends WHERE campaign_id = $1 GROUP BY state`, campaignID)
+	// The counters kept as mail is claimed and recorded, not a GROUP BY
+	// over the campaign's (perhaps million) sends: the statistics page
+	// polls this while the campaign sends.
+	counts, err := db.CampaignSendCounts(ctx, campaignID)
 	if err != nil {
-		return ce, fmt.Errorf("campaign %d stats: %w", campaignID, err)
+		return ce, err
 	}
-	for rows.Next() {
-		var state string
-		var n int64
-		if err := rows.Scan(&state, &n); err != nil {
-			rows.Close()
-			return ce, fmt.Errorf("campaign %d stats: %w", campaignID, err)
-		}
-		switch state {
-		case "sent":
-			ce.Sent = n
-		case "failed":
-			ce.Failed = n
-		case "skipped":
-			ce.Skipped = n
-		default:
-			ce.Queued += n
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return ce, fmt.Errorf("campaign %d stats: %w", campaignID, err)
-	}
+	ce.Queued = counts.Queued + counts.Sending
+	ce.Sent, ce.Failed, ce.Skipped = counts.Sent, counts.Failed, counts.Skipped
 
-	rows, err = db.sql.QueryContext(ctx, `
+	rows, err := db.sql.QueryContext(ctx, `
 		SELECT kind,
 			SUM(CASE WHEN is_bot THEN 0 ELSE 1 END),
 			COUNT(DISTINCT CASE WHEN is_bot THEN NULL ELSE send_id END)

@@ -107,6 +107,15 @@ func SeedErr(ctx context.Context, db *store.DB, opts Options) (Campaign, error) 
 			}
 			c.Sends = append(c.Sends, s)
 		}
+		// The counters the engine keeps as it sends.
+		sent := 0
+		if state == "sent" {
+			sent = opts.Members
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO campaign_progress (campaign_id, audience, total, sent) VALUES ($1, $2, $2, $3)`,
+			c.ID, opts.Members, sent); err != nil {
+			return fmt.Errorf("seed campaign progress: %w", err)
+		}
 		return nil
 	})
 	return c, err

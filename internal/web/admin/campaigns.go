@@ -22,7 +22,7 @@ import (
 )
 
 // permCampaigns guards campaigns and senders: marketers and admins.
-const permCampaigns = fanmail.PermManageCatalog
+const permCampaigns = fanmail.PermManageCampaigns
 
 // campaignPages serves campaigns: the list, the draft form, the per-member
 // preview, test mails, scheduling, pause/resume/cancel, and the campaign page

@@ -39,7 +39,7 @@ func (h *Handler) segmentRoutes(mux *http.ServeMux) {
 		svc = segment.New(h.Sessions.DB, h.Config.AgeBands, h.Logger)
 	}
 	p := &segmentPages{Handler: h, svc: svc, count: frag}
-	const perm = fanmail.PermManageCatalog // marketers and admins
+	const perm = fanmail.PermManageCampaigns
 	mux.Handle("GET /admin/segments", h.page(perm, p.list))
 	mux.Handle("GET /admin/segments/new", h.page(perm, p.newForm))
 	mux.Handle("POST /admin/segments", h.page(perm, p.create))
