@@ -653,3 +653,53 @@ func TestEngine_ConnectionsPerWorker(t *testing.T) {
 		}
 	})
 }
+
+// Each relay keeps its own rate limit and connections: a campaign goes out
+// over both relays, the limited one no faster than its rate allows, and no
+// member gets two mails.
+func TestEngine_RelayRates(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		slow, fast := channeltest.NewSMTPServer(t), channeltest.NewSMTPServer(t)
+		s := newService(t, db, nil, func(o *campaign.Options) {
+			o.BatchSize = 5
+			o.Relays = []email.Relay{
+				relayOf(t, slow, "&concurrency=1&rate=20"), // burst 1: one mail per 50 ms
+				relayOf(t, fast, "&concurrency=2"),
+			}
+		})
+		ms := mustMembers(t, db, 120)
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		start(t, s, c)
+		t0 := time.Now()
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		deadline := time.Now().Add(60 * time.Second)
+		for status(t, s, c.ID).Campaign.Status != fanmail.CampaignFinished && time.Now().Before(deadline) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		elapsed := time.Since(t0)
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		got := recipients(append(slow.Messages(), fast.Messages()...))
+		for _, m := range ms {
+			if got[m.Email] != 1 {
+				t.Errorf("%s got %d mails, want 1", m.Email, got[m.Email])
+			}
+		}
+		nSlow, nFast := len(slow.Messages()), len(fast.Messages())
+		if nSlow == 0 || nFast == 0 {
+			t.Fatalf("slow relay took %d mails, fast relay %d: want both used", nSlow, nFast)
+		}
+		// The limiter spaces the slow relay's mails 50 ms apart: n mails
+		// need at least (n-1) × 50 ms, however fast the machine.
+		if min := time.Duration(nSlow-1) * 50 * time.Millisecond; elapsed < min {
+			t.Errorf("slow relay sent %d mails in %s, faster than its 20/s allow (%s)", nSlow, elapsed, min)
+		}
+		if nFast <= nSlow {
+			t.Errorf("fast relay took %d mails, slow %d: the rate limit did not hold the slow one back", nFast, nSlow)
+		}
+	})
+}
