@@ -26,15 +26,69 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Args fill the placeholders of Message (fmt verbs). A string or *Error
+	// among them is itself a message, translated before it is filled in.
+	Args []any
 	// Field names the input field at fault, if any, so forms can mark it.
 	Field string
 }
 
 func (e *Error) Error() string {
 	if e.Field != "" {
-		return fmt.Sprintf("fanmail error: code=%s field=%s message=%s", e.Code, e.Field, e.Message)
+		return fmt.Sprintf("fanmail error: code=%s field=%s message=%s", e.Code, e.Field, e.English())
 	}
-	return fmt.Sprintf("fanmail error: code=%s message=%s", e.Code, e.Message)
+	return fmt.Sprintf("fanmail error: code=%s message=%s", e.Code, e.English())
+}
+
+// English returns the message with its arguments filled in, untranslated.
+func (e *Error) English() string {
+	return e.Text(func(msg string, args ...any) string {
+		if len(args) == 0 {
+			return msg
+		}
+		return fmt.Sprintf(msg, args...)
+	})
+}
+
+// Text returns the message translated by tr (which formats its arguments,
+// like i18n.T in a language), its message arguments translated first.
+func (e *Error) Text(tr func(msg string, args ...any) string) string {
+	if len(e.Args) == 0 {
+		return tr(e.Message)
+	}
+	args := make([]any, len(e.Args))
+	for i, a := range e.Args {
+		switch a := a.(type) {
+		case string:
+			args[i] = tr(a)
+		case *Error:
+			args[i] = a.Text(tr)
+		default:
+			args[i] = a
+		}
+	}
+	return tr(e.Message, args...)
+}
+
+// FieldErrorf returns an EINVALID *Error naming field whose message is a
+// translatable format with arguments.
+func FieldErrorf(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: format, Args: args}
+}
+
+// Msg returns a message with arguments, to pass as an argument of another
+// message: each is translated on its own.
+func Msg(format string, args ...any) *Error {
+	return &Error{Message: format, Args: args}
+}
+
+// AsError returns the first *Error in err's chain, or nil.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
 }
 
 // Errorf returns an *Error with the given code and formatted message.
@@ -68,7 +122,7 @@ func ErrorMessage(err error) string {
 	}
 	var e *Error
 	if errors.As(err, &e) {
-		return e.Message
+		return e.English()
 	}
 	return "An internal error occurred."
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
+	"github.com/fanmail/fanmail/internal/web"
 	"github.com/fanmail/fanmail/internal/tracking"
 )
 
@@ -231,21 +232,29 @@ func TestService_TemplateErrors(t *testing.T) {
 	snd := mustSender(t, s)
 	ctx := context.Background()
 	tests := []struct {
-		name, subject, body, want string
+		name, subject, body, want, wantKo string
 	}{
-		{"UnknownField", "안녕", "<p>안녕하세요</p>\n<p>{{.Member.Nickname}}님</p>", "Template line 2: unknown merge field .Member.Nickname."},
-		{"UnknownTopField", "안녕", "{{.Shop.Name}}", "Template line 1: unknown merge field .Shop.Name."},
-		{"Unparsable", "안녕", "<p>\n\n{{if .Sender.Name}}</p>", "Template line 3: unexpected EOF."},
-		{"BadSubject", "{{.Member.Name", "본문", `Subject line 1: unclosed action.`},
-		{"UnknownFunction", "안녕", "{{coupon 3}}", `Template line 1: function "coupon" not defined.`},
-		{"ConditionOnMember", "안녕", "<p>\n{{if .Member.Name}}x{{end}}</p>", "Template line 2: conditions and loops cannot use member fields."},
-		{"PipedMember", "안녕", "{{.Member.Name | printf \"%s\"}}", `Template line 1: member fields can only be printed, as in {{.Member.Name}} or {{default "고객" .Member.Name}}.`},
+		{"UnknownField", "안녕", "<p>안녕하세요</p>\n<p>{{.Member.Nickname}}님</p>", "Template line 2: unknown merge field .Member.Nickname.",
+			"템플릿 2번째 줄: 알 수 없는 병합 필드 .Member.Nickname."},
+		{"UnknownTopField", "안녕", "{{.Shop.Name}}", "Template line 1: unknown merge field .Shop.Name.",
+			"템플릿 1번째 줄: 알 수 없는 병합 필드 .Shop.Name."},
+		// The parser's own reasons stay English inside the Korean sentence.
+		{"Unparsable", "안녕", "<p>\n\n{{if .Sender.Name}}</p>", "Template line 3: unexpected EOF.", "템플릿 3번째 줄: unexpected EOF."},
+		{"BadSubject", "{{.Member.Name", "본문", `Subject line 1: unclosed action.`, "제목 1번째 줄: unclosed action."},
+		{"UnknownFunction", "안녕", "{{coupon 3}}", `Template line 1: function "coupon" not defined.`, `템플릿 1번째 줄: function "coupon" not defined.`},
+		{"ConditionOnMember", "안녕", "<p>\n{{if .Member.Name}}x{{end}}</p>", "Template line 2: conditions and loops cannot use member fields.",
+			"템플릿 2번째 줄: 조건문과 반복문에는 회원 필드를 쓸 수 없습니다."},
+		{"PipedMember", "안녕", "{{.Member.Name | printf \"%s\"}}", `Template line 1: member fields can only be printed, as in {{.Member.Name}} or {{default "고객" .Member.Name}}.`,
+			`템플릿 1번째 줄: 회원 필드는 {{.Member.Name}} 또는 {{default "고객" .Member.Name}}처럼 출력만 할 수 있습니다.`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := s.CreateCampaign(ctx, fanmail.Campaign{Name: "x", SenderID: snd.ID, Subject: tt.subject, Body: tt.body})
 			if fanmail.ErrorCode(err) != fanmail.EINVALID || fanmail.ErrorMessage(err) != tt.want {
 				t.Errorf("err = %v, want EINVALID %q", err, tt.want)
+			}
+			if got := web.Message("ko", err); got != tt.wantKo {
+				t.Errorf("in Korean: %q, want %q", got, tt.wantKo)
 			}
 		})
 	}

@@ -383,7 +383,7 @@ type catalogue struct {
 
 func (c *catalogue) products(brandSlug, shelf string, n int) ([]productView, error) {
 	if shelf != "" && !fanmail.IsShelf(shelf) {
-		return nil, fmt.Errorf("unknown shelf %q (want new, previous, sale or \"\")", shelf)
+		return nil, fanmail.Msg("unknown shelf %q (use new, previous, sale or \"\")", shelf)
 	}
 	n = min(max(n, 1), 24)
 	key := brandSlug + "\x00" + shelf + "\x00" + strconv.Itoa(n)
@@ -392,7 +392,7 @@ func (c *catalogue) products(brandSlug, shelf string, n int) ([]productView, err
 	}
 	brand, err := c.s.db.BrandBySlug(c.ctx, brandSlug, true)
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
-		return nil, fmt.Errorf("unknown brand %q", brandSlug)
+		return nil, fanmail.Msg("unknown brand %q", brandSlug)
 	}
 	if err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package campaign
 import (
 	"crypto/rand"
 	"errors"
-	"fmt"
 	htmltemplate "html/template"
 	"regexp"
 	"strconv"
@@ -170,7 +169,7 @@ func appendLit(ps []piece, s string) []piece {
 // field ("subject" or "body") into EINVALID naming the line.
 func templateError(field string, err error) error {
 	var fe *fanmail.Error
-	if errors.As(err, &fe) {
+	if errors.As(err, &fe) && fe.Code != "" {
 		return fe
 	}
 	msg := err.Error()
@@ -189,7 +188,11 @@ func templateError(field string, err error) error {
 		msg = after
 	}
 	msg = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(msg), ":"))
-	return fieldLineError(field, line, msg)
+	if fe != nil {
+		// A template function's own message (fanmail.Msg): translatable.
+		return fieldLineError(field, line, fe)
+	}
+	return fieldLineError(field, line, strings.TrimSuffix(msg, "."))
 }
 
 var (
@@ -197,15 +200,19 @@ var (
 	errField = regexp.MustCompile(`at <([^>]+)>: can't evaluate field`)
 )
 
-func fieldLineError(field string, line int, msg string) error {
-	what := "Subject"
-	if field == "body" {
-		what = "Template"
+// fieldLineError returns EINVALID for field naming the line and why: reason
+// is a message key (our own reasons, translated), Go's template parser's
+// English text (shown as it is), or a *fanmail.Error made with fanmail.Msg.
+func fieldLineError(field string, line int, reason any) error {
+	switch {
+	case field == "body" && line > 0:
+		return fanmail.FieldErrorf(field, "Template line %d: %s.", line, reason)
+	case line > 0:
+		return fanmail.FieldErrorf(field, "Subject line %d: %s.", line, reason)
+	case field == "body":
+		return fanmail.FieldErrorf(field, "Template: %s.", reason)
 	}
-	if line > 0 {
-		return fanmail.FieldError(field, fmt.Sprintf("%s line %d: %s.", what, line, strings.TrimSuffix(msg, ".")))
-	}
-	return fanmail.FieldError(field, fmt.Sprintf("%s: %s.", what, strings.TrimSuffix(msg, ".")))
+	return fanmail.FieldErrorf(field, "Subject: %s.", reason)
 }
 
 // checkTree refuses member fields anywhere but in a plain print action, and
@@ -301,7 +308,7 @@ func fieldPaths(p *parse.PipeNode, top bool, out [][]string) [][]string {
 func checkFields(field string, line int, p *parse.PipeNode, top bool) error {
 	for _, path := range fieldPaths(p, top, nil) {
 		if !knownPath(path) {
-			return fieldLineError(field, line, "unknown merge field ."+strings.Join(path, "."))
+			return fieldLineError(field, line, fanmail.Msg("unknown merge field %s", "."+strings.Join(path, ".")))
 		}
 	}
 	return nil

@@ -1,10 +1,20 @@
 package i18n
 
 // Messages of the campaign engine (internal/campaign, the campaign vocabulary
-// of the root package and the campaign store). Template errors name a line
-// and are shown in English.
+// of the root package and the campaign store). Template errors name a line;
+// the reasons Go's template parser gives ("unexpected EOF") stay English.
 func init() {
 	Register(map[string]string{
+		"Template line %d: %s.":  "템플릿 %d번째 줄: %s.",
+		"Subject line %d: %s.":   "제목 %d번째 줄: %s.",
+		"Template: %s.":          "템플릿: %s.",
+		"Subject: %s.":           "제목: %s.",
+		"unknown merge field %s": "알 수 없는 병합 필드 %s",
+		"member fields can only be printed, as in {{.Member.Name}} or {{default \"고객\" .Member.Name}}": "회원 필드는 {{.Member.Name}} 또는 {{default \"고객\" .Member.Name}}처럼 출력만 할 수 있습니다",
+		"{{template}} is not supported":                                     "{{template}}은 지원하지 않습니다",
+		"conditions and loops cannot use member fields":                     "조건문과 반복문에는 회원 필드를 쓸 수 없습니다",
+		"unknown brand %q":                                                  "알 수 없는 브랜드 %q",
+		"unknown shelf %q (use new, previous, sale or \"\")":                "알 수 없는 진열대 %q (new, previous, sale 또는 \"\")",
 		"Sender name is required.":                                          "발신자 이름을 입력하세요.",
 		"From name is required.":                                            "보내는 사람 이름을 입력하세요.",
 		"Sender kind must be brand, shop or centre.":                        "발신자 종류는 브랜드, 매장 또는 센터여야 합니다.",

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/i18n"
 )
 
@@ -21,10 +22,28 @@ type Renderer struct {
 	pages map[string]*template.Template
 }
 
+// translate is the template function t: msg is a message key (English
+// text) or an error carrying one with arguments (from a form), rendered in
+// lang.
+func translate(lang string, msg any, args ...any) string {
+	switch m := msg.(type) {
+	case string:
+		return i18n.T(lang, m, args...)
+	case *fanmail.Error:
+		if m == nil {
+			return ""
+		}
+		return m.Text(func(msg string, args ...any) string { return i18n.T(lang, msg, args...) })
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(msg)
+}
+
 // Funcs are the template functions every surface gets.
 func Funcs() template.FuncMap {
 	return template.FuncMap{
-		"t":      i18n.T,
+		"t":      translate,
 		"static": StaticURL,
 		"won":    Won,
 		"date": func(t time.Time) string {

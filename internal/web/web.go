@@ -63,6 +63,9 @@ func StatusOf(err error) int {
 
 // Message returns err's user-safe message in lang.
 func Message(lang string, err error) string {
+	if e := fanmail.AsError(err); e != nil {
+		return translate(lang, e)
+	}
 	return i18n.T(lang, fanmail.ErrorMessage(err))
 }
 

@@ -317,8 +317,13 @@ func TestCampaignPages(t *testing.T) {
 		t.Run("ErrTemplate", func(t *testing.T) {
 			res := e.post(t, "/admin/campaigns?lang=en", campaignValues("봄 신상품", sender, seg.ID, "봄 신상품", "<p>{{.Member.Nmae}}</p>"), c)
 			wantStatus(t, res, http.StatusUnprocessableEntity, "")
-			if !strings.Contains(res.Body, `id="error-body"`) || !strings.Contains(res.Body, "Nmae") {
+			if !strings.Contains(res.Body, `id="error-body"`) || !strings.Contains(res.Body, "Template line 1: unknown merge field .Member.Nmae.") {
 				t.Errorf("template error not shown next to the body:\n%s", res.Body)
+			}
+			// In Korean, with the line number and the field filled in.
+			res = e.post(t, "/admin/campaigns?lang=ko", campaignValues("봄 신상품", sender, seg.ID, "봄 신상품", "<p>\n{{.Member.Nmae}}</p>"), c)
+			if want := "템플릿 2번째 줄: 알 수 없는 병합 필드 .Member.Nmae."; !strings.Contains(html.UnescapeString(res.Body), want) {
+				t.Errorf("Korean form lacks %q:\n%s", want, res.Body)
 			}
 		})
 

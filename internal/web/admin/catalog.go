@@ -47,20 +47,30 @@ func (h *Handler) catalogRoutes(mux *http.ServeMux) {
 // catalogFormErr shows a form's error next to its field, or above the form.
 type catalogFormErr struct{ Err error }
 
-// FieldError returns the English message when the error concerns field.
-func (f catalogFormErr) FieldError(field string) string {
+// FieldError returns the error when it concerns field, else nil; templates
+// show it with t, which translates its message and arguments.
+func (f catalogFormErr) FieldError(field string) *fanmail.Error {
 	if f.Err != nil && fanmail.ErrorField(f.Err) == field {
-		return fanmail.ErrorMessage(f.Err)
+		return shownError(f.Err)
 	}
-	return ""
+	return nil
 }
 
-// FormError returns the English message of an error that names no field.
-func (f catalogFormErr) FormError() string {
+// FormError returns an error that names no field, else nil.
+func (f catalogFormErr) FormError() *fanmail.Error {
 	if f.Err != nil && fanmail.ErrorField(f.Err) == "" {
-		return fanmail.ErrorMessage(f.Err)
+		return shownError(f.Err)
 	}
-	return ""
+	return nil
+}
+
+// shownError returns err as shown in a form: an *fanmail.Error as it is,
+// anything else as the generic message.
+func shownError(err error) *fanmail.Error {
+	if e := fanmail.AsError(err); e != nil {
+		return e
+	}
+	return &fanmail.Error{Code: fanmail.EINTERNAL, Message: fanmail.ErrorMessage(err)}
 }
 
 // isCatalogFormError reports whether err is the user's to fix in the form
