@@ -16,8 +16,8 @@ import (
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
-	"github.com/fanmail/fanmail/internal/web"
 	"github.com/fanmail/fanmail/internal/tracking"
+	"github.com/fanmail/fanmail/internal/web"
 )
 
 const baseURL = "https://fan.example.com"
