@@ -19,6 +19,7 @@ const (
 	ETOOLARGE     = "too_large"    // an upload or a request body is too big
 	EUNAVAILABLE  = "unavailable"  // a dependency (SMTP, database) is not configured or down
 	EEXPIRED      = "expired"      // a link or token was valid once but is no longer
+	ETOOMANY      = "too_many"     // too many attempts in a short time; try again later
 )
 
 // Error is a failure whose Message is safe to show to the person who caused it.

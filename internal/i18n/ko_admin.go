@@ -18,8 +18,9 @@ func init() {
 		"Staff sign-in":  "직원 로그인",
 		"E-mail address": "이메일 주소",
 		"Password":       "비밀번호",
-		"The e-mail address or password is wrong.": "이메일 주소 또는 비밀번호가 올바르지 않습니다.",
-		"The form could not be read.":              "양식을 읽을 수 없습니다.",
+		"The e-mail address or password is wrong.":           "이메일 주소 또는 비밀번호가 올바르지 않습니다.",
+		"Too many failed sign-ins. Try again in 15 minutes.": "로그인 실패가 너무 많습니다. 15분 뒤에 다시 시도하세요.",
+		"The form could not be read.":                        "양식을 읽을 수 없습니다.",
 
 		// Dashboard.
 		"Active members":          "활동 회원",

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/store"
@@ -16,11 +17,12 @@ import (
 type Service struct {
 	db     *store.DB
 	logger *slog.Logger
+	guard  loginGuard
 }
 
 // New returns a Service over db.
 func New(db *store.DB, logger *slog.Logger) *Service {
-	return &Service{db: db, logger: logger}
+	return &Service{db: db, logger: logger, guard: loginGuard{fails: map[string][]time.Time{}}}
 }
 
 // NewUser is a staff account to create.
@@ -40,6 +42,8 @@ type UserUpdate = store.UserUpdate
 const FirstAdminEmail = "admin@localhost"
 
 var errBadLogin = fanmail.Errorf(fanmail.EUNAUTHORIZED, "The e-mail address or password is wrong.")
+
+var errTooManyLogins = fanmail.Errorf(fanmail.ETOOMANY, "Too many failed sign-ins. Try again in 15 minutes.")
 
 // CreateUser validates nu and stores a new, active staff account. It returns
 // EINVALID naming the field at fault for a bad address, role, language or
@@ -162,22 +166,35 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 // Authenticate returns the active staff user with the e-mail address and
 // password and records the sign-in. An unknown address, a wrong password and
 // an inactive account all give the same EUNAUTHORIZED, after the same work.
+//
+// After MaxLoginFailures failed sign-ins for one address within LoginWindow,
+// further attempts for it are refused with ETOOMANY, the right password
+// included, until the window has passed: guessing a password costs a
+// quarter of an hour per handful of tries. Unknown addresses count alike,
+// so the refusal tells nothing about which accounts exist.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (fanmail.User, error) {
-	u, hash, err := s.db.UserCredentials(ctx, fanmail.NormalizeEmail(email))
+	key, now := fanmail.NormalizeEmail(email), s.db.Now()
+	if s.guard.blocked(key, now) {
+		s.logger.Warn("staff sign-in refused: too many failures")
+		return fanmail.User{}, errTooManyLogins
+	}
+	u, hash, err := s.db.UserCredentials(ctx, key)
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
 		checkPassword(dummyHash(), password)
+		s.guard.fail(key, now)
 		return fanmail.User{}, errBadLogin
 	}
 	if err != nil {
 		return fanmail.User{}, err
 	}
 	if len(password) > maxPasswordLen || !checkPassword(hash, password) || !u.Active {
+		s.guard.fail(key, now)
 		return fanmail.User{}, errBadLogin
 	}
+	s.guard.forget(key)
 	if err := s.db.RecordUserLogin(ctx, u.ID); err != nil {
 		return fanmail.User{}, err
 	}
-	now := s.db.Now()
 	u.LastLoginAt = &now
 	s.logger.Info("staff signed in", "user_id", u.ID)
 	return u, nil

@@ -2,6 +2,7 @@ package staff_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -282,6 +283,53 @@ func TestService_Tokens(t *testing.T) {
 		}
 		if _, _, err := s.CreateToken(ctx, "x", "root", admin.ID); fanmail.ErrorField(err) != "role" {
 			t.Errorf("bad role: got %v", err)
+		}
+	})
+}
+
+// Guessing a password is cut off after a few failures, for known and unknown
+// addresses alike; the window passing, or a success, clears the count.
+func TestService_AuthenticateThrottled(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		s := newService(t, db)
+		ctx := context.Background()
+		if _, err := s.CreateUser(ctx, staff.NewUser{Email: "jihoon@example.com", Name: "김지훈", Role: fanmail.RoleCounsellor, Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		for _, addr := range []string{"jihoon@example.com", "nobody@example.com"} {
+			for i := range staff.MaxLoginFailures {
+				if _, err := s.Authenticate(ctx, addr, "guess"+fmt.Sprint(i)); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
+					t.Fatalf("%s try %d: %v, want EUNAUTHORIZED", addr, i+1, err)
+				}
+			}
+			// Refused even with the right password: the guesser learns nothing.
+			_, err := s.Authenticate(ctx, strings.ToUpper(addr), pw)
+			if fanmail.ErrorCode(err) != fanmail.ETOOMANY {
+				t.Fatalf("%s after %d failures: %v, want ETOOMANY", addr, staff.MaxLoginFailures, err)
+			}
+		}
+		// Another account is not affected.
+		if _, err := s.CreateUser(ctx, staff.NewUser{Email: "minji@example.com", Name: "김민지", Role: fanmail.RoleMarketer, Password: pw}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, "minji@example.com", pw); err != nil {
+			t.Errorf("other account: %v", err)
+		}
+		now = now.Add(staff.LoginWindow)
+		if _, err := s.Authenticate(ctx, "jihoon@example.com", pw); err != nil {
+			t.Fatalf("after the window: %v", err)
+		}
+		// A success clears the count: failures before it and after it are
+		// not added up (here 2 × 4, within one window).
+		for range 2 {
+			for i := range staff.MaxLoginFailures - 1 {
+				s.Authenticate(ctx, "jihoon@example.com", "guess"+fmt.Sprint(i))
+			}
+			if _, err := s.Authenticate(ctx, "jihoon@example.com", pw); err != nil {
+				t.Fatalf("%d failures since the last success: %v", staff.MaxLoginFailures-1, err)
+			}
 		}
 	})
 }

@@ -55,6 +55,8 @@ func StatusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case fanmail.EEXPIRED:
 		return http.StatusGone
+	case fanmail.ETOOMANY:
+		return http.StatusTooManyRequests
 	case fanmail.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	}

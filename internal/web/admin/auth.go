@@ -36,9 +36,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	form := loginPage{Email: strings.TrimSpace(r.PostForm.Get("email")), Next: safeNext(r.PostForm.Get("next"))}
 	u, err := h.Staff.Authenticate(r.Context(), form.Email, r.PostForm.Get("password"))
-	if fanmail.ErrorCode(err) == fanmail.EUNAUTHORIZED {
+	if code := fanmail.ErrorCode(err); code == fanmail.EUNAUTHORIZED || code == fanmail.ETOOMANY {
 		form.Error = fanmail.ErrorMessage(err)
-		return h.render(w, r, http.StatusUnauthorized, "login", trTitle(r, "Sign in"), form)
+		return h.render(w, r, web.StatusOf(err), "login", trTitle(r, "Sign in"), form)
 	}
 	if err != nil {
 		return err

@@ -183,6 +183,29 @@ func TestLogin(t *testing.T) {
 				}
 			}
 		})
+		t.Run("TooManyFailures", func(t *testing.T) {
+			e.user(t, "seoyeon@example.com", fanmail.RoleMarketer)
+			try := func(password string) staffResponse {
+				req := httptest.NewRequest(http.MethodPost, "/admin/login", strings.NewReader(url.Values{"email": {"seoyeon@example.com"}, "password": {password}}.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Accept-Language", "ko")
+				return e.do(t, req)
+			}
+			for range staff.MaxLoginFailures {
+				if res := try("guess"); res.StatusCode != http.StatusUnauthorized {
+					t.Fatalf("status %d, want 401", res.StatusCode)
+				}
+			}
+			res := try(staffTestPassword)
+			if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(res.Body, "로그인 실패가 너무 많습니다. 15분 뒤에 다시 시도하세요.") {
+				t.Errorf("status %d, want 429 with the Korean message; body:\n%s", res.StatusCode, res.Body)
+			}
+			for _, c := range res.Cookies() {
+				if c.Name == "fanmail_staff" && c.Value != "" {
+					t.Error("session started while refused")
+				}
+			}
+		})
 		t.Run("BadPasswordInEnglish", func(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPost, "/admin/login", strings.NewReader(url.Values{"email": {"jihoon@example.com"}, "password": {"nope"}}.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
