@@ -14,6 +14,7 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/throttle"
 )
 
 // Job kinds this package handles (see JobHandlers).
@@ -51,6 +52,8 @@ type Service struct {
 
 	secretMu sync.Mutex
 	secret   []byte // HMAC key for links, loaded once from settings
+
+	signIns *throttle.Failures // wrong passwords per address
 }
 
 // New returns a Service over db sending mail through mailer (which may be nil
@@ -65,7 +68,8 @@ func New(db *store.DB, mailer *delivery.Mailer, opts Options, logger *slog.Logge
 	if len(opts.AgeBands) == 0 {
 		opts.AgeBands = fanmail.DefaultAgeBands
 	}
-	return &Service{db: db, mailer: mailer, opts: opts, logger: logger}
+	return &Service{db: db, mailer: mailer, opts: opts, logger: logger,
+		signIns: throttle.New(MaxSignInFailures, SignInWindow)}
 }
 
 // SetEnqueue sets Options.Enqueue after construction: the queue needs

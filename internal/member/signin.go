@@ -13,6 +13,14 @@ import (
 
 var errBadCredentials = fanmail.Errorf(fanmail.EUNAUTHORIZED, "The e-mail address or password is wrong.")
 
+var errTooManySignIns = fanmail.Errorf(fanmail.ETOOMANY, "Too many failed sign-ins. Try again in 15 minutes.")
+
+// Limits of wrong passwords per address (see SignInWithPassword).
+const (
+	MaxSignInFailures = 5
+	SignInWindow      = 15 * time.Minute
+)
+
 // Sign-in mails per member are limited so the form cannot be used to flood
 // someone's mailbox: at most signInMailLimit per signInMailWindow.
 const (
@@ -163,10 +171,20 @@ func (s *Service) SignInWithLink(ctx context.Context, token string) (fanmail.Mem
 // recording the login. A wrong address or password is EUNAUTHORIZED (the same
 // for both); a deactivated member EFORBIDDEN; a member who has not confirmed
 // the address yet EUNAUTHORIZED with a hint to use the mailed link.
+//
+// After MaxSignInFailures wrong passwords for one address within
+// SignInWindow, further attempts are ETOOMANY, the right password included,
+// until the window has passed (unknown addresses count alike).
 func (s *Service) SignInWithPassword(ctx context.Context, email, password string) (fanmail.Member, error) {
+	key, now := fanmail.NormalizeEmail(email), s.now()
+	if s.signIns.Blocked(key, now) {
+		s.logger.Warn("member sign-in refused: too many failures")
+		return fanmail.Member{}, errTooManySignIns
+	}
 	m, err := s.db.MemberByEmail(ctx, email)
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
 		CheckPassword(dummyHash, password)
+		s.signIns.Fail(key, now)
 		return fanmail.Member{}, errBadCredentials
 	}
 	if err != nil {
@@ -178,11 +196,14 @@ func (s *Service) SignInWithPassword(ctx context.Context, email, password string
 	}
 	if hash == "" {
 		CheckPassword(dummyHash, password)
+		s.signIns.Fail(key, now)
 		return fanmail.Member{}, errBadCredentials
 	}
 	if !CheckPassword(hash, password) {
+		s.signIns.Fail(key, now)
 		return fanmail.Member{}, errBadCredentials
 	}
+	s.signIns.Forget(key)
 	switch m.Status {
 	case fanmail.MemberInactive:
 		return fanmail.Member{}, errClosed

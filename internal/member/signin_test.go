@@ -162,6 +162,20 @@ func TestService_SignInWithPassword(t *testing.T) {
 				t.Errorf("SignInWithPassword(%q) = %v, want EUNAUTHORIZED", c[0], err)
 			}
 		}
+		// Guessing stops after a few wrong passwords (one above, four here),
+		// even at the right one.
+		for i := range member.MaxSignInFailures - 1 {
+			if _, err := e.svc.SignInWithPassword(ctx, "minji@example.com", fmt.Sprint("guess", i)); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
+				t.Fatalf("guess %d: %v", i, err)
+			}
+		}
+		if _, err := e.svc.SignInWithPassword(ctx, "minji@example.com", "비밀번호는길게1234"); fanmail.ErrorCode(err) != fanmail.ETOOMANY {
+			t.Errorf("after %d wrong passwords: %v, want ETOOMANY", member.MaxSignInFailures, err)
+		}
+		e.advance(member.SignInWindow)
+		if _, err := e.svc.SignInWithPassword(ctx, "minji@example.com", "비밀번호는길게1234"); err != nil {
+			t.Errorf("after the window: %v", err)
+		}
 		e.svc.Deactivate(ctx, m.ID)
 		if _, err := e.svc.SignInWithPassword(ctx, "minji@example.com", "비밀번호는길게1234"); fanmail.ErrorCode(err) != fanmail.EFORBIDDEN {
 			t.Errorf("deactivated: %v, want EFORBIDDEN", err)

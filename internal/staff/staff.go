@@ -11,18 +11,25 @@ import (
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/throttle"
 )
 
 // Service manages staff users and API tokens.
 type Service struct {
 	db     *store.DB
 	logger *slog.Logger
-	guard  loginGuard
+	guard  *throttle.Failures
 }
+
+// Limits of failed staff sign-ins (see Service.Authenticate).
+const (
+	MaxLoginFailures = 5
+	LoginWindow      = 15 * time.Minute
+)
 
 // New returns a Service over db.
 func New(db *store.DB, logger *slog.Logger) *Service {
-	return &Service{db: db, logger: logger, guard: loginGuard{fails: map[string][]time.Time{}}}
+	return &Service{db: db, logger: logger, guard: throttle.New(MaxLoginFailures, LoginWindow)}
 }
 
 // NewUser is a staff account to create.
@@ -174,24 +181,24 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 // so the refusal tells nothing about which accounts exist.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (fanmail.User, error) {
 	key, now := fanmail.NormalizeEmail(email), s.db.Now()
-	if s.guard.blocked(key, now) {
+	if s.guard.Blocked(key, now) {
 		s.logger.Warn("staff sign-in refused: too many failures")
 		return fanmail.User{}, errTooManyLogins
 	}
 	u, hash, err := s.db.UserCredentials(ctx, key)
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
 		checkPassword(dummyHash(), password)
-		s.guard.fail(key, now)
+		s.guard.Fail(key, now)
 		return fanmail.User{}, errBadLogin
 	}
 	if err != nil {
 		return fanmail.User{}, err
 	}
 	if len(password) > maxPasswordLen || !checkPassword(hash, password) || !u.Active {
-		s.guard.fail(key, now)
+		s.guard.Fail(key, now)
 		return fanmail.User{}, errBadLogin
 	}
-	s.guard.forget(key)
+	s.guard.Forget(key)
 	if err := s.db.RecordUserLogin(ctx, u.ID); err != nil {
 		return fanmail.User{}, err
 	}

@@ -87,7 +87,7 @@ func (h *Handler) loginSent(w http.ResponseWriter, r *http.Request) error {
 func (h *Handler) loginPassword(w http.ResponseWriter, r *http.Request) error {
 	email := strings.TrimSpace(r.PostFormValue("email"))
 	m, err := h.Members.SignInWithPassword(r.Context(), email, r.PostFormValue("password"))
-	if code := fanmail.ErrorCode(err); code == fanmail.EUNAUTHORIZED || code == fanmail.EFORBIDDEN {
+	if code := fanmail.ErrorCode(err); code == fanmail.EUNAUTHORIZED || code == fanmail.EFORBIDDEN || code == fanmail.ETOOMANY {
 		page := loginPage{Email: email, Error: fanmail.ErrorMessage(err), Field: "password"}
 		return h.render(w, r, web.StatusOf(err), "login", tr(r, "Sign in"), page)
 	}
