@@ -42,6 +42,7 @@ type flags struct {
 	runs        int
 	concurrency int
 	perWorker   int
+	segment     bool
 	batch       int
 	dkim        string
 	sinkBin     string
@@ -64,6 +65,7 @@ func main() {
 	flag.IntVar(&f.runs, "runs", 1, "campaigns to send, one child process each")
 	flag.IntVar(&f.concurrency, "concurrency", 16, "SMTP connections")
 	flag.IntVar(&f.perWorker, "conns-per-worker", 0, "SMTP connections per worker goroutine (0: the engine's default)")
+	flag.BoolVar(&f.segment, "segment", false, "send to a segment (every member with e-mail consent): its sends are queued when the campaign starts")
 	flag.IntVar(&f.batch, "batch", 500, "sends claimed per batch")
 	flag.Float64Var(&f.rate, "rate", 0, "messages per second limit (0: none)")
 	flag.StringVar(&f.dkim, "dkim", "", "sign with a fresh DKIM key: ed25519 or rsa")
@@ -369,8 +371,17 @@ func runChild(f flags) error {
 	if err != nil {
 		return err
 	}
-	c, err := s.CreateCampaign(ctx, fanmail.Campaign{Name: "bench", IsAd: true, SenderID: snd.ID,
-		Subject: "{{.Member.Name}}님, 봄 신상품 10% 할인", Preheader: "이번 주 일요일까지", Body: body, TrackPeople: true})
+	camp := fanmail.Campaign{Name: "bench", IsAd: true, SenderID: snd.ID,
+		Subject: "{{.Member.Name}}님, 봄 신상품 10% 할인", Preheader: "이번 주 일요일까지", Body: body, TrackPeople: true}
+	if f.segment {
+		seg, err := db.CreateSegment(ctx, fanmail.Segment{Name: "bench", Rules: fanmail.SegmentRules{Op: fanmail.SegmentAnd,
+			Conditions: []fanmail.SegmentCondition{{Field: fanmail.FieldConsent, Op: fanmail.OpGranted, Values: []string{fanmail.PurposeMarketingEmail}}}}})
+		if err != nil {
+			return err
+		}
+		camp.SegmentID = seg.ID
+	}
+	c, err := s.CreateCampaign(ctx, camp)
 	if err != nil {
 		return err
 	}
@@ -451,9 +462,12 @@ func resetRuns(ctx context.Context, db *store.DB) error {
 		// Every table that refers to campaigns goes too (sends, links,
 		// events, campaign_progress).
 		_, err := db.SQL().ExecContext(ctx, `TRUNCATE campaigns, member_engagement CASCADE`)
+		if err == nil {
+			_, err = db.SQL().ExecContext(ctx, `DELETE FROM segments`)
+		}
 		return err
 	}
-	for _, q := range []string{`DELETE FROM events`, `DELETE FROM member_engagement`, `DELETE FROM campaigns`} {
+	for _, q := range []string{`DELETE FROM events`, `DELETE FROM member_engagement`, `DELETE FROM campaigns`, `DELETE FROM segments`} {
 		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
 			return err
 		}
