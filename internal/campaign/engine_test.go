@@ -3,6 +3,7 @@ package campaign_test
 import (
 	"bytes"
 	"context"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -700,6 +701,60 @@ func TestEngine_RelayRates(t *testing.T) {
 		}
 		if nFast <= nSlow {
 			t.Errorf("fast relay took %d mails, slow %d: the rate limit did not hold the slow one back", nFast, nSlow)
+		}
+	})
+}
+
+// A segment that few members match, sent in small batches: on PostgreSQL the
+// segment is evaluated window by window of member ids as sends are claimed
+// (windows widen while they come up short), on SQLite queued at the start;
+// either way exactly its members get one mail each.
+func TestEngine_SparseSegment(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t)
+		s := newService(t, db, srv, func(o *campaign.Options) { o.BatchSize = 3 })
+		g, err := db.CreateBrandGroup(ctx, fanmail.BrandGroup{Slug: "casual", NameKo: "캐주얼", NameEn: "Casual", Published: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := db.CreateBrand(ctx, fanmail.Brand{GroupID: g.ID, Slug: "ozsecond", Name: "오즈세컨", Published: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms := mustMembers(t, db, 400)
+		want := map[string]int{}
+		for i, m := range ms {
+			// Fans of the brand: members 7, 14, …, and a run at the end.
+			if i%7 != 0 && i < 390 || i == 0 {
+				continue
+			}
+			if _, err := db.SQL().ExecContext(ctx, `INSERT INTO brand_preferences (member_id, brand_id, created_at) VALUES ($1, $2, $3)`,
+				m.ID, b.ID, db.Now()); err != nil {
+				t.Fatal(err)
+			}
+			want[m.Email] = 1
+		}
+		seg, err := db.CreateSegment(ctx, fanmail.Segment{Name: "오즈세컨 팬", Rules: fanmail.SegmentRules{Op: fanmail.SegmentAnd,
+			Conditions: []fanmail.SegmentCondition{{Field: fanmail.FieldBrand, Op: fanmail.OpIn, IDs: []int64{b.ID}}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		c.SegmentID = seg.ID
+		if _, err := s.UpdateCampaign(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		start(t, s, c)
+		if p := status(t, s, c.ID); p.Total != int64(len(want)) {
+			t.Errorf("audience = %d, want %d", p.Total, len(want))
+		}
+		sendDue(t, s)
+		if got := recipients(srv.Messages()); !maps.Equal(got, want) {
+			t.Errorf("%d recipients, want the %d fans once each", len(got), len(want))
+		}
+		if p := status(t, s, c.ID); p.Sent != int64(len(want)) || p.Campaign.Status != fanmail.CampaignFinished {
+			t.Errorf("progress = %+v", p)
 		}
 	})
 }

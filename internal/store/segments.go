@@ -303,6 +303,26 @@ func (db *DB) SegmentMemberSQL(rules fanmail.SegmentRules, now time.Time, argOff
 	return where, c.args, nil
 }
 
+// segmentRangeSQL is SegmentMemberSQL for the members with ids in (lo, hi]
+// (placeholders numbered by the caller), every id list the rules read
+// restricted to that range: PostgreSQL pushes the range into each arm of the
+// set operations and into grouped lists, which read it from indexes keyed or
+// ordered by member. Rules on member columns alone need no list.
+func (db *DB) segmentRangeSQL(rules fanmail.SegmentRules, now time.Time, argOffset int, lo, hi string) (string, []any, error) {
+	if err := rules.Validate(); err != nil {
+		return "", nil, err
+	}
+	c := db.compiler(now, argOffset)
+	switch {
+	case rules.IsEmpty():
+		return "1 = 1", nil, nil
+	case hasSets(rules):
+		return "m.id IN (SELECT member_id FROM (" + c.set(rules).sql + ") r WHERE member_id > " + lo +
+			" AND member_id <= " + hi + ")", c.args, nil
+	}
+	return c.group(rules), c.args, nil
+}
+
 // CheckSegmentRefs returns an EINVALID error naming the path of the first
 // condition that refers to a brand, brand group, shop, question or answer
 // option that does not exist (see fanmail.SegmentPath), or nil.

@@ -25,13 +25,15 @@ import (
 // next batch's sends already in state sending, locked for the claiming
 // worker, with the member's details and current consent read in the same
 // pass. Each row is thus written twice (claimed, then its outcome) and the
-// audience is evaluated when the mail goes out. Campaigns to a segment
-// (whose rules are evaluated over all members at once) and campaigns sent
-// in each member's time zone queue every send when they start
-// (Audience.Upfront), each due at its zone's time; consent and suppression
-// are checked again when each is claimed. Queued sends (those, retries, and
-// sends a stopping worker released) and sends stuck in sending past their
-// lock (a dead worker's) are claimed before new ones.
+// audience is evaluated when the mail goes out; on PostgreSQL a segment's
+// rules too, window by window of member ids (claimNewPostgres). Campaigns
+// to a segment on SQLite (whose rules are evaluated over all members at
+// once there) and campaigns sent in each member's time zone queue every
+// send when they start (Audience.Upfront), each due at its zone's time;
+// consent and suppression are checked again when each is claimed. Queued
+// sends (those, retries, and sends a stopping worker released) and sends
+// stuck in sending past their lock (a dead worker's) are claimed before new
+// ones.
 
 // Audience says which members a campaign goes to, and when.
 type Audience struct {
@@ -42,9 +44,9 @@ type Audience struct {
 	// now and whose address is not suppressed. Members must be active either way.
 	Marketing bool
 	// Upfront queues every send when the campaign starts, due at
-	// ZoneDue[member's time zone], or at Due for members of other zones. A
-	// campaign to a segment must be queued upfront: segment rules are
-	// evaluated for all members at once, not batch by batch.
+	// ZoneDue[member's time zone], or at Due for members of other zones.
+	// StartCampaign sets it for a campaign to a segment on SQLite, where
+	// segment rules are evaluated for all members at once.
 	Upfront bool
 	Due     time.Time
 	ZoneDue map[string]time.Time
@@ -90,6 +92,26 @@ func (d MemberDetails) columns(as bool) string {
 // evaluated at now, its arguments numbered from $offset+1: the consent and
 // suppression tests are looked up member by member, for claims, which read
 // a few hundred members of a range.
+// audienceWhereRange is audienceWhere for the members with ids in (lo, hi],
+// lo and hi being placeholders of the caller's: the segment's id lists are
+// read for that range only (PostgreSQL).
+func (db *DB) audienceWhereRange(a Audience, now time.Time, offset int, lo, hi string) (string, []any, error) {
+	if a.Segment == nil {
+		return db.audienceWhere(a, now, offset)
+	}
+	b := a
+	b.Segment = nil
+	where, _, err := db.audienceWhere(b, now, offset)
+	if err != nil {
+		return "", nil, err
+	}
+	seg, args, err := db.segmentRangeSQL(*a.Segment, now, offset, lo, hi)
+	if err != nil {
+		return "", nil, err
+	}
+	return where + ` AND (` + seg + `)`, args, nil
+}
+
 func (db *DB) audienceWhere(a Audience, now time.Time, offset int) (string, []any, error) {
 	where := `m.status = 'active'`
 	if a.Marketing {
@@ -187,7 +209,10 @@ func newTokens(now time.Time, n int) []string {
 func (db *DB) StartCampaign(ctx context.Context, id int64, a Audience, now time.Time) (fanmail.Campaign, int64, error) {
 	var c fanmail.Campaign
 	var n int64
-	if a.Segment != nil {
+	if a.Segment != nil && db.engine == SQLite {
+		// SQLite evaluates a segment over all members at once (its id
+		// lists are merged in member order); PostgreSQL in windows of
+		// member ids as it claims (claimNewPostgres).
 		a.Upfront = true
 	}
 	err := db.InTx(ctx, func(tx *Tx) error {
@@ -433,28 +458,7 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 		}
 		// Members of the audience satisfy its consent and suppression tests.
 		if db.engine == Postgres {
-			cols := `m.id, ` + a.Details.columns(true)
-			// $1 campaign, $2 cursor, $3 end, $4 limit, $5 lock, $6 now; audience from $7.
-			where, segArgs, err := db.audienceWhere(a, now, 6)
-			if err != nil {
-				return err
-			}
-			// Tokens come from Go: cheaper than computing them per row in SQL.
-			// (Numbering after the LIMIT: a window over the scan would read
-			// the whole rest of the audience.)
-			rows, err := tx.QueryContext(ctx, `WITH m0 AS (SELECT `+cols+` FROM members m
-					WHERE m.id > $2 AND m.id <= $3 AND `+where+` ORDER BY m.id LIMIT $4),
-				m AS (SELECT m0.*, row_number() OVER (ORDER BY m0.id) AS rn FROM m0),
-				ins AS (INSERT INTO sends (campaign_id, member_id, state, attempts, locked_until, token)
-					SELECT $1, m.id, 'sending', 1, $5, (CAST($6 AS TEXT[]))[m.rn] FROM m ORDER BY m.id
-					RETURNING id, member_id, token)
-				SELECT ins.id, ins.member_id, ins.token, 1, m.c1, m.c2, m.c3, m.c4, m.c5, m.c6, 'active', TRUE, FALSE
-				FROM ins JOIN m ON m.id = ins.member_id ORDER BY ins.id`,
-				slices.Concat([]any{campaignID, cursor, end, limit, lockUntil.UTC(), newTokens(now, limit)}, segArgs)...)
-			if err != nil {
-				return err
-			}
-			if claims, err = scanClaims(rows, nil); err != nil {
+			if claims, err = db.claimNewPostgres(ctx, tx, campaignID, cursor, end, limit, now, lockUntil, a); err != nil {
 				return err
 			}
 		} else if claims, err = db.claimNewSQLite(ctx, tx, campaignID, cursor, end, limit, now, lockUntil, a); err != nil {
@@ -471,6 +475,55 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 		return err
 	})
 	return claims, err
+}
+
+// claimNewPostgres creates the sends of the next members of audience a after
+// cursor (up to end), claimed. A segment's rules are evaluated in windows of
+// member ids, each id list the rules read restricted to the window (see
+// DB.segmentRangeSQL): a claim costs what its window holds, not the whole
+// audience. A window that yields too few members makes the next one wider.
+func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID, cursor, end int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
+	cols := `m.id, ` + a.Details.columns(true)
+	// $1 campaign, $2 window start (cursor), $3 window end, $4 limit, $5 lock,
+	// $6 tokens; audience from $7.
+	where, segArgs, err := db.audienceWhereRange(a, now, 6, "$2", "$3")
+	if err != nil {
+		return nil, err
+	}
+	// Tokens come from Go: cheaper than computing them per row in SQL.
+	// (Numbering after the LIMIT: a window over the scan would read the
+	// whole rest of the audience.)
+	q := `WITH m0 AS (SELECT ` + cols + ` FROM members m
+			WHERE m.id > $2 AND m.id <= $3 AND ` + where + ` ORDER BY m.id LIMIT $4),
+		m AS (SELECT m0.*, row_number() OVER (ORDER BY m0.id) AS rn FROM m0),
+		ins AS (INSERT INTO sends (campaign_id, member_id, state, attempts, locked_until, token)
+			SELECT $1, m.id, 'sending', 1, $5, (CAST($6 AS TEXT[]))[m.rn] FROM m ORDER BY m.id
+			RETURNING id, member_id, token)
+		SELECT ins.id, ins.member_id, ins.token, 1, m.c1, m.c2, m.c3, m.c4, m.c5, m.c6, 'active', TRUE, FALSE
+		FROM ins JOIN m ON m.id = ins.member_id ORDER BY ins.id`
+	var claims []Claim
+	width := end - cursor // no segment: one window, to the end
+	if a.Segment != nil {
+		width = int64(limit)
+	}
+	for lo := cursor; len(claims) < limit && lo < end; {
+		hi := min(lo+width, end)
+		want := limit - len(claims)
+		rows, err := tx.QueryContext(ctx, q, slices.Concat([]any{campaignID, lo, hi, want, lockUntil.UTC(), newTokens(now, want)}, segArgs)...)
+		if err != nil {
+			return nil, err
+		}
+		more, err := scanClaims(rows, nil)
+		if err != nil {
+			return nil, err
+		}
+		claims = append(claims, more...)
+		lo = hi
+		if len(more) < want {
+			width = min(width*4, 1<<22)
+		}
+	}
+	return claims, nil
 }
 
 // claimNewSQLite reads the next members, then inserts their sends with ids
