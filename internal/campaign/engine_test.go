@@ -607,19 +607,10 @@ func TestEngine_ConnectionsPerWorker(t *testing.T) {
 		srv.RejectRecipient(ms[150].Email, 550)
 		c := mustCampaign(t, s, mustSender(t, s), adBody)
 		start(t, s, c)
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error)
-		go func() { done <- s.Run(ctx) }()
-		srv.WaitFor(t, 100, 30*time.Second)
-		srv.CloseConnections()
-		deadline := time.Now().Add(30 * time.Second)
-		for status(t, s, c.ID).Campaign.Status != fanmail.CampaignFinished && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
-		cancel()
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
+		runUntilFinished(t, s, c.ID, func() {
+			srv.WaitFor(t, 100, 30*time.Second)
+			srv.CloseConnections()
+		})
 		msgs := srv.Messages()
 		got := recipients(msgs)
 		for i, m := range ms {
@@ -672,18 +663,8 @@ func TestEngine_RelayRates(t *testing.T) {
 		c := mustCampaign(t, s, mustSender(t, s), adBody)
 		start(t, s, c)
 		t0 := time.Now()
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan error)
-		go func() { done <- s.Run(ctx) }()
-		deadline := time.Now().Add(60 * time.Second)
-		for status(t, s, c.ID).Campaign.Status != fanmail.CampaignFinished && time.Now().Before(deadline) {
-			time.Sleep(20 * time.Millisecond)
-		}
+		runUntilFinished(t, s, c.ID, nil)
 		elapsed := time.Since(t0)
-		cancel()
-		if err := <-done; err != nil {
-			t.Fatal(err)
-		}
 		got := recipients(append(slow.Messages(), fast.Messages()...))
 		for _, m := range ms {
 			if got[m.Email] != 1 {
@@ -757,4 +738,25 @@ func TestEngine_SparseSegment(t *testing.T) {
 			t.Errorf("progress = %+v", p)
 		}
 	})
+}
+
+// runUntilFinished runs the engine of s, calls during (if any) meanwhile,
+// waits (at most a minute; not a timing assertion) until campaign id is
+// finished, and stops the engine.
+func runUntilFinished(t *testing.T, s *campaign.Service, id int64, during func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.Run(ctx) }()
+	if during != nil {
+		during()
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for status(t, s, id).Campaign.Status != fanmail.CampaignFinished && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
 }

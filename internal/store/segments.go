@@ -174,7 +174,7 @@ func (db *DB) SegmentCountSQL(rules fanmail.SegmentRules, now time.Time) (query 
 			query = `SELECT COUNT(DISTINCT member_id) FROM (` + s.sql + `) x`
 		}
 	default:
-		query = `SELECT COUNT(*) FROM members m WHERE ` + c.where(rules)
+		query = `SELECT COUNT(*) FROM members m WHERE ` + c.where(rules, "", "")
 	}
 	return query, c.args, nil
 }
@@ -295,32 +295,19 @@ func (db *DB) SegmentMembers(ctx context.Context, rules fanmail.SegmentRules, no
 // when it is in the result. The text differs by engine (SQLite gets lists
 // in member order, which it merges), the meaning does not.
 func (db *DB) SegmentMemberSQL(rules fanmail.SegmentRules, now time.Time, argOffset int) (where string, args []any, err error) {
-	if err := rules.Validate(); err != nil {
-		return "", nil, err
-	}
-	c := db.compiler(now, argOffset)
-	where = c.where(rules)
-	return where, c.args, nil
+	return db.segmentMemberSQL(rules, now, argOffset, "", "")
 }
 
-// segmentRangeSQL is SegmentMemberSQL for the members with ids in (lo, hi]
-// (placeholders numbered by the caller), every id list the rules read
-// restricted to that range: PostgreSQL pushes the range into each arm of the
-// set operations and into grouped lists, which read it from indexes keyed or
-// ordered by member. Rules on member columns alone need no list.
-func (db *DB) segmentRangeSQL(rules fanmail.SegmentRules, now time.Time, argOffset int, lo, hi string) (string, []any, error) {
+// segmentMemberSQL is SegmentMemberSQL for the members with ids in (lo, hi]
+// (placeholders of the caller's), or all of them when lo is "": see
+// segmentCompiler.where.
+func (db *DB) segmentMemberSQL(rules fanmail.SegmentRules, now time.Time, argOffset int, lo, hi string) (string, []any, error) {
 	if err := rules.Validate(); err != nil {
 		return "", nil, err
 	}
 	c := db.compiler(now, argOffset)
-	switch {
-	case rules.IsEmpty():
-		return "1 = 1", nil, nil
-	case hasSets(rules):
-		return "m.id IN (SELECT member_id FROM (" + c.set(rules).sql + ") r WHERE member_id > " + lo +
-			" AND member_id <= " + hi + ")", c.args, nil
-	}
-	return c.group(rules), c.args, nil
+	where := c.where(rules, lo, hi)
+	return where, c.args, nil
 }
 
 // CheckSegmentRefs returns an EINVALID error naming the path of the first

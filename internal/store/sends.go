@@ -88,31 +88,12 @@ func (d MemberDetails) columns(as bool) string {
 	return strings.Join(cols, ", ")
 }
 
-// audienceWhere returns the audience as a condition over "members m"
-// evaluated at now, its arguments numbered from $offset+1: the consent and
-// suppression tests are looked up member by member, for claims, which read
-// a few hundred members of a range.
-// audienceWhereRange is audienceWhere for the members with ids in (lo, hi],
-// lo and hi being placeholders of the caller's: the segment's id lists are
-// read for that range only (PostgreSQL).
-func (db *DB) audienceWhereRange(a Audience, now time.Time, offset int, lo, hi string) (string, []any, error) {
-	if a.Segment == nil {
-		return db.audienceWhere(a, now, offset)
-	}
-	b := a
-	b.Segment = nil
-	where, _, err := db.audienceWhere(b, now, offset)
-	if err != nil {
-		return "", nil, err
-	}
-	seg, args, err := db.segmentRangeSQL(*a.Segment, now, offset, lo, hi)
-	if err != nil {
-		return "", nil, err
-	}
-	return where + ` AND (` + seg + `)`, args, nil
-}
-
-func (db *DB) audienceWhere(a Audience, now time.Time, offset int) (string, []any, error) {
+// audienceWhere returns the audience as a condition over "members m" with
+// ids in (lo, hi] (placeholders of the caller's) evaluated at now, its
+// arguments numbered from $offset+1: the consent and suppression tests are
+// looked up member by member, and a segment's id lists read for the range
+// only, for claims, which read a few hundred members of a range.
+func (db *DB) audienceWhere(a Audience, now time.Time, offset int, lo, hi string) (string, []any, error) {
 	where := `m.status = 'active'`
 	if a.Marketing {
 		// OFFSET 0 keeps PostgreSQL from flattening the subqueries into
@@ -126,7 +107,7 @@ func (db *DB) audienceWhere(a Audience, now time.Time, offset int) (string, []an
 			WHERE mc.purpose = 'marketing_email' AND mc.granted AND mc.member_id = m.id` + off + `)
 		AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_normalized = m.email_normalized` + off + `)`
 	}
-	return db.withSegment(a, where, now, offset)
+	return db.withSegment(a, where, now, offset, lo, hi)
 }
 
 // audienceFrom returns the audience as a FROM clause naming "members m" and
@@ -135,19 +116,19 @@ func (db *DB) audienceWhere(a Audience, now time.Time, offset int) (string, []an
 // and joined, several times faster than a look-up per member.
 func (db *DB) audienceFrom(a Audience, now time.Time, offset int) (from, where string, args []any, err error) {
 	if !a.Marketing {
-		where, args, err = db.withSegment(a, `m.status = 'active'`, now, offset)
+		where, args, err = db.withSegment(a, `m.status = 'active'`, now, offset, "", "")
 		return `members m`, where, args, err
 	}
 	where, args, err = db.withSegment(a, `mc.purpose = 'marketing_email' AND mc.granted AND m.status = 'active'
-		AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_normalized = m.email_normalized)`, now, offset)
+		AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_normalized = m.email_normalized)`, now, offset, "", "")
 	return `member_consents mc JOIN members m ON m.id = mc.member_id`, where, args, err
 }
 
-func (db *DB) withSegment(a Audience, where string, now time.Time, offset int) (string, []any, error) {
+func (db *DB) withSegment(a Audience, where string, now time.Time, offset int, lo, hi string) (string, []any, error) {
 	if a.Segment == nil {
 		return where, nil, nil
 	}
-	seg, args, err := db.SegmentMemberSQL(*a.Segment, now, offset)
+	seg, args, err := db.segmentMemberSQL(*a.Segment, now, offset, lo, hi)
 	if err != nil {
 		return "", nil, err
 	}
@@ -480,13 +461,13 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 // claimNewPostgres creates the sends of the next members of audience a after
 // cursor (up to end), claimed. A segment's rules are evaluated in windows of
 // member ids, each id list the rules read restricted to the window (see
-// DB.segmentRangeSQL): a claim costs what its window holds, not the whole
+// segmentCompiler.where): a claim costs what its window holds, not the whole
 // audience. A window that yields too few members makes the next one wider.
 func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID, cursor, end int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
 	cols := `m.id, ` + a.Details.columns(true)
 	// $1 campaign, $2 window start (cursor), $3 window end, $4 limit, $5 lock,
 	// $6 tokens; audience from $7.
-	where, segArgs, err := db.audienceWhereRange(a, now, 6, "$2", "$3")
+	where, segArgs, err := db.audienceWhere(a, now, 6, "$2", "$3")
 	if err != nil {
 		return nil, err
 	}
@@ -531,7 +512,7 @@ func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID, cursor, 
 // tokens made in Go.
 func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, end int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
 	// $1 cursor, $2 end, $3 limit; audience from $4.
-	where, segArgs, err := db.audienceWhere(a, now, 3)
+	where, segArgs, err := db.audienceWhere(a, now, 3, "$1", "$2")
 	if err != nil {
 		return nil, err
 	}
