@@ -168,9 +168,14 @@ func (b *browser) waitVisible(sel string) {
 	run(b, "wait for "+sel, query(sel, chromedp.WaitVisible[chromedp.CSS], chromedp.WaitVisible[chromedp.Search]))
 }
 
-// click clicks the element sel.
+// click clicks the element sel once the page has finished loading: chromedp
+// clicks at the element's position, and an image loading after that moment
+// can move the element, so the click lands beside it (seen on a brand shelf
+// under load).
 func (b *browser) click(sel string) {
 	b.t.Helper()
+	run(b, "wait for the page to load", chromedp.Poll[bool](`document.readyState === "complete"`,
+		chromedp.WithPollingTimeout(stepTimeout)))
 	run(b, "click "+sel, query(sel, chromedp.Click[chromedp.CSS], chromedp.Click[chromedp.Search]))
 }
 
