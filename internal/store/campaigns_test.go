@@ -298,6 +298,122 @@ func TestDB_ClaimAndRecord(t *testing.T) {
 	})
 }
 
+// A worker that dies after claiming leaves its sends in flight until the
+// lock expires; then they are claimed again, counted once however late the
+// first worker records them. A batch recorded long after its claim gets the
+// time it went out.
+func TestDB_ClaimExpires(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		t0 := time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC)
+		now := t0
+		db.Now = func() time.Time { return now }
+		for i := range 5 {
+			campMember(t, db, fmt.Sprintf("fan%d@example.com", i), "팬", true)
+		}
+		c, _ := campStarted(t, db, t0)
+		lock := t0.Add(time.Minute)
+		dead, err := db.ClaimSends(ctx, c.ID, 3, t0, lock, campAudience)
+		if err != nil || len(dead) != 3 {
+			t.Fatalf("claim = %d, %v", len(dead), err)
+		}
+		slow, err := db.ClaimSends(ctx, c.ID, 3, t0, lock, campAudience)
+		if err != nil || len(slow) != 2 {
+			t.Fatalf("claim = %d, %v", len(slow), err)
+		}
+		counts, _ := db.CampaignSendCounts(ctx, c.ID)
+		if want := (fanmail.SendCounts{Total: 5, Sending: 5}); counts != want {
+			t.Errorf("counts in flight = %+v, want %+v", counts, want)
+		}
+		if more, _ := db.ClaimSends(ctx, c.ID, 10, lock.Add(-time.Second), lock, campAudience); len(more) != 0 {
+			t.Fatalf("claimed %d before the locks expired", len(more))
+		}
+		if done, _ := db.FinishCampaign(ctx, c.ID); done {
+			t.Fatal("finished with sends in flight")
+		}
+
+		// Both locks expire: every send is claimed again, a second attempt.
+		later := lock.Add(time.Second)
+		again, err := db.ClaimSends(ctx, c.ID, 10, later, later.Add(time.Minute), campAudience)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, cl := range again {
+			ids = append(ids, cl.SendID)
+			if cl.Attempts != 2 {
+				t.Errorf("send %d claimed again at attempt %d, want 2", cl.SendID, cl.Attempts)
+			}
+		}
+		all := []int64{dead[0].SendID, dead[1].SendID, dead[2].SendID, slow[0].SendID, slow[1].SendID}
+		if diff := cmp.Diff(all, ids, cmpSorted); diff != "" {
+			t.Fatalf("claimed again (-want +got):\n%s", diff)
+		}
+		// The slow worker records after all: its mail counts once, and the
+		// second claim's outcome for the same sends changes nothing.
+		now = later.Add(time.Second)
+		if err := db.RecordSends(ctx, store.SendOutcome{CampaignID: c.ID, Sent: []int64{slow[0].SendID, slow[1].SendID}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RecordSends(ctx, store.SendOutcome{CampaignID: c.ID, Sent: ids}); err != nil {
+			t.Fatal(err)
+		}
+		counts, _ = db.CampaignSendCounts(ctx, c.ID)
+		if want := (fanmail.SendCounts{Total: 5, Sent: 5}); counts != want {
+			t.Errorf("counts = %+v, want %+v", counts, want)
+		}
+		var sentAt time.Time
+		if err := db.SQL().QueryRowContext(ctx, `SELECT sent_at FROM sends WHERE id = $1`, slow[0].SendID).Scan(&sentAt); err != nil || !sentAt.Equal(now) {
+			t.Errorf("sent_at = %v, %v; want %v", sentAt, err, now)
+		}
+		if done, err := db.FinishCampaign(ctx, c.ID); !done || err != nil {
+			t.Errorf("finish = %v, %v", done, err)
+		}
+	})
+}
+
+// A batch recorded well after its claim says when its mail went out, not
+// when it was claimed; skipped and released sends of it say they were not sent.
+func TestDB_RecordSlowBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		t0 := time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC)
+		now := t0
+		db.Now = func() time.Time { return now }
+		for i := range 3 {
+			campMember(t, db, fmt.Sprintf("fan%d@example.com", i), "팬", true)
+		}
+		c, _ := campStarted(t, db, t0)
+		claims, err := db.ClaimSends(ctx, c.ID, 3, t0, t0.Add(time.Hour), campAudience)
+		if err != nil || len(claims) != 3 {
+			t.Fatalf("claim = %d, %v", len(claims), err)
+		}
+		now = t0.Add(30 * time.Second)
+		if err := db.RecordSends(ctx, store.SendOutcome{CampaignID: c.ID, Sent: []int64{claims[0].SendID},
+			Skipped: map[string][]int64{fanmail.SkipNoConsent: {claims[1].SendID}}, Released: []int64{claims[2].SendID}}); err != nil {
+			t.Fatal(err)
+		}
+		want := map[int64]string{claims[0].SendID: "sent " + now.Format(time.RFC3339), claims[1].SendID: "skipped never",
+			claims[2].SendID: "queued never"}
+		for id, w := range want {
+			var state string
+			var sentAt sql.NullTime
+			db.SQL().QueryRowContext(ctx, `SELECT state, sent_at FROM sends WHERE id = $1`, id).Scan(&state, &sentAt)
+			got := state + " never"
+			if sentAt.Valid {
+				got = state + " " + sentAt.Time.UTC().Format(time.RFC3339)
+			}
+			if got != w {
+				t.Errorf("send %d: %s, want %s", id, got, w)
+			}
+		}
+		counts, _ := db.CampaignSendCounts(ctx, c.ID)
+		if want := (fanmail.SendCounts{Total: 3, Sent: 1, Skipped: 1, Queued: 1}); counts != want {
+			t.Errorf("counts = %+v, want %+v", counts, want)
+		}
+	})
+}
+
 var cmpSorted = cmp.Transformer("sort", func(in []int64) []int64 {
 	out := append([]int64(nil), in...)
 	for i := range out {

@@ -22,18 +22,20 @@ import (
 // A campaign's sends (one row per member, queued → sending → sent | failed |
 // skipped) are mostly created by the claims that send them: ClaimSends walks
 // the audience in member-id order from campaigns.queue_cursor and inserts the
-// next batch's sends already in state sending, locked for the claiming
-// worker, with the member's details and current consent read in the same
-// pass. Each row is thus written twice (claimed, then its outcome) and the
-// audience is evaluated when the mail goes out; on PostgreSQL a segment's
-// rules too, window by window of member ids (claimNewPostgres). Campaigns
-// to a segment on SQLite (whose rules are evaluated over all members at
-// once there) and campaigns sent in each member's time zone queue every
-// send when they start (Audience.Upfront), each due at its zone's time;
-// consent and suppression are checked again when each is claimed. Queued
-// sends (those, retries, and sends a stopping worker released) and sends
-// stuck in sending past their lock (a dead worker's) are claimed before new
-// ones.
+// next batch's sends with the member's details and current consent read in
+// the same pass, so the audience is evaluated when the mail goes out; on
+// PostgreSQL a segment's rules too, window by window of member ids
+// (claimNewPostgres). PostgreSQL inserts them in state sending, locked for
+// the claiming worker, and records each outcome on its row. SQLite inserts
+// them already in state sent with one send_claims row saying the batch is
+// in flight: a batch that all went out is recorded by deleting that row,
+// each send written once (claimNewSQLite, recordSends). Campaigns to a
+// segment on SQLite (whose rules are evaluated over all members at once
+// there) and campaigns sent in each member's time zone queue every send when
+// they start (Audience.Upfront), each due at its zone's time; consent and
+// suppression are checked again when each is claimed. Queued sends (those,
+// retries, and sends a stopping worker released) and sends stuck in flight
+// past their lock (a dead worker's) are claimed before new ones.
 
 // Audience says which members a campaign goes to, and when.
 type Audience struct {
@@ -350,8 +352,15 @@ func scanClaims(rows *sql.Rows, claims []Claim) ([]Claim, error) {
 // other's rows (FOR UPDATE SKIP LOCKED) and take turns at the audience
 // cursor; SQLite has a single writer.
 func (db *DB) ClaimSends(ctx context.Context, campaignID int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
+	var err error
+	if db.engine == SQLite {
+		err = db.expireSendClaims(ctx, campaignID, now)
+	}
 	// One statement per source keeps each on its partial index.
-	claims, err := db.claimExisting(ctx, campaignID, limit, now, lockUntil, a.Details, `state = 'sending' AND s.locked_until < $2`)
+	var claims []Claim
+	if err == nil {
+		claims, err = db.claimExisting(ctx, campaignID, limit, now, lockUntil, a.Details, `state = 'sending' AND s.locked_until < $2`)
+	}
 	if err == nil && len(claims) < limit {
 		var more []Claim
 		more, err = db.claimExisting(ctx, campaignID, limit-len(claims), now, lockUntil, a.Details, `state = 'queued' AND s.next_attempt_at <= $2`)
@@ -509,7 +518,8 @@ func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID, cursor, 
 
 // claimNewSQLite reads the next members, then inserts their sends with ids
 // following the largest one (SQLite has one writer) in member order, and
-// tokens made in Go.
+// tokens made in Go, in state sent, and a send_claims row for them locked
+// until lockUntil.
 func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, end int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
 	// $1 cursor, $2 end, $3 limit; audience from $4.
 	where, segArgs, err := db.audienceWhere(a, now, 3, "$1", "$2")
@@ -551,11 +561,89 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, en
 	if err != nil {
 		return nil, err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO sends (id, campaign_id, member_id, state, attempts, locked_until, token)
-		SELECT $2 + j.key + 1, $1, CAST(substr(j.value, $4 + 1) AS INTEGER), 'sending', 1, $3, substr(j.value, 1, $4)
+	// The sends go in already in state sent, and one send_claims row says
+	// they are in flight: recording a batch that all went out then deletes
+	// that row instead of rewriting each send (recordSends).
+	if _, err = tx.ExecContext(ctx, `INSERT INTO sends (id, campaign_id, member_id, state, attempts, sent_at, token)
+		SELECT $2 + j.key + 1, $1, CAST(substr(j.value, $4 + 1) AS INTEGER), 'sent', 1, $3, substr(j.value, 1, $4)
 		FROM json_each($5) j WHERE true`,
-		campaignID, base, lockUntil.UTC(), tokenLen, string(list))
+		campaignID, base, now.UTC(), tokenLen, string(list)); err != nil {
+		return nil, err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO send_claims (campaign_id, first_send, last_send, claimed_at, locked_until)
+		VALUES ($1, $2, $3, $4, $5)`, campaignID, base+1, base+int64(len(claims)), now.UTC(), lockUntil.UTC())
 	return claims, err
+}
+
+// sendClaim is a send_claims row: the sends first…last, created by one claim
+// on SQLite in state sent and in flight until their outcome is recorded.
+type sendClaim struct {
+	id, first, last        int64
+	claimedAt, lockedUntil time.Time
+}
+
+func (c sendClaim) size() int { return int(c.last - c.first + 1) }
+
+// sendClaims returns the send_claims rows of campaign id, only those whose
+// lock expired before now unless now is zero.
+func sendClaims(ctx context.Context, q querier, campaignID int64, now time.Time) ([]sendClaim, error) {
+	query := `SELECT id, first_send, last_send, claimed_at, locked_until FROM send_claims WHERE campaign_id = $1`
+	args := []any{campaignID}
+	if !now.IsZero() {
+		query += ` AND locked_until < $2`
+		args = append(args, now.UTC())
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sends in flight: %w", err)
+	}
+	defer rows.Close()
+	var out []sendClaim
+	for rows.Next() {
+		var c sendClaim
+		if err := rows.Scan(&c.id, &c.first, &c.last, &c.claimedAt, &c.lockedUntil); err != nil {
+			return nil, fmt.Errorf("sends in flight: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// settleSendClaim deletes send_claims row c as the outcomes of its sends
+// named are recorded. Sends of c not named become ordinary claims, in state sending locked as c was,
+// so a lock that has expired (the worker died) makes them due again.
+func (db *DB) settleSendClaim(ctx context.Context, tx *Tx, c sendClaim, named []int64) error {
+	if len(named) < c.size() {
+		in, arg := db.idsIn("id", 4, named)
+		if _, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'sending', locked_until = $1, sent_at = NULL
+			WHERE id >= $2 AND id <= $3 AND state = 'sent' AND NOT (`+in+`)`, c.lockedUntil.UTC(), c.first, c.last, arg); err != nil {
+			return fmt.Errorf("settle claimed sends: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM send_claims WHERE id = $1`, c.id); err != nil {
+		return fmt.Errorf("settle claimed sends: %w", err)
+	}
+	return nil
+}
+
+// expireSendClaims settles the send_claims of campaign id whose lock expired
+// before now: their sends become claims stuck in sending, claimed again
+// like any other.
+func (db *DB) expireSendClaims(ctx context.Context, campaignID int64, now time.Time) error {
+	expired, err := sendClaims(ctx, db.sql, campaignID, now)
+	if err != nil || len(expired) == 0 {
+		return err
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		// Again inside the transaction: a worker may have recorded them meanwhile.
+		expired, err := sendClaims(ctx, tx, campaignID, now)
+		for _, c := range expired {
+			if err == nil {
+				err = db.settleSendClaim(ctx, tx, c, nil)
+			}
+		}
+		return err
+	})
 }
 
 // FavoriteBrandNames returns the names of the favourite brands of each of
@@ -630,52 +718,67 @@ func (db *DB) RecordSends(ctx context.Context, outcomes ...SendOutcome) error {
 }
 
 func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
+	r := sendRecorder{db: db, tx: tx}
+	if db.engine == SQLite {
+		// Sends a send_claims row covers are still in state sent
+		// (claimNewSQLite); their outcome is recorded against it.
+		var err error
+		if r.inflight, err = sendClaims(ctx, tx, o.CampaignID, time.Time{}); err != nil {
+			return err
+		}
+		r.named = make([][]int64, len(r.inflight))
+	}
 	var sent, failed, skipped int64
 	if len(o.Sent) > 0 {
-		in, arg := db.idsIn("id", 2, o.Sent)
-		res, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'sent', sent_at = $1,
-			locked_until = NULL, error = '' WHERE `+in+` AND state = 'sending'`, tx.Now, arg)
+		claimed, fresh := r.split(o.Sent)
+		n, err := r.set(ctx, claimed, false, `state = 'sent', sent_at = $1, locked_until = NULL, error = ''`, tx.Now)
 		if err != nil {
 			return fmt.Errorf("record sent mail: %w", err)
 		}
-		sent, _ = res.RowsAffected()
+		// Fresh sends say sent since their claim; a batch that took long
+		// (a rate-limited relay) gets the time it went out.
+		var late []int64
+		for _, id := range fresh {
+			if c := r.inflight[r.covering(id)]; tx.Now.Sub(c.claimedAt) > time.Second {
+				late = append(late, id)
+			}
+		}
+		if len(late) > 0 {
+			in, arg := db.idsIn("id", 2, late)
+			if _, err := tx.ExecContext(ctx, `UPDATE sends SET sent_at = $1 WHERE `+in, tx.Now, arg); err != nil {
+				return fmt.Errorf("record sent mail: %w", err)
+			}
+		}
+		sent = n + int64(len(fresh))
 	}
 	for reason, ids := range o.Skipped {
-		in, arg := db.idsIn("id", 2, ids)
-		res, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'skipped', error = $1, locked_until = NULL
-			WHERE `+in+` AND state = 'sending'`, reason, arg)
+		n, err := r.setAll(ctx, ids, `state = 'skipped', error = $1, locked_until = NULL`, reason)
 		if err != nil {
 			return fmt.Errorf("record skipped mail: %w", err)
 		}
-		n, _ := res.RowsAffected()
 		skipped += n
 	}
-	if len(o.Released) > 0 {
-		in, arg := db.idsIn("id", 2, o.Released)
-		if _, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'queued', locked_until = NULL, attempts = attempts - 1,
-			next_attempt_at = $1 WHERE `+in+` AND state = 'sending'`, tx.Now, arg); err != nil {
-			return fmt.Errorf("release mail: %w", err)
+	if _, err := r.setAll(ctx, o.Released, `state = 'queued', locked_until = NULL, attempts = attempts - 1,
+		next_attempt_at = $1`, tx.Now); err != nil {
+		return fmt.Errorf("release mail: %w", err)
+	}
+	for _, d := range o.Deferred {
+		if _, err := r.setAll(ctx, []int64{d.SendID}, `state = 'queued', next_attempt_at = $1, error = $2,
+			locked_until = NULL, attempts = attempts - 1`, d.At.UTC(), d.Error); err != nil {
+			return fmt.Errorf("defer send %d: %w", d.SendID, err)
 		}
 	}
-	for _, r := range o.Deferred {
-		if _, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'queued', next_attempt_at = $1, error = $2,
-			locked_until = NULL, attempts = attempts - 1 WHERE id = $3 AND state = 'sending'`, r.At.UTC(), r.Error, r.SendID); err != nil {
-			return fmt.Errorf("defer send %d: %w", r.SendID, err)
-		}
-	}
-	for _, r := range o.Retry {
-		if _, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'queued', next_attempt_at = $1, error = $2,
-			locked_until = NULL WHERE id = $3 AND state = 'sending'`, r.At.UTC(), r.Error, r.SendID); err != nil {
-			return fmt.Errorf("record retry of send %d: %w", r.SendID, err)
+	for _, rt := range o.Retry {
+		if _, err := r.setAll(ctx, []int64{rt.SendID}, `state = 'queued', next_attempt_at = $1, error = $2,
+			locked_until = NULL`, rt.At.UTC(), rt.Error); err != nil {
+			return fmt.Errorf("record retry of send %d: %w", rt.SendID, err)
 		}
 	}
 	for _, f := range o.Failed {
-		res, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'failed', error = $1, locked_until = NULL
-			WHERE id = $2 AND state = 'sending'`, f.Error, f.SendID)
+		n, err := r.setAll(ctx, []int64{f.SendID}, `state = 'failed', error = $1, locked_until = NULL`, f.Error)
 		if err != nil {
 			return fmt.Errorf("record failure of send %d: %w", f.SendID, err)
 		}
-		n, _ := res.RowsAffected()
 		failed += n
 		if n == 0 || !f.Bounce {
 			continue
@@ -684,6 +787,13 @@ func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 			VALUES ($1, $2, $3, 'bounce_hard', $4, $5)`,
 			o.CampaignID, f.SendID, nullInt64(f.MemberID), f.Error, tx.Now); err != nil {
 			return fmt.Errorf("record bounce of send %d: %w", f.SendID, err)
+		}
+	}
+	for k, c := range r.inflight {
+		if len(r.named[k]) > 0 {
+			if err := db.settleSendClaim(ctx, tx, c, r.named[k]); err != nil {
+				return err
+			}
 		}
 	}
 	if sent+failed+skipped == 0 {
@@ -697,6 +807,75 @@ func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 		return fmt.Errorf("count sent mail of campaign %d: %w", o.CampaignID, err)
 	}
 	return nil
+}
+
+// sendRecorder records outcomes of one campaign's sends in a transaction:
+// sends claimed as rows (state sending) and, on SQLite, fresh sends that a
+// send_claims row in flight covers (state sent).
+type sendRecorder struct {
+	db       *DB
+	tx       *Tx
+	inflight []sendClaim
+	named    [][]int64 // per inflight row, its sends recorded
+}
+
+// covering returns the index of the inflight row covering send id, or -1.
+func (r *sendRecorder) covering(id int64) int {
+	for k, c := range r.inflight {
+		if id >= c.first && id <= c.last {
+			return k
+		}
+	}
+	return -1
+}
+
+// split parts ids into sends claimed as rows and fresh sends, noting the
+// latter against their send_claims row.
+func (r *sendRecorder) split(ids []int64) (claimed, fresh []int64) {
+	if len(r.inflight) == 0 {
+		return ids, nil
+	}
+	for _, id := range ids {
+		if k := r.covering(id); k >= 0 {
+			fresh = append(fresh, id)
+			r.named[k] = append(r.named[k], id)
+		} else {
+			claimed = append(claimed, id)
+		}
+	}
+	return claimed, fresh
+}
+
+// setAll applies set to the sends of ids still in flight, claimed or fresh,
+// and returns how many changed.
+func (r *sendRecorder) setAll(ctx context.Context, ids []int64, set string, args ...any) (int64, error) {
+	claimed, fresh := r.split(ids)
+	n, err := r.set(ctx, claimed, false, set, args...)
+	if err != nil {
+		return 0, err
+	}
+	m, err := r.set(ctx, fresh, true, set+`, sent_at = NULL`, args...)
+	return n + m, err
+}
+
+// set applies set (assignments with parameters $1…, args) to the sends of
+// ids in state sending, or in state sent if fresh: the sends a worker still
+// holds. A send whose lock expired and that another worker already finished
+// keeps that outcome.
+func (r *sendRecorder) set(ctx context.Context, ids []int64, fresh bool, set string, args ...any) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	state := "sending"
+	if fresh {
+		state = "sent"
+	}
+	in, arg := r.db.idsIn("id", len(args)+1, ids)
+	res, err := r.tx.ExecContext(ctx, `UPDATE sends SET `+set+` WHERE `+in+` AND state = '`+state+`'`, append(args, arg)...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // CancelCampaign moves campaign id to cancelled from scheduled, sending or
@@ -736,6 +915,7 @@ func (db *DB) FinishCampaign(ctx context.Context, id int64) (bool, error) {
 		res, err := tx.ExecContext(ctx, `UPDATE campaigns SET status = 'finished', finished_at = $1, updated_at = $1
 			WHERE id = $2 AND status = 'sending'
 			AND NOT EXISTS (SELECT 1 FROM campaign_progress WHERE campaign_id = $2 AND queue_cursor < queue_end)
+			AND NOT EXISTS (SELECT 1 FROM send_claims WHERE campaign_id = $2)
 			AND NOT EXISTS (SELECT 1 FROM sends WHERE campaign_id = $2 AND state = 'queued')
 			AND NOT EXISTS (SELECT 1 FROM sends WHERE campaign_id = $2 AND state = 'sending')`, tx.Now, id)
 		if err != nil {
@@ -766,6 +946,7 @@ func (db *DB) CampaignSendCounts(ctx context.Context, id int64) (fanmail.SendCou
 	var total, sent, failed, skipped sql.NullInt64
 	err := db.sql.QueryRowContext(ctx, `SELECT p.audience, p.queue_cursor, p.queue_end, p.total, p.sent, p.failed, p.skipped,
 		(SELECT COUNT(*) FROM sends WHERE campaign_id = $1 AND state = 'sending')
+			+ (SELECT CAST(COALESCE(SUM(last_send - first_send + 1), 0) AS BIGINT) FROM send_claims WHERE campaign_id = $1)
 		FROM campaigns c LEFT JOIN campaign_progress p ON p.campaign_id = c.id WHERE c.id = $1`, id).
 		Scan(&audience, &cursor, &end, &total, &sent, &failed, &skipped, &c.Sending)
 	if errors.Is(err, sql.ErrNoRows) {
