@@ -352,16 +352,20 @@ func scanClaims(rows *sql.Rows, claims []Claim) ([]Claim, error) {
 // other's rows (FOR UPDATE SKIP LOCKED) and take turns at the audience
 // cursor; SQLite has a single writer.
 func (db *DB) ClaimSends(ctx context.Context, campaignID int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
+	stuck, queued := true, true
 	var err error
 	if db.engine == SQLite {
-		err = db.expireSendClaims(ctx, campaignID, now)
+		var expired bool
+		if expired, stuck, queued, err = db.dueSQLite(ctx, campaignID, now); expired && err == nil {
+			stuck, err = true, db.expireSendClaims(ctx, campaignID, now)
+		}
 	}
 	// One statement per source keeps each on its partial index.
 	var claims []Claim
-	if err == nil {
+	if err == nil && stuck {
 		claims, err = db.claimExisting(ctx, campaignID, limit, now, lockUntil, a.Details, `state = 'sending' AND s.locked_until < $2`)
 	}
-	if err == nil && len(claims) < limit {
+	if err == nil && queued && len(claims) < limit {
 		var more []Claim
 		more, err = db.claimExisting(ctx, campaignID, limit-len(claims), now, lockUntil, a.Details, `state = 'queued' AND s.next_attempt_at <= $2`)
 		claims = append(claims, more...)
@@ -375,6 +379,23 @@ func (db *DB) ClaimSends(ctx context.Context, campaignID int64, limit int, now, 
 		return nil, fmt.Errorf("claim sends of campaign %d: %w", campaignID, err)
 	}
 	return claims, nil
+}
+
+// dueSQLite tells what campaign id has to claim again at now besides new
+// sends: send_claims rows whose lock expired, sends stuck in sending, queued
+// sends due. Usually nothing: one look spares a transaction for each.
+func (db *DB) dueSQLite(ctx context.Context, campaignID int64, now time.Time) (expired, stuck, queued bool, err error) {
+	const q = `SELECT EXISTS (SELECT 1 FROM send_claims WHERE campaign_id = $1 AND locked_until < $2),
+		EXISTS (SELECT 1 FROM sends WHERE campaign_id = $1 AND state = 'sending' AND locked_until < $2),
+		EXISTS (SELECT 1 FROM sends WHERE campaign_id = $1 AND state = 'queued' AND next_attempt_at <= $2)`
+	var row *sql.Row
+	if st := db.prepared(ctx, q); st != nil {
+		row = st.QueryRowContext(ctx, campaignID, now.UTC())
+	} else {
+		row = db.sql.QueryRowContext(ctx, q, campaignID, now.UTC())
+	}
+	err = row.Scan(&expired, &stuck, &queued)
+	return expired, stuck, queued, err
 }
 
 // claimExisting claims existing sends matching due ("state = … AND …", over
@@ -438,7 +459,7 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 			}
 		}
 		var cursor, end int64
-		err := tx.QueryRowContext(ctx, `SELECT p.queue_cursor, p.queue_end FROM campaign_progress p
+		err := tx.queryRowCached(ctx, `SELECT p.queue_cursor, p.queue_end FROM campaign_progress p
 			JOIN campaigns c ON c.id = p.campaign_id WHERE p.campaign_id = $1 AND c.status = 'sending'`, campaignID).Scan(&cursor, &end)
 		if errors.Is(err, sql.ErrNoRows) || err == nil && cursor >= end {
 			return nil
@@ -460,7 +481,7 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 		if len(claims) == limit {
 			next = claims[len(claims)-1].MemberID
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE campaign_progress SET queue_cursor = $1, total = total + $2 WHERE campaign_id = $3`,
+		_, err = tx.execCached(ctx, `UPDATE campaign_progress SET queue_cursor = $1, total = total + $2 WHERE campaign_id = $3`,
 			next, len(claims), campaignID)
 		return err
 	})
@@ -526,7 +547,7 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, en
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT m.id, `+a.Details.columns(false)+` FROM members m
+	rows, err := tx.queryCached(ctx, `SELECT m.id, `+a.Details.columns(false)+` FROM members m
 		WHERE m.id > $1 AND m.id <= $2 AND `+where+` ORDER BY m.id LIMIT $3`,
 		slices.Concat([]any{cursor, end, limit}, segArgs)...)
 	if err != nil {
@@ -546,7 +567,7 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, en
 		return nil, err
 	}
 	var base int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM sends`).Scan(&base); err != nil {
+	if err := tx.queryRowCached(ctx, `SELECT COALESCE(MAX(id), 0) FROM sends`).Scan(&base); err != nil {
 		return nil, err
 	}
 	// One JSON array of token+member id strings (tokens have a fixed
@@ -564,13 +585,13 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, en
 	// The sends go in already in state sent, and one send_claims row says
 	// they are in flight: recording a batch that all went out then deletes
 	// that row instead of rewriting each send (recordSends).
-	if _, err = tx.ExecContext(ctx, `INSERT INTO sends (id, campaign_id, member_id, state, attempts, sent_at, token)
+	if _, err = tx.execCached(ctx, `INSERT INTO sends (id, campaign_id, member_id, state, attempts, sent_at, token)
 		SELECT $2 + j.key + 1, $1, CAST(substr(j.value, $4 + 1) AS INTEGER), 'sent', 1, $3, substr(j.value, 1, $4)
 		FROM json_each($5) j WHERE true`,
 		campaignID, base, now.UTC(), tokenLen, string(list)); err != nil {
 		return nil, err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO send_claims (campaign_id, first_send, last_send, claimed_at, locked_until)
+	_, err = tx.execCached(ctx, `INSERT INTO send_claims (campaign_id, first_send, last_send, claimed_at, locked_until)
 		VALUES ($1, $2, $3, $4, $5)`, campaignID, base+1, base+int64(len(claims)), now.UTC(), lockUntil.UTC())
 	return claims, err
 }
@@ -586,14 +607,14 @@ func (c sendClaim) size() int { return int(c.last - c.first + 1) }
 
 // sendClaims returns the send_claims rows of campaign id, only those whose
 // lock expired before now unless now is zero.
-func sendClaims(ctx context.Context, q querier, campaignID int64, now time.Time) ([]sendClaim, error) {
+func sendClaims(ctx context.Context, tx *Tx, campaignID int64, now time.Time) ([]sendClaim, error) {
 	query := `SELECT id, first_send, last_send, claimed_at, locked_until FROM send_claims WHERE campaign_id = $1`
 	args := []any{campaignID}
 	if !now.IsZero() {
 		query += ` AND locked_until < $2`
 		args = append(args, now.UTC())
 	}
-	rows, err := q.QueryContext(ctx, query, args...)
+	rows, err := tx.queryCached(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sends in flight: %w", err)
 	}
@@ -620,7 +641,7 @@ func (db *DB) settleSendClaim(ctx context.Context, tx *Tx, c sendClaim, named []
 			return fmt.Errorf("settle claimed sends: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM send_claims WHERE id = $1`, c.id); err != nil {
+	if _, err := tx.execCached(ctx, `DELETE FROM send_claims WHERE id = $1`, c.id); err != nil {
 		return fmt.Errorf("settle claimed sends: %w", err)
 	}
 	return nil
@@ -630,12 +651,7 @@ func (db *DB) settleSendClaim(ctx context.Context, tx *Tx, c sendClaim, named []
 // before now: their sends become claims stuck in sending, claimed again
 // like any other.
 func (db *DB) expireSendClaims(ctx context.Context, campaignID int64, now time.Time) error {
-	expired, err := sendClaims(ctx, db.sql, campaignID, now)
-	if err != nil || len(expired) == 0 {
-		return err
-	}
 	return db.InTx(ctx, func(tx *Tx) error {
-		// Again inside the transaction: a worker may have recorded them meanwhile.
 		expired, err := sendClaims(ctx, tx, campaignID, now)
 		for _, c := range expired {
 			if err == nil {
@@ -801,7 +817,7 @@ func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 	}
 	// Last, so the progress row (which every claim and record updates) is
 	// held briefly.
-	_, err := tx.ExecContext(ctx, `UPDATE campaign_progress SET sent = sent + $1, failed = failed + $2,
+	_, err := tx.execCached(ctx, `UPDATE campaign_progress SET sent = sent + $1, failed = failed + $2,
 		skipped = skipped + $3 WHERE campaign_id = $4`, sent, failed, skipped, o.CampaignID)
 	if err != nil {
 		return fmt.Errorf("count sent mail of campaign %d: %w", o.CampaignID, err)
@@ -871,7 +887,7 @@ func (r *sendRecorder) set(ctx context.Context, ids []int64, fresh bool, set str
 		state = "sent"
 	}
 	in, arg := r.db.idsIn("id", len(args)+1, ids)
-	res, err := r.tx.ExecContext(ctx, `UPDATE sends SET `+set+` WHERE `+in+` AND state = '`+state+`'`, append(args, arg)...)
+	res, err := r.tx.execCached(ctx, `UPDATE sends SET `+set+` WHERE `+in+` AND state = '`+state+`'`, append(args, arg)...)
 	if err != nil {
 		return 0, err
 	}
