@@ -114,16 +114,24 @@ func (db *DB) audienceWhere(a Audience, now time.Time, offset int, lo, hi string
 
 // audienceFrom returns the audience as a FROM clause naming "members m" and
 // a condition, for statements that go through the whole audience (counting
-// it, queueing it): the consents of the purpose are read in member order
-// and joined, several times faster than a look-up per member.
-func (db *DB) audienceFrom(a Audience, now time.Time, offset int) (from, where string, args []any, err error) {
+// it, queueing it, and on SQLite claiming it): the consents of the purpose
+// are read in member order and joined, several times faster than a look-up
+// per member. The members' ids, in the order they are read, are id.
+func (db *DB) audienceFrom(a Audience, now time.Time, offset int) (from, where, id string, args []any, err error) {
 	if !a.Marketing {
 		where, args, err = db.withSegment(a, `m.status = 'active'`, now, offset, "", "")
-		return `members m`, where, args, err
+		return `members m`, where, `m.id`, args, err
 	}
-	where, args, err = db.withSegment(a, `mc.purpose = 'marketing_email' AND mc.granted AND m.status = 'active'
+	// SQLite's CROSS JOIN keeps the consents outside, so they are read
+	// from their index in member order.
+	from = `member_consents mc JOIN members m ON m.id = mc.member_id`
+	join := ``
+	if db.engine == SQLite {
+		from, join = `member_consents mc CROSS JOIN members m`, `m.id = mc.member_id AND `
+	}
+	where, args, err = db.withSegment(a, join+`mc.purpose = 'marketing_email' AND mc.granted = TRUE AND m.status = 'active'
 		AND NOT EXISTS (SELECT 1 FROM suppressions x WHERE x.email_normalized = m.email_normalized)`, now, offset, "", "")
-	return `member_consents mc JOIN members m ON m.id = mc.member_id`, where, args, err
+	return from, where, `mc.member_id`, args, err
 }
 
 func (db *DB) withSegment(a Audience, where string, now time.Time, offset int, lo, hi string) (string, []any, error) {
@@ -151,7 +159,7 @@ func (db *DB) tokenSQL(id string) string {
 
 // AudienceExists reports whether audience a has any member at now.
 func (db *DB) AudienceExists(ctx context.Context, a Audience, now time.Time) (bool, error) {
-	from, where, args, err := db.audienceFrom(a, now, 0)
+	from, where, _, args, err := db.audienceFrom(a, now, 0)
 	if err != nil {
 		return false, err
 	}
@@ -204,7 +212,7 @@ func (db *DB) StartCampaign(ctx context.Context, id int64, a Audience, now time.
 		if err != nil {
 			return err
 		}
-		from, where, args, err := db.audienceFrom(a, now, 0)
+		from, where, _, args, err := db.audienceFrom(a, now, 0)
 		if err != nil {
 			return err
 		}
@@ -237,7 +245,7 @@ func (db *DB) StartCampaign(ctx context.Context, id int64, a Audience, now time.
 // the member's zone.
 func (db *DB) queueAll(ctx context.Context, tx *Tx, id int64, a Audience, now time.Time) (int64, error) {
 	args := []any{id, a.Due.UTC()}
-	from, where, segArgs, err := db.audienceFrom(a, now, 2)
+	from, where, _, segArgs, err := db.audienceFrom(a, now, 2)
 	if err != nil {
 		return 0, err
 	}
@@ -543,12 +551,12 @@ func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID, cursor, 
 // until lockUntil.
 func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, end int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
 	// $1 cursor, $2 end, $3 limit; audience from $4.
-	where, segArgs, err := db.audienceWhere(a, now, 3, "$1", "$2")
+	from, where, id, segArgs, err := db.audienceFrom(a, now, 3)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := tx.queryCached(ctx, `SELECT m.id, `+a.Details.columns(false)+` FROM members m
-		WHERE m.id > $1 AND m.id <= $2 AND `+where+` ORDER BY m.id LIMIT $3`,
+	rows, err := tx.queryCached(ctx, `SELECT m.id, `+a.Details.columns(false)+` FROM `+from+`
+		WHERE `+id+` > $1 AND `+id+` <= $2 AND `+where+` ORDER BY `+id+` LIMIT $3`,
 		slices.Concat([]any{cursor, end, limit}, segArgs)...)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,7 @@
 -- answer the same queries about sends in flight.
 CREATE TABLE send_claims (
 	id           BIGSERIAL PRIMARY KEY,
-	campaign_id  BIGINT NOT NULL,
+	campaign_id  BIGINT NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
 	first_send   BIGINT NOT NULL,
 	last_send    BIGINT NOT NULL,
 	claimed_at   TIMESTAMPTZ NOT NULL,

@@ -11,7 +11,7 @@
 -- leaves this table empty.
 CREATE TABLE send_claims (
 	id           INTEGER PRIMARY KEY,
-	campaign_id  INTEGER NOT NULL,
+	campaign_id  INTEGER NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
 	first_send   INTEGER NOT NULL,
 	last_send    INTEGER NOT NULL,
 	claimed_at   DATETIME NOT NULL,
