@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"errors"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -55,7 +56,7 @@ func (s *Service) Run(ctx context.Context) error {
 	var ws []*worker
 	for _, r := range s.opts.Relays {
 		lim := newLimiter(r)
-		for _, conns := range spread(r.Concurrency, s.opts.ConnsPerWorker) {
+		for _, conns := range spread(r.Concurrency, s.connsPerWorker(r)) {
 			ws = append(ws, s.newWorker(r, conns, lim, urls))
 		}
 	}
@@ -264,6 +265,19 @@ func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, e
 		}
 	}
 	return b, nil
+}
+
+// connsPerWorker returns how many of relay r's connections one worker
+// drives (see Options.ConnsPerWorker).
+func (s *Service) connsPerWorker(r email.Relay) int {
+	if s.opts.ConnsPerWorker > 0 {
+		return s.opts.ConnsPerWorker
+	}
+	if s.opts.DKIM != nil {
+		procs := runtime.GOMAXPROCS(0)
+		return min(DefaultConnsPerWorker, max(1, (r.Concurrency+procs-1)/procs))
+	}
+	return DefaultConnsPerWorker
 }
 
 // spread splits n connections over as few workers as carry at most per

@@ -1,0 +1,37 @@
+package campaign
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/fanmail/fanmail/internal/channel/email"
+)
+
+// Without DKIM one worker drives up to DefaultConnsPerWorker connections;
+// with it every CPU gets a worker; an explicit setting wins either way.
+func TestConnsPerWorker(t *testing.T) {
+	procs := runtime.GOMAXPROCS(2)
+	defer runtime.GOMAXPROCS(procs)
+	relay := func(n int) email.Relay { return email.Relay{Concurrency: n} }
+	dkim := &email.DKIM{}
+	for _, tc := range []struct {
+		name     string
+		opts     Options
+		relay    email.Relay
+		want     int
+		nWorkers int
+	}{
+		{"default", Options{}, relay(16), 16, 1},
+		{"default, many connections", Options{}, relay(40), 16, 3},
+		{"dkim", Options{DKIM: dkim}, relay(16), 8, 2},
+		{"dkim, one connection", Options{DKIM: dkim}, relay(1), 1, 1},
+		{"dkim, many connections", Options{DKIM: dkim}, relay(64), 16, 4},
+		{"explicit", Options{DKIM: dkim, ConnsPerWorker: 3}, relay(16), 3, 6},
+	} {
+		s := &Service{opts: tc.opts}
+		got := s.connsPerWorker(tc.relay)
+		if got != tc.want || len(spread(tc.relay.Concurrency, got)) != tc.nWorkers {
+			t.Errorf("%s: %d per worker, %d workers; want %d, %d", tc.name, got, len(spread(tc.relay.Concurrency, got)), tc.want, tc.nWorkers)
+		}
+	}
+}
