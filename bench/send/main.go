@@ -467,7 +467,8 @@ func resetRuns(ctx context.Context, db *store.DB) error {
 		}
 		return err
 	}
-	for _, q := range []string{`DELETE FROM events`, `DELETE FROM member_engagement`, `DELETE FROM campaigns`, `DELETE FROM segments`} {
+	// sends and events have no foreign keys on SQLite: deleted first.
+	for _, q := range []string{`DELETE FROM events`, `DELETE FROM sends`, `DELETE FROM member_engagement`, `DELETE FROM campaigns`, `DELETE FROM segments`} {
 		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
 			return err
 		}

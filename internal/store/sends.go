@@ -949,8 +949,8 @@ func (db *DB) FinishCampaign(ctx context.Context, id int64) (bool, error) {
 			return nil
 		}
 		done = true
-		// The total becomes what was done: sends of members erased meanwhile
-		// are gone.
+		// The total becomes what was done (sends whose members were deleted
+		// meanwhile are gone).
 		_, err = tx.ExecContext(ctx, `UPDATE campaign_progress SET total = sent + failed + skipped WHERE campaign_id = $1`, id)
 		return err
 	})

@@ -2,8 +2,11 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -68,4 +71,51 @@ func TestDB_Settings(t *testing.T) {
 			t.Errorf("second init: %q, %v; want the first value kept", v, err)
 		}
 	})
+}
+
+// Migration 0019 rebuilds SQLite's sends without foreign keys and keeps
+// every send, and the soft bounces that point at them (dropping the old
+// table would have cleared those). Run here on a migrated database, where
+// it rebuilds the table once more.
+func TestMigration_SendsLean(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	ctx := context.Background()
+	body, err := os.ReadFile("migrations/sqlite/0019_sends_lean.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		campMember(t, db, fmt.Sprintf("fan%d@example.com", i), "팬", true)
+	}
+	c, _ := campStarted(t, db, t0)
+	claims, err := db.ClaimSends(ctx, c.ID, 3, t0, t0.Add(time.Minute), campAudience)
+	if err != nil || len(claims) != 3 {
+		t.Fatalf("claim = %d, %v", len(claims), err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO soft_bounces (email_normalized, send_id, created_at)
+		VALUES ('fan1@example.com', $1, $2)`, claims[1].SendID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InTx(ctx, func(tx *store.Tx) error {
+		_, err := tx.ExecContext(ctx, string(body))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var sends, fks int
+	var bounced sql.NullInt64
+	db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM sends WHERE campaign_id = $1`, c.ID).Scan(&sends)
+	db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM pragma_foreign_key_list('sends')`).Scan(&fks)
+	db.SQL().QueryRowContext(ctx, `SELECT send_id FROM soft_bounces`).Scan(&bounced)
+	if sends != 3 || fks != 0 || bounced.Int64 != claims[1].SendID {
+		t.Errorf("after the migration: %d sends, %d foreign keys, soft bounce of send %v; want 3, 0, %d", sends, fks, bounced, claims[1].SendID)
+	}
+	// The table still works: recording the batch finds its sends.
+	if err := db.RecordSends(ctx, store.SendOutcome{CampaignID: c.ID, Sent: []int64{claims[0].SendID, claims[1].SendID, claims[2].SendID}}); err != nil {
+		t.Fatal(err)
+	}
+	if counts, _ := db.CampaignSendCounts(ctx, c.ID); counts.Sent != 3 {
+		t.Errorf("counts = %+v", counts)
+	}
 }
