@@ -238,7 +238,7 @@ func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, e
 	now := s.now()
 	// Not cancellable: a claim committed but not read would be stuck until
 	// its lock expires.
-	claims, err := s.db.ClaimSends(context.WithoutCancel(ctx), id, s.opts.BatchSize, now, now.Add(s.opts.LockFor), cc.audience)
+	claims, err := s.db.ClaimSends(context.WithoutCancel(ctx), id, s.batchSize(), now, now.Add(s.opts.LockFor), cc.audience)
 	if err != nil {
 		return nil, err
 	}
@@ -265,6 +265,23 @@ func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, e
 		}
 	}
 	return b, nil
+}
+
+// batchSize returns how many sends to claim at once: BatchSize, or fewer
+// when a rate-limited relay could not send that many within half of
+// LockFor. A batch still in hand when its lock expires would be claimed
+// and sent again. A batch may go to any worker, and each of a relay's w
+// workers gets at least 1/w of its rate.
+func (s *Service) batchSize() int {
+	n := s.opts.BatchSize
+	for _, r := range s.opts.Relays {
+		if r.Rate <= 0 {
+			continue
+		}
+		workers := float64(len(spread(r.Concurrency, s.connsPerWorker(r))))
+		n = min(n, max(1, int(r.Rate/workers*s.opts.LockFor.Seconds()/2)))
+	}
+	return n
 }
 
 // connsPerWorker returns how many of relay r's connections one worker

@@ -3,6 +3,7 @@ package campaign
 import (
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/fanmail/fanmail/internal/channel/email"
 )
@@ -32,6 +33,26 @@ func TestConnsPerWorker(t *testing.T) {
 		got := s.connsPerWorker(tc.relay)
 		if got != tc.want || len(spread(tc.relay.Concurrency, got)) != tc.nWorkers {
 			t.Errorf("%s: %d per worker, %d workers; want %d, %d", tc.name, got, len(spread(tc.relay.Concurrency, got)), tc.want, tc.nWorkers)
+		}
+	}
+}
+
+// A batch fits in half its lock at the slowest relay's pace per worker.
+func TestBatchSize(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		relays []email.Relay
+		want   int
+	}{
+		{"no limit", []email.Relay{{Concurrency: 16}}, 500},
+		{"fast enough", []email.Relay{{Concurrency: 16, Rate: 100}}, 500},
+		// 1 mail/s over 2 workers, 5 minutes' lock: 0.5 × 150 s.
+		{"slow relay", []email.Relay{{Concurrency: 16}, {Concurrency: 32, Rate: 1}}, 75},
+		{"very slow relay", []email.Relay{{Concurrency: 1, Rate: 0.001}}, 1},
+	} {
+		s := &Service{opts: Options{Relays: tc.relays, BatchSize: 500, LockFor: 5 * time.Minute}}
+		if got := s.batchSize(); got != tc.want {
+			t.Errorf("%s: batch of %d, want %d", tc.name, got, tc.want)
 		}
 	}
 }

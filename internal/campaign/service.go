@@ -63,9 +63,11 @@ type Options struct {
 	BounceDomain string
 	// DKIM signs every campaign mail when set.
 	DKIM *email.DKIM
-	// BatchSize is how many sends a worker claims at once. A process killed
-	// mid-campaign sends again what it sent but had not recorded: at most
-	// two batches per worker (the one in hand and one being recorded).
+	// BatchSize is how many sends a worker claims at once (fewer when a
+	// rate-limited relay could not send them within half of LockFor). A
+	// process killed mid-campaign sends again what it sent but had not
+	// recorded: at most two batches per worker (the one in hand and one
+	// being recorded).
 	BatchSize int
 	// LockFor is how long a claimed batch is reserved for its worker; after
 	// that (the worker died) another takes it over.
