@@ -23,16 +23,15 @@ import (
 // skipped) are mostly created by the claims that send them: ClaimSends walks
 // the audience in member-id order from campaigns.queue_cursor and inserts the
 // next batch's sends with the member's details and current consent read in
-// the same pass, so the audience is evaluated when the mail goes out; on
-// PostgreSQL a segment's rules too, window by window of member ids
-// (claimNewPostgres). PostgreSQL inserts them in state sending, locked for
+// the same pass, so the audience is evaluated when the mail goes out; a
+// segment's rules too, window by window of member ids (claimNewPostgres,
+// claimNewSQLite). PostgreSQL inserts them in state sending, locked for
 // the claiming worker, and records each outcome on its row. SQLite inserts
 // them already in state sent with one send_claims row saying the batch is
 // in flight: a batch that all went out is recorded by deleting that row,
-// each send written once (claimNewSQLite, recordSends). Campaigns to a
-// segment on SQLite (whose rules are evaluated over all members at once
-// there) and campaigns sent in each member's time zone queue every send when
-// they start (Audience.Upfront), each due at its zone's time; consent and
+// each send written once (claimNewSQLite, recordSends). Campaigns sent in
+// each member's time zone queue every send when they start
+// (Audience.Upfront), each due at its zone's time; consent and
 // suppression are checked again when each is claimed. Queued sends (those,
 // retries, and sends a stopping worker released) and sends stuck in flight
 // past their lock (a dead worker's) are claimed before new ones.
@@ -47,8 +46,6 @@ type Audience struct {
 	Marketing bool
 	// Upfront queues every send when the campaign starts, due at
 	// ZoneDue[member's time zone], or at Due for members of other zones.
-	// StartCampaign sets it for a campaign to a segment on SQLite, where
-	// segment rules are evaluated for all members at once.
 	Upfront bool
 	Due     time.Time
 	ZoneDue map[string]time.Time
@@ -194,18 +191,12 @@ func newTokens(now time.Time, n int) []string {
 
 // StartCampaign moves scheduled campaign id to sending and records its
 // audience at now: how many members it has and the largest member id, up to
-// which claims will create sends. With a.Upfront (always for a segment)
-// every send is queued now instead. It returns the campaign and the audience size; ECONFLICT if the
+// which claims will create sends. With a.Upfront every send is queued now
+// instead. It returns the campaign and the audience size; ECONFLICT if the
 // campaign is not scheduled (another node started it).
 func (db *DB) StartCampaign(ctx context.Context, id int64, a Audience, now time.Time) (fanmail.Campaign, int64, error) {
 	var c fanmail.Campaign
 	var n int64
-	if a.Segment != nil && db.engine == SQLite {
-		// SQLite evaluates a segment over all members at once (its id
-		// lists are merged in member order); PostgreSQL in windows of
-		// member ids as it claims (claimNewPostgres).
-		a.Upfront = true
-	}
 	err := db.InTx(ctx, func(tx *Tx) error {
 		var err error
 		c, err = moveCampaign(ctx, tx, id, fanmail.CampaignSending, nil, []string{fanmail.CampaignScheduled})
@@ -550,29 +541,57 @@ func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID, cursor, 
 // tokens made in Go, in state sent, and a send_claims row for them locked
 // until lockUntil.
 func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, end int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
-	// $1 cursor, $2 end, $3 limit; audience from $4.
-	from, where, id, segArgs, err := db.audienceFrom(a, now, 3)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := tx.queryCached(ctx, `SELECT m.id, `+a.Details.columns(false)+` FROM `+from+`
-		WHERE `+id+` > $1 AND `+id+` <= $2 AND `+where+` ORDER BY `+id+` LIMIT $3`,
-		slices.Concat([]any{cursor, end, limit}, segArgs)...)
-	if err != nil {
-		return nil, err
-	}
-	claims := make([]Claim, 0, limit)
-	for rows.Next() {
-		c := Claim{Attempts: 1, Status: fanmail.MemberActive, Consent: true}
-		if err := rows.Scan(&c.MemberID, &c.Email, &c.Name, &c.Code, &c.BirthYear, &c.Gender, &c.Lang); err != nil {
-			rows.Close()
+	// $1 window start, $2 window end, $3 limit; audience from $4. Without a
+	// segment, one window to the end, the consenting members read from
+	// their consents in member order; with one, windows of member ids as
+	// on PostgreSQL (claimNewPostgres): SQLite pushes the range into each
+	// arm of the segment's merged lists.
+	var q string
+	var segArgs []any
+	width := end - cursor
+	if a.Segment == nil {
+		from, where, id, args, err := db.audienceFrom(a, now, 3)
+		if err != nil {
 			return nil, err
 		}
-		claims = append(claims, c)
+		q, segArgs = `SELECT m.id, `+a.Details.columns(false)+` FROM `+from+`
+			WHERE `+id+` > $1 AND `+id+` <= $2 AND `+where+` ORDER BY `+id+` LIMIT $3`, args
+	} else {
+		where, args, err := db.audienceWhere(a, now, 3, "$1", "$2")
+		if err != nil {
+			return nil, err
+		}
+		q, segArgs = `SELECT m.id, `+a.Details.columns(false)+` FROM members m
+			WHERE m.id > $1 AND m.id <= $2 AND `+where+` ORDER BY m.id LIMIT $3`, args
+		width = int64(limit)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(claims) == 0 {
-		return nil, err
+	claims := make([]Claim, 0, limit)
+	for lo := cursor; len(claims) < limit && lo < end; {
+		hi := min(lo+width, end)
+		want := limit - len(claims)
+		rows, err := tx.queryCached(ctx, q, slices.Concat([]any{lo, hi, want}, segArgs)...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			c := Claim{Attempts: 1, Status: fanmail.MemberActive, Consent: true}
+			if err := rows.Scan(&c.MemberID, &c.Email, &c.Name, &c.Code, &c.BirthYear, &c.Gender, &c.Lang); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			claims = append(claims, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if len(claims)-(limit-want) < want {
+			width = min(width*4, 1<<22)
+		}
+		lo = hi
+	}
+	if len(claims) == 0 {
+		return nil, nil
 	}
 	var base int64
 	if err := tx.queryRowCached(ctx, `SELECT COALESCE(MAX(id), 0) FROM sends`).Scan(&base); err != nil {
