@@ -66,7 +66,7 @@ func main() {
 	flag.IntVar(&f.concurrency, "concurrency", 16, "SMTP connections")
 	flag.IntVar(&f.perWorker, "conns-per-worker", 0, "SMTP connections per worker goroutine (0: the engine's default)")
 	flag.BoolVar(&f.segment, "segment", false, "send to a segment (every member with e-mail consent), claimed window by window of member ids")
-	flag.IntVar(&f.batch, "batch", 500, "sends claimed per batch")
+	flag.IntVar(&f.batch, "batch", 0, "sends claimed per batch (0: the engine's default)")
 	flag.Float64Var(&f.rate, "rate", 0, "messages per second limit (0: none)")
 	flag.StringVar(&f.dkim, "dkim", "", "sign with a fresh DKIM key: ed25519 or rsa")
 	flag.StringVar(&f.sinkBin, "sink", "", "smtpsink binary (default: build ../shared/tools/smtpsink)")

@@ -440,7 +440,7 @@ func (w *worker) send(ctx context.Context, b *batch) {
 			out.Skipped[reason] = append(out.Skipped[reason], c.SendID)
 			continue
 		}
-		if ctx.Err() != nil || w.lim.Wait(ctx) != nil {
+		if ctx.Err() != nil || w.lim.Limit() != rate.Inf && w.lim.Wait(ctx) != nil {
 			w.release(b, i)
 			break
 		}
@@ -489,9 +489,9 @@ func (w *worker) send(ctx context.Context, b *batch) {
 				w.retry(c, err)
 			}
 		}
-		w.lastUsed = time.Now()
 		w.cur = (w.cur + 1) % len(w.pipes)
 	}
+	w.lastUsed = time.Now()
 	for k, p := range w.pipes {
 		if p != nil && p.Flush() != nil {
 			w.pipes[k] = nil

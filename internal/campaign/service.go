@@ -34,7 +34,7 @@ const (
 
 // Defaults for zero Options.
 const (
-	DefaultBatchSize    = 500
+	DefaultBatchSize    = 1000
 	DefaultLockFor      = 5 * time.Minute
 	DefaultPollInterval = 2 * time.Second
 	DefaultMaxAttempts  = 6
