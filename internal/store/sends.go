@@ -175,16 +175,21 @@ const tokenLen = 26
 // index checks), unguessable, and ascending batch by batch, so they are
 // appended to their unique index rather than scattered over it.
 func newTokens(now time.Time, n int) []string {
+	const hexDigits = "0123456789abcdef"
 	random := make([]byte, 8*n)
 	rand.Read(random)
-	prefix := fmt.Sprintf("%011x", now.UnixMilli())
+	b := make([]byte, n*tokenLen)
+	prefix := fmt.Appendf(nil, "%011x", now.UnixMilli())
 	tokens := make([]string, n)
-	b := make([]byte, 0, 26)
 	for i := range tokens {
+		t := b[i*tokenLen : (i+1)*tokenLen]
+		copy(t, prefix)
 		r := binary.LittleEndian.Uint64(random[8*i:]) >> 4
-		b = append(b[:0], prefix...)
-		b = fmt.Appendf(b, "%015x", r)
-		tokens[i] = string(b)
+		for k := tokenLen - 1; k >= len(prefix); k-- {
+			t[k] = hexDigits[r&0xf]
+			r >>= 4
+		}
+		tokens[i] = string(t)
 	}
 	return tokens
 }
