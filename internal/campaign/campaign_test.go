@@ -159,6 +159,25 @@ func start(t testing.TB, s *campaign.Service, c fanmail.Campaign) {
 	}
 }
 
+// startToSegment creates an ad to a new segment named name, of members
+// matching one condition, and starts it.
+func startToSegment(t testing.TB, s *campaign.Service, db *store.DB, name string, cond fanmail.SegmentCondition) fanmail.Campaign {
+	t.Helper()
+	ctx := context.Background()
+	seg, err := db.CreateSegment(ctx, fanmail.Segment{Name: name, Rules: fanmail.SegmentRules{Op: fanmail.SegmentAnd,
+		Conditions: []fanmail.SegmentCondition{cond}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mustCampaign(t, s, mustSender(t, s), adBody)
+	c.SegmentID = seg.ID
+	if _, err := s.UpdateCampaign(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	start(t, s, c)
+	return c
+}
+
 func status(t testing.TB, s *campaign.Service, id int64) campaign.Progress {
 	t.Helper()
 	p, err := s.Status(context.Background(), id)

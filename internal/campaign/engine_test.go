@@ -520,24 +520,14 @@ func TestEngine_TwoInstances(t *testing.T) {
 // evaluated as the mail goes out.
 func TestEngine_Segment(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB) {
-		ctx := context.Background()
 		srv := channeltest.NewSMTPServer(t)
 		s := newService(t, db, srv, func(o *campaign.Options) { o.BatchSize = 2 })
 		minji := mustMember(t, db, "minji.kim@example.com", "김민지", true, female)
 		seoyeon := mustMember(t, db, "seoyeon@example.com", "이서연", true, female)
 		mustMember(t, db, "no.consent@example.com", "동의안함", false, female)
 		mustMember(t, db, "jihun@example.com", "박지훈", true)
-		seg, err := db.CreateSegment(ctx, fanmail.Segment{Name: "여성 회원", Rules: fanmail.SegmentRules{Op: fanmail.SegmentAnd,
-			Conditions: []fanmail.SegmentCondition{{Field: fanmail.FieldGender, Op: fanmail.OpIn, Values: []string{fanmail.GenderFemale}}}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := mustCampaign(t, s, mustSender(t, s), adBody)
-		c.SegmentID = seg.ID
-		if _, err := s.UpdateCampaign(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		start(t, s, c)
+		c := startToSegment(t, s, db, "여성 회원",
+			fanmail.SegmentCondition{Field: fanmail.FieldGender, Op: fanmail.OpIn, Values: []string{fanmail.GenderFemale}})
 		if p := status(t, s, c.ID); p.Total != 2 {
 			t.Errorf("audience = %d, want 2", p.Total)
 		}
@@ -686,10 +676,10 @@ func TestEngine_RelayRates(t *testing.T) {
 	})
 }
 
-// A segment that few members match, sent in small batches: on PostgreSQL the
-// segment is evaluated window by window of member ids as sends are claimed
-// (windows widen while they come up short), on SQLite queued at the start;
-// either way exactly its members get one mail each.
+// A segment that few members match, sent in small batches: on both engines
+// the segment is evaluated window by window of member ids as sends are
+// claimed (windows widen while they come up short), and exactly its members
+// get one mail each.
 func TestEngine_SparseSegment(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -716,17 +706,7 @@ func TestEngine_SparseSegment(t *testing.T) {
 			}
 			want[m.Email] = 1
 		}
-		seg, err := db.CreateSegment(ctx, fanmail.Segment{Name: "오즈세컨 팬", Rules: fanmail.SegmentRules{Op: fanmail.SegmentAnd,
-			Conditions: []fanmail.SegmentCondition{{Field: fanmail.FieldBrand, Op: fanmail.OpIn, IDs: []int64{b.ID}}}}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		c := mustCampaign(t, s, mustSender(t, s), adBody)
-		c.SegmentID = seg.ID
-		if _, err := s.UpdateCampaign(ctx, c); err != nil {
-			t.Fatal(err)
-		}
-		start(t, s, c)
+		c := startToSegment(t, s, db, "오즈세컨 팬", fanmail.SegmentCondition{Field: fanmail.FieldBrand, Op: fanmail.OpIn, IDs: []int64{b.ID}})
 		if p := status(t, s, c.ID); p.Total != int64(len(want)) {
 			t.Errorf("audience = %d, want %d", p.Total, len(want))
 		}

@@ -140,6 +140,21 @@ func TestDB_CampaignLifecycle(t *testing.T) {
 	})
 }
 
+// campClaimed starts a campaign at t0 to n new consenting members and claims
+// all their sends, locked until lock.
+func campClaimed(t *testing.T, db *store.DB, n int, t0, lock time.Time) (fanmail.Campaign, []store.Claim) {
+	t.Helper()
+	for i := range n {
+		campMember(t, db, fmt.Sprintf("fan%d@example.com", i), "팬", true)
+	}
+	c, _ := campStarted(t, db, t0)
+	claims, err := db.ClaimSends(context.Background(), c.ID, n, t0, lock, campAudience)
+	if err != nil || len(claims) != n {
+		t.Fatalf("claim = %d, %v; want %d", len(claims), err, n)
+	}
+	return c, claims
+}
+
 func TestDB_StartCampaign(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -380,14 +395,7 @@ func TestDB_RecordSlowBatch(t *testing.T) {
 		t0 := time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC)
 		now := t0
 		db.Now = func() time.Time { return now }
-		for i := range 3 {
-			campMember(t, db, fmt.Sprintf("fan%d@example.com", i), "팬", true)
-		}
-		c, _ := campStarted(t, db, t0)
-		claims, err := db.ClaimSends(ctx, c.ID, 3, t0, t0.Add(time.Hour), campAudience)
-		if err != nil || len(claims) != 3 {
-			t.Fatalf("claim = %d, %v", len(claims), err)
-		}
+		c, claims := campClaimed(t, db, 3, t0, t0.Add(time.Hour))
 		now = t0.Add(30 * time.Second)
 		if err := db.RecordSends(ctx, store.SendOutcome{CampaignID: c.ID, Sent: []int64{claims[0].SendID},
 			Skipped: map[string][]int64{fanmail.SkipNoConsent: {claims[1].SendID}}, Released: []int64{claims[2].SendID}}); err != nil {

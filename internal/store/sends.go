@@ -517,28 +517,40 @@ func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID, cursor, 
 		SELECT ins.id, ins.member_id, ins.token, 1, m.c1, m.c2, m.c3, m.c4, m.c5, m.c6, 'active', TRUE, FALSE
 		FROM ins JOIN m ON m.id = ins.member_id ORDER BY ins.id`
 	var claims []Claim
-	width := end - cursor // no segment: one window, to the end
-	if a.Segment != nil {
-		width = int64(limit)
-	}
-	for lo := cursor; len(claims) < limit && lo < end; {
-		hi := min(lo+width, end)
-		want := limit - len(claims)
+	err = eachWindow(cursor, end, limit, a.Segment != nil, func(lo, hi int64, want int) (int, error) {
 		rows, err := tx.QueryContext(ctx, q, slices.Concat([]any{campaignID, lo, hi, want, lockUntil.UTC(), newTokens(now, want)}, segArgs)...)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
-		more, err := scanClaims(rows, nil)
+		n := len(claims)
+		claims, err = scanClaims(rows, claims)
+		return len(claims) - n, err
+	})
+	return claims, err
+}
+
+// eachWindow walks the member ids (cursor, end] for a claim of up to limit
+// members, calling claim for each window (lo, hi] with how many members it
+// still wants; claim returns how many it took. Without a segment the one
+// window is the whole rest of the audience; with one, windows start at
+// limit ids and grow fourfold while they come up short.
+func eachWindow(cursor, end int64, limit int, segment bool, claim func(lo, hi int64, want int) (int, error)) error {
+	width := end - cursor
+	if segment {
+		width = int64(limit)
+	}
+	for lo, got := cursor, 0; got < limit && lo < end; {
+		hi, want := min(lo+width, end), limit-got
+		n, err := claim(lo, hi, want)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		claims = append(claims, more...)
-		lo = hi
-		if len(more) < want {
+		got, lo = got+n, hi
+		if n < want {
 			width = min(width*4, 1<<22)
 		}
 	}
-	return claims, nil
+	return nil
 }
 
 // claimNewSQLite reads the next members, then inserts their sends with ids
@@ -553,7 +565,6 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, en
 	// arm of the segment's merged lists.
 	var q string
 	var segArgs []any
-	width := end - cursor
 	if a.Segment == nil {
 		from, where, id, args, err := db.audienceFrom(a, now, 3)
 		if err != nil {
@@ -568,32 +579,26 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, en
 		}
 		q, segArgs = `SELECT m.id, `+a.Details.columns(false)+` FROM members m
 			WHERE m.id > $1 AND m.id <= $2 AND `+where+` ORDER BY m.id LIMIT $3`, args
-		width = int64(limit)
 	}
 	claims := make([]Claim, 0, limit)
-	for lo := cursor; len(claims) < limit && lo < end; {
-		hi := min(lo+width, end)
-		want := limit - len(claims)
+	err := eachWindow(cursor, end, limit, a.Segment != nil, func(lo, hi int64, want int) (int, error) {
 		rows, err := tx.queryCached(ctx, q, slices.Concat([]any{lo, hi, want}, segArgs)...)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
+		defer rows.Close()
+		n := len(claims)
 		for rows.Next() {
 			c := Claim{Attempts: 1, Status: fanmail.MemberActive, Consent: true}
 			if err := rows.Scan(&c.MemberID, &c.Email, &c.Name, &c.Code, &c.BirthYear, &c.Gender, &c.Lang); err != nil {
-				rows.Close()
-				return nil, err
+				return 0, err
 			}
 			claims = append(claims, c)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		if len(claims)-(limit-want) < want {
-			width = min(width*4, 1<<22)
-		}
-		lo = hi
+		return len(claims) - n, rows.Err()
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(claims) == 0 {
 		return nil, nil

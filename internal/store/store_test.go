@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -85,14 +84,7 @@ func TestMigration_SendsLean(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC)
-	for i := range 3 {
-		campMember(t, db, fmt.Sprintf("fan%d@example.com", i), "팬", true)
-	}
-	c, _ := campStarted(t, db, t0)
-	claims, err := db.ClaimSends(ctx, c.ID, 3, t0, t0.Add(time.Minute), campAudience)
-	if err != nil || len(claims) != 3 {
-		t.Fatalf("claim = %d, %v", len(claims), err)
-	}
+	c, claims := campClaimed(t, db, 3, t0, t0.Add(time.Minute))
 	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO soft_bounces (email_normalized, send_id, created_at)
 		VALUES ('fan1@example.com', $1, $2)`, claims[1].SendID, t0); err != nil {
 		t.Fatal(err)
