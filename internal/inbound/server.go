@@ -178,8 +178,9 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
-// isToken reports whether t looks like a send token (tracking.NewSendToken:
-// lower-case base32), so junk never reaches the database.
+// isToken reports whether t looks like a send token (lower-case hex derived
+// from the send id, or a stored token of lower-case base32 or hex), so junk
+// never reaches the database.
 func isToken(t string) bool {
 	if t == "" || len(t) > 64 {
 		return false
@@ -315,7 +316,8 @@ func tokenFromMessageID(id string) string {
 		return ""
 	}
 	tok, _, _ := strings.Cut(local, ".")
-	if len(tok) != 26 || !isToken(tok) {
+	// 32 digits derived from the send id, or 26 stored before migration 0020.
+	if len(tok) != 32 && len(tok) != 26 || !isToken(tok) {
 		return ""
 	}
 	return tok

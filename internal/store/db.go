@@ -37,6 +37,8 @@ type DB struct {
 	// prepared (on SQLite; see Tx.cached).
 	stmts  sync.Map // query → *sql.Stmt
 	nstmts atomic.Int32
+	// tokens makes and reads send tokens, once its key is loaded (sendtoken.go).
+	tokens atomic.Pointer[sendTokens]
 	// Now returns the current time; tests replace it. Always UTC.
 	Now func() time.Time
 }

@@ -64,7 +64,8 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate %s: %w", name, err)
 		}
 	}
-	return nil
+	_, err = db.sendTokensIn(ctx, conn)
+	return err
 }
 
 // MigrationNames lists this engine's migration files in order.

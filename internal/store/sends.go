@@ -3,9 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -142,18 +140,6 @@ func (db *DB) withSegment(a Audience, where string, now time.Time, offset int, l
 	return where + ` AND (` + seg + `)`, args, nil
 }
 
-// tokenSQL returns the expression making the token of send id when sends
-// are queued upfront: the id in 10 hex digits, then 16 random hex digits (64
-// bits). Like newTokens' tokens (same length, same alphabet) they are
-// unique, unguessable, and ascend with the ids, so they are appended to
-// their unique index rather than scattered over it.
-func (db *DB) tokenSQL(id string) string {
-	if db.engine == Postgres {
-		return `lpad(to_hex(` + id + `), 10, '0') || substr(encode(sha256(convert_to(CAST(gen_random_uuid() AS TEXT), 'UTF8')), 'hex'), 1, 16)`
-	}
-	return `printf('%010x', ` + id + `) || lower(hex(randomblob(8)))`
-}
-
 // AudienceExists reports whether audience a has any member at now.
 func (db *DB) AudienceExists(ctx context.Context, a Audience, now time.Time) (bool, error) {
 	from, where, _, args, err := db.audienceFrom(a, now, 0)
@@ -165,33 +151,6 @@ func (db *DB) AudienceExists(ctx context.Context, a Audience, now time.Time) (bo
 		return false, fmt.Errorf("audience: %w", err)
 	}
 	return ok, nil
-}
-
-// tokenLen is the length of the tokens of newTokens.
-const tokenLen = 26
-
-// newTokens returns n send tokens for sends created at now: the time in
-// milliseconds in 11 hex digits, then 60 random bits in 15. Unique (the
-// index checks), unguessable, and ascending batch by batch, so they are
-// appended to their unique index rather than scattered over it.
-func newTokens(now time.Time, n int) []string {
-	const hexDigits = "0123456789abcdef"
-	random := make([]byte, 8*n)
-	rand.Read(random)
-	b := make([]byte, n*tokenLen)
-	prefix := fmt.Appendf(nil, "%011x", now.UnixMilli())
-	tokens := make([]string, n)
-	for i := range tokens {
-		t := b[i*tokenLen : (i+1)*tokenLen]
-		copy(t, prefix)
-		r := binary.LittleEndian.Uint64(random[8*i:]) >> 4
-		for k := tokenLen - 1; k >= len(prefix); k-- {
-			t[k] = hexDigits[r&0xf]
-			r >>= 4
-		}
-		tokens[i] = string(t)
-	}
-	return tokens
 }
 
 // StartCampaign moves scheduled campaign id to sending and records its
@@ -267,7 +226,7 @@ func (db *DB) queueAll(ctx context.Context, tx *Tx, id int64, a Audience, now ti
 	var q string
 	if db.engine == Postgres {
 		q = `INSERT INTO sends (id, campaign_id, member_id, state, token, next_attempt_at)
-		SELECT y.id, $1, y.mid, 'queued', ` + db.tokenSQL("y.id") + `, y.due
+		SELECT y.id, $1, y.mid, 'queued', '', y.due
 		FROM (SELECT nextval(pg_get_serial_sequence('sends', 'id')) AS id, x.mid, x.due
 			FROM (` + members + ` ORDER BY m.id) x) y
 		ON CONFLICT (campaign_id, member_id) DO NOTHING`
@@ -275,7 +234,7 @@ func (db *DB) queueAll(ctx context.Context, tx *Tx, id int64, a Audience, now ti
 		// One writer: the ids above the largest one are free, and member
 		// ids ascend, so base + member id ascends too (gaps are harmless).
 		q = `INSERT INTO sends (id, campaign_id, member_id, state, token, next_attempt_at)
-		SELECT b.base + x.mid, $1, x.mid, 'queued', ` + db.tokenSQL("b.base + x.mid") + `, x.due
+		SELECT b.base + x.mid, $1, x.mid, 'queued', '', x.due
 		FROM (` + members + `) x, (SELECT COALESCE(MAX(id), 0) AS base FROM sends) b
 		WHERE true
 		ON CONFLICT (campaign_id, member_id) DO NOTHING`
@@ -356,8 +315,11 @@ func scanClaims(rows *sql.Rows, claims []Claim) ([]Claim, error) {
 // other's rows (FOR UPDATE SKIP LOCKED) and take turns at the audience
 // cursor; SQLite has a single writer.
 func (db *DB) ClaimSends(ctx context.Context, campaignID int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
+	tokens, err := db.sendTokens(ctx)
+	if err != nil {
+		return nil, err
+	}
 	stuck, queued := true, true
-	var err error
 	if db.engine == SQLite {
 		var expired bool
 		if expired, stuck, queued, err = db.dueSQLite(ctx, campaignID, now); expired && err == nil {
@@ -381,6 +343,11 @@ func (db *DB) ClaimSends(ctx context.Context, campaignID int64, limit int, now, 
 	}
 	if err != nil {
 		return nil, fmt.Errorf("claim sends of campaign %d: %w", campaignID, err)
+	}
+	for i := range claims {
+		if claims[i].Token == "" { // not one stored before migration 0020
+			claims[i].Token = tokens.token(claims[i].SendID)
+		}
 	}
 	return claims, nil
 }
@@ -499,26 +466,22 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 // audience. A window that yields too few members makes the next one wider.
 func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID, cursor, end int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
 	cols := `m.id, ` + a.Details.columns(true)
-	// $1 campaign, $2 window start (cursor), $3 window end, $4 limit, $5 lock,
-	// $6 tokens; audience from $7.
-	where, segArgs, err := db.audienceWhere(a, now, 6, "$2", "$3")
+	// $1 campaign, $2 window start (cursor), $3 window end, $4 limit, $5 lock;
+	// audience from $6.
+	where, segArgs, err := db.audienceWhere(a, now, 5, "$2", "$3")
 	if err != nil {
 		return nil, err
 	}
-	// Tokens come from Go: cheaper than computing them per row in SQL.
-	// (Numbering after the LIMIT: a window over the scan would read the
-	// whole rest of the audience.)
-	q := `WITH m0 AS (SELECT ` + cols + ` FROM members m
+	q := `WITH m AS (SELECT ` + cols + ` FROM members m
 			WHERE m.id > $2 AND m.id <= $3 AND ` + where + ` ORDER BY m.id LIMIT $4),
-		m AS (SELECT m0.*, row_number() OVER (ORDER BY m0.id) AS rn FROM m0),
 		ins AS (INSERT INTO sends (campaign_id, member_id, state, attempts, locked_until, token)
-			SELECT $1, m.id, 'sending', 1, $5, (CAST($6 AS TEXT[]))[m.rn] FROM m ORDER BY m.id
-			RETURNING id, member_id, token)
-		SELECT ins.id, ins.member_id, ins.token, 1, m.c1, m.c2, m.c3, m.c4, m.c5, m.c6, 'active', TRUE, FALSE
+			SELECT $1, m.id, 'sending', 1, $5, '' FROM m ORDER BY m.id
+			RETURNING id, member_id)
+		SELECT ins.id, ins.member_id, '', 1, m.c1, m.c2, m.c3, m.c4, m.c5, m.c6, 'active', TRUE, FALSE
 		FROM ins JOIN m ON m.id = ins.member_id ORDER BY ins.id`
 	var claims []Claim
 	err = eachWindow(cursor, end, limit, a.Segment != nil, func(lo, hi int64, want int) (int, error) {
-		rows, err := tx.QueryContext(ctx, q, slices.Concat([]any{campaignID, lo, hi, want, lockUntil.UTC(), newTokens(now, want)}, segArgs)...)
+		rows, err := tx.QueryContext(ctx, q, slices.Concat([]any{campaignID, lo, hi, want, lockUntil.UTC()}, segArgs)...)
 		if err != nil {
 			return 0, err
 		}
@@ -607,25 +570,21 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, en
 	if err := tx.queryRowCached(ctx, `SELECT COALESCE(MAX(id), 0) FROM sends`).Scan(&base); err != nil {
 		return nil, err
 	}
-	// One JSON array of token+member id strings (tokens have a fixed
-	// length): joining two json_each would compare every pair.
-	tokens := newTokens(now, len(claims))
-	pairs := make([]string, len(claims))
+	ids := make([]int64, len(claims))
 	for i := range claims {
-		claims[i].SendID, claims[i].Token = base+int64(i)+1, tokens[i]
-		pairs[i] = tokens[i] + strconv.FormatInt(claims[i].MemberID, 10)
+		claims[i].SendID, ids[i] = base+int64(i)+1, claims[i].MemberID
 	}
-	list, err := json.Marshal(pairs)
+	list, err := json.Marshal(ids)
 	if err != nil {
 		return nil, err
 	}
 	// The sends go in already in state sent, and one send_claims row says
 	// they are in flight: recording a batch that all went out then deletes
-	// that row instead of rewriting each send (recordSends).
+	// that row instead of rewriting each send (recordSends). Their tokens
+	// are derived from their ids (sendtoken.go).
 	if _, err = tx.execCached(ctx, `INSERT INTO sends (id, campaign_id, member_id, state, attempts, sent_at, token)
-		SELECT $2 + j.key + 1, $1, CAST(substr(j.value, $4 + 1) AS INTEGER), 'sent', 1, $3, substr(j.value, 1, $4)
-		FROM json_each($5) j WHERE true`,
-		campaignID, base, now.UTC(), tokenLen, string(list)); err != nil {
+		SELECT $2 + j.key + 1, $1, j.value, 'sent', 1, $3, '' FROM json_each($4) j WHERE true`,
+		campaignID, base, now.UTC(), string(list)); err != nil {
 		return nil, err
 	}
 	_, err = tx.execCached(ctx, `INSERT INTO send_claims (campaign_id, first_send, last_send, claimed_at, locked_until)

@@ -75,18 +75,26 @@ func TestDB_Settings(t *testing.T) {
 // Migration 0019 rebuilds SQLite's sends without foreign keys and keeps
 // every send, and the soft bounces that point at them (dropping the old
 // table would have cleared those). Run here on a migrated database, where
-// it rebuilds the table once more.
+// it rebuilds the table once more, on sends with stored tokens as before
+// migration 0020, then 0020 itself.
 func TestMigration_SendsLean(t *testing.T) {
 	db := storetest.OpenSQLite(t)
 	ctx := context.Background()
-	body, err := os.ReadFile("migrations/sqlite/0019_sends_lean.sql")
-	if err != nil {
-		t.Fatal(err)
+	var body []byte
+	for _, name := range []string{"0019_sends_lean.sql", "0020_send_tokens_derived.sql"} {
+		b, err := os.ReadFile("migrations/sqlite/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = append(append(body, b...), '\n')
 	}
 	t0 := time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC)
 	c, claims := campClaimed(t, db, 3, t0, t0.Add(time.Minute))
 	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO soft_bounces (email_normalized, send_id, created_at)
 		VALUES ('fan1@example.com', $1, $2)`, claims[1].SendID, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.SQL().ExecContext(ctx, `UPDATE sends SET token = 'stored' || id`); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.InTx(ctx, func(tx *store.Tx) error {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fanmail/fanmail"
@@ -25,11 +26,16 @@ var errSendNotFound = fanmail.Errorf(fanmail.ENOTFOUND, "Page not found.")
 
 // TrackedSendByToken returns the send holding token, or ENOTFOUND.
 func (db *DB) TrackedSendByToken(ctx context.Context, token string) (TrackedSend, error) {
+	tokens, err := db.sendTokens(ctx)
+	if err != nil {
+		return TrackedSend{}, err
+	}
+	where, arg := tokens.where(token, 1)
 	var s TrackedSend
 	var sent sql.NullTime
-	err := db.sql.QueryRowContext(ctx, `
+	err = db.sql.QueryRowContext(ctx, `
 		SELECT s.id, s.campaign_id, s.member_id, s.sent_at, c.track_people
-		FROM sends s JOIN campaigns c ON c.id = s.campaign_id WHERE s.token = $1`, token).
+		FROM sends s JOIN campaigns c ON c.id = s.campaign_id WHERE `+where, arg).
 		Scan(&s.ID, &s.CampaignID, &s.MemberID, &sent, &s.TrackPeople)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, errSendNotFound
@@ -43,28 +49,39 @@ func (db *DB) TrackedSendByToken(ctx context.Context, token string) (TrackedSend
 	return s, nil
 }
 
-const clickTargetQuery = `
+// clickTargetQuery finds the send by where (sendTokens.where, $1) and link $2.
+func clickTargetQuery(where string) string {
+	return `
 	SELECT s.id, s.campaign_id, s.member_id, s.sent_at, c.track_people, l.url
 	FROM sends s
 	JOIN campaigns c ON c.id = s.campaign_id
 	JOIN links l ON l.campaign_id = s.campaign_id AND l.id = $2
-	WHERE s.token = $1`
+	WHERE ` + where
+}
 
 // ClickTarget returns the send holding token and the URL of link linkID, in
 // one query. It returns ENOTFOUND when there is no such send or the link does
 // not belong to the send's campaign.
 func (db *DB) ClickTarget(ctx context.Context, token string, linkID int64) (TrackedSend, string, error) {
-	return scanClickTarget(db.sql.QueryRowContext(ctx, clickTargetQuery, token, linkID))
+	tokens, err := db.sendTokens(ctx)
+	if err != nil {
+		return TrackedSend{}, "", err
+	}
+	where, arg := tokens.where(token, 1)
+	return scanClickTarget(db.sql.QueryRowContext(ctx, clickTargetQuery(where), arg, linkID))
 }
 
-// ClickTargets is ClickTarget as a prepared statement, for the click
+// ClickTargets is ClickTarget as prepared statements, for the click
 // endpoint. On SQLite preparing the join costs about as much as running it;
 // pgx already caches prepared statements per connection, and a database/sql
 // statement on top only adds prepare round trips, so on PostgreSQL it runs
 // the plain query.
 type ClickTargets struct {
-	db   *DB
-	stmt *sql.Stmt // nil on PostgreSQL
+	db     *DB
+	tokens *sendTokens
+	byID   *sql.Stmt // derived tokens; nil on PostgreSQL
+	stored *sql.Stmt // tokens stored before migration 0020, prepared when first needed
+	mu     sync.Mutex
 }
 
 // PrepareClickTargets prepares ClickTarget; Close the result when done.
@@ -72,27 +89,50 @@ func (db *DB) PrepareClickTargets(ctx context.Context) (*ClickTargets, error) {
 	if db.engine == Postgres {
 		return &ClickTargets{db: db}, nil
 	}
-	stmt, err := db.sql.PrepareContext(ctx, clickTargetQuery)
+	tokens, err := db.sendTokens(ctx)
+	if err != nil {
+		return nil, err
+	}
+	where, _ := tokens.where(tokens.token(1), 1)
+	stmt, err := db.sql.PrepareContext(ctx, clickTargetQuery(where))
 	if err != nil {
 		return nil, fmt.Errorf("prepare click target: %w", err)
 	}
-	return &ClickTargets{db: db, stmt: stmt}, nil
+	return &ClickTargets{db: db, tokens: tokens, byID: stmt}, nil
 }
 
 // Get is DB.ClickTarget.
 func (p *ClickTargets) Get(ctx context.Context, token string, linkID int64) (TrackedSend, string, error) {
-	if p.stmt == nil {
+	if p.byID == nil {
 		return p.db.ClickTarget(ctx, token, linkID)
 	}
-	return scanClickTarget(p.stmt.QueryRowContext(ctx, token, linkID))
+	if id, ok := p.tokens.id(token); ok {
+		return scanClickTarget(p.byID.QueryRowContext(ctx, id, linkID))
+	}
+	p.mu.Lock()
+	if p.stored == nil {
+		where, _ := p.tokens.where("", 1)
+		stmt, err := p.db.sql.PrepareContext(ctx, clickTargetQuery(where))
+		if err != nil {
+			p.mu.Unlock()
+			return TrackedSend{}, "", fmt.Errorf("prepare click target: %w", err)
+		}
+		p.stored = stmt
+	}
+	stmt := p.stored
+	p.mu.Unlock()
+	return scanClickTarget(stmt.QueryRowContext(ctx, token, linkID))
 }
 
-// Close releases the prepared statement.
+// Close releases the prepared statements.
 func (p *ClickTargets) Close() error {
-	if p.stmt == nil {
-		return nil
+	var err error
+	for _, st := range []*sql.Stmt{p.byID, p.stored} {
+		if st != nil {
+			err = errors.Join(err, st.Close())
+		}
 	}
-	return p.stmt.Close()
+	return err
 }
 
 func scanClickTarget(row *sql.Row) (TrackedSend, string, error) {
@@ -125,20 +165,25 @@ type Recipient struct {
 
 // RecipientByToken returns the recipient of the send holding token, or ENOTFOUND.
 func (db *DB) RecipientByToken(ctx context.Context, token string) (Recipient, error) {
-	return recipientByToken(ctx, db.sql, token)
+	return recipientByToken(ctx, db, db.sql, token)
 }
 
 // RecipientByToken is RecipientByToken inside the transaction.
 func (tx *Tx) RecipientByToken(ctx context.Context, token string) (Recipient, error) {
-	return recipientByToken(ctx, tx, token)
+	return recipientByToken(ctx, tx.db, tx, token)
 }
 
-func recipientByToken(ctx context.Context, q querier, token string) (Recipient, error) {
+func recipientByToken(ctx context.Context, db *DB, q querier, token string) (Recipient, error) {
 	var r Recipient
-	err := q.QueryRowContext(ctx, `
+	tokens, err := db.sendTokensIn(ctx, q)
+	if err != nil {
+		return r, err
+	}
+	where, arg := tokens.where(token, 1)
+	err = q.QueryRowContext(ctx, `
 		SELECT s.id, s.campaign_id, s.member_id, m.email_normalized, m.lang, c.name
 		FROM sends s JOIN members m ON m.id = s.member_id JOIN campaigns c ON c.id = s.campaign_id
-		WHERE s.token = $1`, token).Scan(&r.SendID, &r.CampaignID, &r.MemberID, &r.Email, &r.Lang, &r.Campaign)
+		WHERE `+where, arg).Scan(&r.SendID, &r.CampaignID, &r.MemberID, &r.Email, &r.Lang, &r.Campaign)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, errSendNotFound
 	}
@@ -266,26 +311,56 @@ func (db *DB) InsertTokenEvents(ctx context.Context, events []TokenEvent) (int64
 	if len(events) == 0 {
 		return 0, nil
 	}
-	var stored int64
-	err := db.InTx(ctx, func(tx *Tx) error {
-		stored = 0
-		if db.engine == Postgres {
-			n, err := insertTokenEventsPostgres(ctx, tx, events)
-			stored = n
-			return err
+	tokens, err := db.sendTokens(ctx)
+	if err != nil {
+		return 0, err
+	}
+	// Derived tokens name their send's id; stored ones (sends created
+	// before migration 0020) are looked up by token.
+	var byID, stored []refEvent
+	for _, e := range events {
+		if id, ok := tokens.id(e.Token); ok {
+			byID = append(byID, refEvent{e, id})
+		} else {
+			stored = append(stored, refEvent{e, e.Token})
 		}
-		for rest := events; len(rest) > 0; {
-			n := min(len(rest), tokenEventChunk)
-			m, err := insertTokenEventsSQLite(ctx, tx, rest[:n])
-			if err != nil {
-				return err
+	}
+	var n int64
+	err = db.InTx(ctx, func(tx *Tx) error {
+		n = 0
+		for _, group := range []struct {
+			events []refEvent
+			join   string
+		}{{byID, `s.id = v.ref AND s.token = ''`}, {stored, `s.token = v.ref AND s.token <> ''`}} {
+			for rest := group.events; len(rest) > 0; {
+				chunk := len(rest)
+				if db.engine == SQLite {
+					chunk = min(chunk, tokenEventChunk)
+				}
+				var m int64
+				var err error
+				if db.engine == Postgres {
+					m, err = insertTokenEventsPostgres(ctx, tx, rest[:chunk], group.join)
+				} else {
+					m, err = insertTokenEventsSQLite(ctx, tx, rest[:chunk], group.join)
+				}
+				if err != nil {
+					return err
+				}
+				n += m
+				rest = rest[chunk:]
 			}
-			stored += m
-			rest = rest[n:]
 		}
 		return nil
 	})
-	return stored, err
+	return n, err
+}
+
+// refEvent is a TokenEvent with what finds its send: an id (int64) or a
+// stored token (string).
+type refEvent struct {
+	TokenEvent
+	ref any
 }
 
 const tokenEventSelect = `
@@ -296,22 +371,34 @@ const tokenEventSelect = `
 		v.kind, NULLIF(v.link_id, 0), v.is_bot, '', v.created_at`
 
 // insertTokenEventsPostgres passes the batch as five arrays: one statement,
-// five parameters, whatever the batch size.
-func insertTokenEventsPostgres(ctx context.Context, tx *Tx, events []TokenEvent) (int64, error) {
-	tokens := make([]string, len(events))
+// five parameters, whatever the batch size. join finds each send (v.ref).
+func insertTokenEventsPostgres(ctx context.Context, tx *Tx, events []refEvent, join string) (int64, error) {
+	ids := make([]int64, 0, len(events))
+	tokens := make([]string, 0, len(events))
 	kinds := make([]string, len(events))
 	links := make([]int64, len(events))
 	bots := make([]bool, len(events))
 	ats := make([]time.Time, len(events))
 	for i, e := range events {
-		tokens[i], kinds[i], links[i], bots[i], ats[i] = e.Token, e.Kind, e.LinkID, e.IsBot, e.CreatedAt.UTC()
+		switch ref := e.ref.(type) {
+		case int64:
+			ids = append(ids, ref)
+		case string:
+			tokens = append(tokens, ref)
+		}
+		kinds[i], links[i], bots[i], ats[i] = e.Kind, e.LinkID, e.IsBot, e.CreatedAt.UTC()
+	}
+	var refs any = ids
+	refType := `bigint[]`
+	if len(tokens) > 0 {
+		refs, refType = tokens, `text[]`
 	}
 	res, err := tx.ExecContext(ctx, tokenEventSelect+`
-		FROM unnest($1::text[], $2::text[], $3::bigint[], $4::boolean[], $5::timestamptz[])
-			WITH ORDINALITY AS v(token, kind, link_id, is_bot, created_at, ord)
-		JOIN sends s ON s.token = v.token
+		FROM unnest($1::`+refType+`, $2::text[], $3::bigint[], $4::boolean[], $5::timestamptz[])
+			WITH ORDINALITY AS v(ref, kind, link_id, is_bot, created_at, ord)
+		JOIN sends s ON `+join+`
 		JOIN campaigns c ON c.id = s.campaign_id
-		ORDER BY v.ord`, tokens, kinds, links, bots, ats)
+		ORDER BY v.ord`, refs, kinds, links, bots, ats)
 	if err != nil {
 		return 0, fmt.Errorf("insert %d events: %w", len(events), mapError(err))
 	}
@@ -321,12 +408,12 @@ func insertTokenEventsPostgres(ctx context.Context, tx *Tx, events []TokenEvent)
 
 // insertTokenEventsSQLite joins a VALUES list numbered with bare "?" (see
 // insertEvents).
-func insertTokenEventsSQLite(ctx context.Context, tx *Tx, events []TokenEvent) (int64, error) {
+func insertTokenEventsSQLite(ctx context.Context, tx *Tx, events []refEvent, join string) (int64, error) {
 	var b strings.Builder
 	b.Grow(400 + len(events)*16)
 	b.WriteString(tokenEventSelect)
 	b.WriteString(`
-		FROM (SELECT column1 AS token, column2 AS kind, column3 AS link_id, column4 AS is_bot, column5 AS created_at, column6 AS ord
+		FROM (SELECT column1 AS ref, column2 AS kind, column3 AS link_id, column4 AS is_bot, column5 AS created_at, column6 AS ord
 		      FROM (VALUES `)
 	args := make([]any, 0, len(events)*6)
 	for i, e := range events {
@@ -334,10 +421,10 @@ func insertTokenEventsSQLite(ctx context.Context, tx *Tx, events []TokenEvent) (
 			b.WriteByte(',')
 		}
 		b.WriteString("(?,?,?,?,?,?)")
-		args = append(args, e.Token, e.Kind, e.LinkID, e.IsBot, e.CreatedAt.UTC(), i)
+		args = append(args, e.ref, e.Kind, e.LinkID, e.IsBot, e.CreatedAt.UTC(), i)
 	}
 	b.WriteString(`)) AS v
-		JOIN sends s ON s.token = v.token
+		JOIN sends s ON ` + join + `
 		JOIN campaigns c ON c.id = s.campaign_id
 		ORDER BY v.ord`)
 	res, err := tx.ExecContext(ctx, b.String(), args...)

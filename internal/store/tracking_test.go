@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +83,79 @@ func TestDB_ClickTarget(t *testing.T) {
 		}
 		if _, err := db.TrackedSendByToken(ctx, "nosuchtoken"); fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
 			t.Errorf("unknown token: %v", err)
+		}
+	})
+}
+
+// Sends store no token since migration 0020: their tokens are derived from
+// their ids. Tokens stored before still find their sends, through every
+// look-up; an altered token, or a derived token for a send that has a
+// stored one, finds nothing.
+func TestDB_SendTokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		derived := trackingtest.Seed(t, db, trackingtest.Options{SentAgo: time.Minute, TrackPeople: true, Links: []string{"https://shop.example.com/new"}})
+		stored := trackingtest.Seed(t, db, trackingtest.Options{SentAgo: time.Minute, TrackPeople: true, Links: []string{"https://shop.example.com/old"}, StoredTokens: true})
+		var column string
+		db.SQL().QueryRowContext(ctx, `SELECT token FROM sends WHERE id = $1`, derived.Sends[0].ID).Scan(&column)
+		if tok := derived.Sends[0].Token; column != "" || len(tok) != 32 {
+			t.Errorf("derived send: token column %q, token %q", column, tok)
+		}
+		clicks, err := db.PrepareClickTargets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer clicks.Close()
+		for _, c := range []trackingtest.Campaign{derived, stored} {
+			s := c.Sends[0]
+			if got, err := db.TrackedSendByToken(ctx, s.Token); err != nil || got.ID != s.ID {
+				t.Errorf("TrackedSendByToken(%s) = %+v, %v; want send %d", s.Token, got, err, s.ID)
+			}
+			for _, get := range []func(context.Context, string, int64) (store.TrackedSend, string, error){db.ClickTarget, clicks.Get} {
+				if got, url, err := get(ctx, s.Token, c.Links[0]); err != nil || got.ID != s.ID || !strings.HasPrefix(url, "https://shop.example.com/") {
+					t.Errorf("click target of %s = %+v, %q, %v", s.Token, got, url, err)
+				}
+			}
+			if r, err := db.RecipientByToken(ctx, s.Token); err != nil || r.SendID != s.ID || r.MemberID != s.MemberID {
+				t.Errorf("RecipientByToken(%s) = %+v, %v", s.Token, r, err)
+			}
+		}
+		tok := derived.Sends[0].Token
+		forged := tok[:10] + "0" + tok[11:]
+		if tok[10] == '0' {
+			forged = tok[:10] + "1" + tok[11:]
+		}
+		ofStored, err := db.SendToken(ctx, stored.Sends[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []string{forged, ofStored, strings.ToUpper(tok)} {
+			if _, err := db.TrackedSendByToken(ctx, bad); fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+				t.Errorf("TrackedSendByToken(%s): %v, want not found", bad, err)
+			}
+			if _, _, err := clicks.Get(ctx, bad, derived.Links[0]); fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+				t.Errorf("click target of %s: %v, want not found", bad, err)
+			}
+			if _, err := db.RecipientByToken(ctx, bad); fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+				t.Errorf("RecipientByToken(%s): %v, want not found", bad, err)
+			}
+		}
+		// One batch of events mixing both kinds of token and a forgery.
+		now := time.Now().UTC()
+		n, err := db.InsertTokenEvents(ctx, []store.TokenEvent{
+			{Token: tok, Kind: "open", CreatedAt: now},
+			{Token: stored.Sends[0].Token, Kind: "click", LinkID: stored.Links[0], CreatedAt: now},
+			{Token: forged, Kind: "open", CreatedAt: now},
+			{Token: ofStored, Kind: "open", CreatedAt: now},
+		})
+		if err != nil || n != 2 {
+			t.Fatalf("InsertTokenEvents = %d, %v; want 2", n, err)
+		}
+		for _, c := range []trackingtest.Campaign{derived, stored} {
+			es := trackingtest.Events(t, db, c.ID)
+			if len(es) != 1 || es[0].SendID != c.Sends[0].ID {
+				t.Errorf("events of campaign %d = %+v; want one of send %d", c.ID, es, c.Sends[0].ID)
+			}
 		}
 	})
 }

@@ -24,6 +24,10 @@ type Options struct {
 	SentAgo     time.Duration // sends.sent_at = now - SentAgo; 0 leaves the sends queued
 	Links       []string      // link URLs of the campaign
 	Lang        string        // members' language; default "ko"
+	// StoredTokens gives the sends random stored tokens, as sends created
+	// before migration 0020 have; by default their tokens are derived
+	// from their ids, as the engine's are.
+	StoredTokens bool
 }
 
 // Campaign is a seeded campaign.
@@ -89,7 +93,11 @@ func SeedErr(ctx context.Context, db *store.DB, opts Options) (Campaign, error) 
 		}
 		suffix := strings.ToLower(rand.Text()[:8])
 		for i := range opts.Members {
-			s := Send{Email: fmt.Sprintf("fan%d.%s@example.com", i, suffix), Token: strings.ToLower(rand.Text())}
+			s := Send{Email: fmt.Sprintf("fan%d.%s@example.com", i, suffix)}
+			stored := ""
+			if opts.StoredTokens {
+				stored = strings.ToLower(rand.Text())
+			}
 			if err := tx.QueryRowContext(ctx, `
 				INSERT INTO members (email, email_normalized, name, lang, status, created_at, updated_at)
 				VALUES ($1, $1, $2, $3, 'active', $4, $4) RETURNING id`,
@@ -102,8 +110,16 @@ func SeedErr(ctx context.Context, db *store.DB, opts Options) (Campaign, error) 
 			}
 			if err := tx.QueryRowContext(ctx, `
 				INSERT INTO sends (campaign_id, member_id, state, token, sent_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-				c.ID, s.MemberID, state, s.Token, sentAt).Scan(&s.ID); err != nil {
+				c.ID, s.MemberID, state, stored, sentAt).Scan(&s.ID); err != nil {
 				return fmt.Errorf("seed send: %w", err)
+			}
+			s.Token = stored
+			if stored == "" {
+				tok, err := tx.SendToken(ctx, s.ID)
+				if err != nil {
+					return err
+				}
+				s.Token = tok
 			}
 			c.Sends = append(c.Sends, s)
 		}
