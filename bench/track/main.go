@@ -200,7 +200,7 @@ func run(c config) error {
 	}
 
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	urls := tracking.URLs{Base: "http://bench.invalid", Secret: []byte("bench-key")}
+	urls := tracking.NewURLs("http://bench.invalid", []byte("bench-key"))
 	opts := tracking.Options{URLs: urls, Writer: tracking.WriterOptions{BatchSize: c.batch, Interval: c.interval}}
 	if !c.cache {
 		opts.CacheSize = -1

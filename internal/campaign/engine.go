@@ -397,7 +397,7 @@ type worker struct {
 
 func (s *Service) newWorker(r email.Relay, conns int, lim *rate.Limiter, urls tracking.URLs) *worker {
 	w := &worker{s: s, relay: r, lim: lim, pipes: make([]*email.Pipe, conns)}
-	w.rend = renderer{sign: newSigner(urls), dkim: s.opts.DKIM, msgIDDom: "@" + s.opts.BounceDomain}
+	w.rend = renderer{sign: urls.Signer(), dkim: s.opts.DKIM, msgIDDom: "@" + s.opts.BounceDomain}
 	return w
 }
 

@@ -64,7 +64,7 @@ func (s *Service) preview(ctx context.Context, c fanmail.Campaign, claim store.C
 	}
 	if cc.marketing {
 		msg.Headers = map[string]string{
-			"List-Unsubscribe":      "<" + string(rend.sign.unsubscribe(nil, claim.Token)) + ">",
+			"List-Unsubscribe":      "<" + string(rend.sign.AppendUnsubscribe(nil, claim.Token)) + ">",
 			"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 		}
 	}
@@ -85,7 +85,7 @@ func (s *Service) renderFor(ctx context.Context, cc *compiled, claim *store.Clai
 		}
 		brands = names[claim.MemberID]
 	}
-	rend := &renderer{sign: newSigner(urls), dkim: s.opts.DKIM, msgIDDom: "@" + s.opts.BounceDomain}
+	rend := &renderer{sign: urls.Signer(), dkim: s.opts.DKIM, msgIDDom: "@" + s.opts.BounceDomain}
 	r := &recipient{}
 	r.reset(claim, strings.Join(brands, ", "), s.now(), len(cc.links))
 	return rend, r, nil

@@ -1,10 +1,6 @@
 package campaign
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
-	"hash"
 	"strconv"
 	"strings"
 	"time"
@@ -14,52 +10,6 @@ import (
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/tracking"
 )
-
-// signer builds the signed tracking and unsubscribe URLs of tracking.URLs
-// into reusable buffers, byte for byte the same as tracking.URLs does, but
-// without allocating. Not safe for concurrent use.
-type signer struct {
-	base string
-	mac  hash.Hash
-	in   []byte
-	sum  []byte
-}
-
-func newSigner(u tracking.URLs) *signer {
-	return &signer{base: u.Base, mac: hmac.New(sha256.New, u.Secret)}
-}
-
-// sig appends the signature of "kind|token" or "kind|token|id".
-func (s *signer) sig(dst []byte, kind byte, token string, id []byte) []byte {
-	s.in = append(append(s.in[:0], kind, '|'), token...)
-	if id != nil {
-		s.in = append(append(s.in, '|'), id...)
-	}
-	s.mac.Reset()
-	s.mac.Write(s.in)
-	s.sum = s.mac.Sum(s.sum[:0])
-	return base64.RawURLEncoding.AppendEncode(dst, s.sum[:12])
-}
-
-func (s *signer) unsubscribe(dst []byte, token string) []byte {
-	dst = append(append(append(append(dst, s.base...), "/u/"...), token...), '/')
-	return s.sig(dst, 'u', token, nil)
-}
-
-func (s *signer) open(dst []byte, token string) []byte {
-	dst = append(append(append(append(dst, s.base...), "/t/o/"...), token...), '/')
-	return append(s.sig(dst, 'o', token, nil), ".gif"...)
-}
-
-func (s *signer) click(dst []byte, token string, linkID int64) []byte {
-	dst = append(append(append(append(dst, s.base...), "/t/c/"...), token...), '/')
-	start := len(dst)
-	dst = strconv.AppendInt(dst, linkID, 10)
-	id := dst[start:]
-	dst = append(dst, '/')
-	// id aliases dst; sig copies it into s.in before appending.
-	return s.sig(dst, 'c', token, id)
-}
 
 // recipient is one member as a mail is being rendered for them. Its buffers
 // are reused from mail to mail.
@@ -89,7 +39,7 @@ func (r *recipient) reset(c *store.Claim, brands string, now time.Time, links in
 // renderer fills a compiled campaign for one recipient after another and
 // assembles the MIME message. Not safe for concurrent use.
 type renderer struct {
-	sign     *signer
+	sign     *tracking.Signer
 	dkim     *email.DKIM
 	msgIDDom string
 	subject  []byte
@@ -122,17 +72,17 @@ func (w *renderer) value(cc *compiled, sl *slot, r *recipient) (v string, b []by
 		return r.brands, nil
 	case fUnsub:
 		if len(r.unsub) == 0 {
-			r.unsub = w.sign.unsubscribe(r.unsub, r.c.Token)
+			r.unsub = w.sign.AppendUnsubscribe(r.unsub, r.c.Token)
 		}
 		return "", r.unsub
 	case fOpen:
 		if len(r.open) == 0 {
-			r.open = w.sign.open(r.open, r.c.Token)
+			r.open = w.sign.AppendOpen(r.open, r.c.Token)
 		}
 		return "", r.open
 	case fClick:
 		if !r.clickSet[sl.link] {
-			r.clicks[sl.link] = w.sign.click(r.clicks[sl.link][:0], r.c.Token, cc.links[sl.link])
+			r.clicks[sl.link] = w.sign.AppendClick(r.clicks[sl.link][:0], r.c.Token, cc.links[sl.link])
 			r.clickSet[sl.link] = true
 		}
 		return "", r.clicks[sl.link]
@@ -240,7 +190,7 @@ func (w *renderer) message(cc *compiled, r *recipient, subjectPrefix string) ([]
 	b.Raw(w.signed)
 	if cc.marketing {
 		if len(r.unsub) == 0 {
-			r.unsub = w.sign.unsubscribe(r.unsub, r.c.Token)
+			r.unsub = w.sign.AppendUnsubscribe(r.unsub, r.c.Token)
 		}
 		w.signed = append(append(append(w.signed[:0], "List-Unsubscribe: <"...), r.unsub...),
 			">\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"...)

@@ -4,27 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/fanmail/fanmail/internal/tracking"
 )
-
-// The engine's allocation-free signer builds exactly the URLs the tracking
-// package checks.
-func TestSigner(t *testing.T) {
-	u := tracking.URLs{Base: "https://fan.example.com", Secret: []byte("k1")}
-	s := newSigner(u)
-	for _, token := range []string{"00000000012505158a0bac14e8", "preview"} {
-		if got, want := string(s.unsubscribe(nil, token)), u.Unsubscribe(token); got != want {
-			t.Errorf("unsubscribe = %s, want %s", got, want)
-		}
-		if got, want := string(s.open([]byte("x"), token)), "x"+u.Open(token); got != want {
-			t.Errorf("open = %s, want %s", got, want)
-		}
-		if got, want := string(s.click(nil, token, 42)), u.Click(token, 42); got != want {
-			t.Errorf("click = %s, want %s", got, want)
-		}
-	}
-}
 
 func TestHTMLToText(t *testing.T) {
 	in := `<!DOCTYPE html><html><head><title>x</title><style>p{color:red}</style></head><body>

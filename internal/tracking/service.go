@@ -123,7 +123,7 @@ func LoadURLs(ctx context.Context, db *store.DB, base string) (URLs, error) {
 	if err != nil {
 		return URLs{}, err
 	}
-	return URLs{Base: base, Secret: []byte(secret)}, nil
+	return NewURLs(base, []byte(secret)), nil
 }
 
 // WebhookSecret returns configured when set, else the settings row
