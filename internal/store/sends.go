@@ -85,6 +85,45 @@ func (d MemberDetails) columns(as bool) string {
 	return strings.Join(cols, ", ")
 }
 
+// readColumns returns only the member columns d reads, over "members m":
+// email, then name, code, birth year, gender and language as d asks.
+// scanInto gives the fields of a Claim they are scanned into.
+func (d MemberDetails) readColumns() string {
+	cols := `m.email`
+	if d.Name {
+		cols += `, m.name`
+	}
+	if d.Code {
+		cols += `, COALESCE(m.code, '')`
+	}
+	if d.BirthYear {
+		cols += `, m.birth_year`
+	}
+	if d.Gender {
+		cols += `, m.gender, m.lang`
+	}
+	return cols
+}
+
+// scanInto returns the fields of c that the columns of readColumns fill,
+// in order, after dest.
+func (d MemberDetails) scanInto(c *Claim, dest ...any) []any {
+	dest = append(dest, &c.Email)
+	if d.Name {
+		dest = append(dest, &c.Name)
+	}
+	if d.Code {
+		dest = append(dest, &c.Code)
+	}
+	if d.BirthYear {
+		dest = append(dest, &c.BirthYear)
+	}
+	if d.Gender {
+		dest = append(dest, &c.Gender, &c.Lang)
+	}
+	return dest
+}
+
 // audienceWhere returns the audience as a condition over "members m" with
 // ids in (lo, hi] (placeholders of the caller's) evaluated at now, its
 // arguments numbered from $offset+1: the consent and suppression tests are
@@ -533,14 +572,14 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, en
 		if err != nil {
 			return nil, err
 		}
-		q, segArgs = `SELECT m.id, `+a.Details.columns(false)+` FROM `+from+`
+		q, segArgs = `SELECT m.id, `+a.Details.readColumns()+` FROM `+from+`
 			WHERE `+id+` > $1 AND `+id+` <= $2 AND `+where+` ORDER BY `+id+` LIMIT $3`, args
 	} else {
 		where, args, err := db.audienceWhere(a, now, 3, "$1", "$2")
 		if err != nil {
 			return nil, err
 		}
-		q, segArgs = `SELECT m.id, `+a.Details.columns(false)+` FROM members m
+		q, segArgs = `SELECT m.id, `+a.Details.readColumns()+` FROM members m
 			WHERE m.id > $1 AND m.id <= $2 AND `+where+` ORDER BY m.id LIMIT $3`, args
 	}
 	claims := make([]Claim, 0, limit)
@@ -551,12 +590,14 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, en
 		}
 		defer rows.Close()
 		n := len(claims)
+		var dest []any
 		for rows.Next() {
-			c := Claim{Attempts: 1, Status: fanmail.MemberActive, Consent: true}
-			if err := rows.Scan(&c.MemberID, &c.Email, &c.Name, &c.Code, &c.BirthYear, &c.Gender, &c.Lang); err != nil {
+			claims = append(claims, Claim{Attempts: 1, Status: fanmail.MemberActive, Consent: true})
+			c := &claims[len(claims)-1]
+			dest = a.Details.scanInto(c, append(dest[:0], &c.MemberID)...)
+			if err := rows.Scan(dest...); err != nil {
 				return 0, err
 			}
-			claims = append(claims, c)
 		}
 		return len(claims) - n, rows.Err()
 	})
