@@ -119,6 +119,7 @@ func init() {
 		"Source":                           "가입 경로",
 		"Confirmed":                        "이메일 확인",
 		"Sign-ins":                         "로그인 횟수",
+		"Portal visits":                    "포털 방문 횟수",
 		"No answers.":                      "응답이 없습니다.",
 		"Favourite brands":                 "선호 브랜드",
 		"None chosen.":                     "선택하지 않았습니다.",

@@ -15,6 +15,12 @@ func (s *Service) MemberByID(ctx context.Context, id int64) (fanmail.Member, err
 	return s.db.MemberByID(ctx, id)
 }
 
+// RecordVisit counts the member's visits to the portal (see
+// store.RecordMemberVisit).
+func (s *Service) RecordVisit(ctx context.Context, id int64) error {
+	return s.db.RecordMemberVisit(ctx, id)
+}
+
 // MemberByEmail returns the member with the address (any case), or ENOTFOUND.
 func (s *Service) MemberByEmail(ctx context.Context, email string) (fanmail.Member, error) {
 	return s.db.MemberByEmail(ctx, email)

@@ -192,6 +192,27 @@ func (tx *Tx) RecordMemberLogin(ctx context.Context, id int64) error {
 	return nil
 }
 
+// VisitGap is how long a member's requests may pause within one visit: a
+// request this long or longer after the previous one counts a new visit.
+const VisitGap = 30 * time.Minute
+
+// RecordMemberVisit notes a request of member id to the portal at the
+// database's now, counting a visit when it comes VisitGap or more after the
+// previous one (or is the first). Requests within a minute of the last one
+// noted write nothing, so a member browsing costs one write a minute at
+// most; a visit's last minute may thus go unseen.
+func (db *DB) RecordMemberVisit(ctx context.Context, id int64) error {
+	now := db.Now()
+	if _, err := db.sql.ExecContext(ctx, `
+		UPDATE members SET last_seen_at = $1,
+			visit_count = visit_count + CASE WHEN last_seen_at IS NULL OR last_seen_at <= $2 THEN 1 ELSE 0 END
+		WHERE id = $3 AND (last_seen_at IS NULL OR last_seen_at <= $4)`,
+		now, now.Add(-VisitGap), id, now.Add(-time.Minute)); err != nil {
+		return fmt.Errorf("record visit of member %d: %w", id, err)
+	}
+	return nil
+}
+
 // MemberPasswordHash returns the member's password hash, "" when none is set,
 // or ENOTFOUND.
 func (db *DB) MemberPasswordHash(ctx context.Context, id int64) (string, error) {

@@ -432,12 +432,37 @@ func TestPortal_MagicLinkShowsBrands(t *testing.T) {
 			t.Errorf("오조크 counts = %v", c)
 		}
 
+		// Visits: the pages above were one visit; pages after a pause of
+		// 30 minutes or more start another, shorter pauses do not.
+		visits := func() int {
+			m, _ := s.members.MemberByID(ctx, m.ID)
+			return m.VisitCount
+		}
+		if n := visits(); n != 1 {
+			t.Errorf("%d visits after signing in and browsing, want 1", n)
+		}
+		s.advance(29 * time.Minute) // (the session lasts an hour)
+		b.get("/portal/profile")
+		if n := visits(); n != 1 {
+			t.Errorf("%d visits after a pause of 29 minutes, want 1", n)
+		}
+		s.advance(store.VisitGap)
+		if p = b.get("/portal"); p.status != http.StatusOK {
+			t.Fatalf("portal after a pause: %d", p.status)
+		}
+		if n := visits(); n != 2 {
+			t.Errorf("%d visits after a pause of 30 minutes, want 2", n)
+		}
+
 		// Sign out ends the session.
 		if p = b.post("/logout", nil); p.status != http.StatusSeeOther {
 			t.Errorf("logout: %d", p.status)
 		}
 		if p = b.get("/portal"); p.status != http.StatusSeeOther {
 			t.Errorf("portal after logout: %d", p.status)
+		}
+		if n := visits(); n != 2 {
+			t.Errorf("%d visits after signing out, want 2", n)
 		}
 	})
 }

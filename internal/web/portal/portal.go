@@ -25,7 +25,14 @@ func (h *Handler) signedIn(r *http.Request) (fanmail.Member, error) {
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND || (err == nil && m.Status == fanmail.MemberInactive) {
 		return fanmail.Member{}, fanmail.Errorf(fanmail.EUNAUTHORIZED, "You must sign in.")
 	}
-	return m, err
+	if err != nil {
+		return m, err
+	}
+	// A page is served whether or not the visit could be counted.
+	if err := h.Members.RecordVisit(r.Context(), m.ID); err != nil {
+		h.Logger.Warn("member visit not counted", "member_id", m.ID, "err", err)
+	}
+	return m, nil
 }
 
 // portalPage adapts fn so it runs only for a signed-in member, who is in the
