@@ -128,7 +128,7 @@ func (db *DB) SendToken(ctx context.Context, id int64) (string, error) {
 	return t.token(id), nil
 }
 
-// SendToken returns the token of send id.
+// SendToken is DB.SendToken inside the transaction.
 func (tx *Tx) SendToken(ctx context.Context, id int64) (string, error) {
 	t, err := tx.db.sendTokensIn(ctx, tx)
 	if err != nil {
