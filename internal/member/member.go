@@ -69,7 +69,7 @@ func New(db *store.DB, mailer *delivery.Mailer, opts Options, logger *slog.Logge
 		opts.AgeBands = fanmail.DefaultAgeBands
 	}
 	return &Service{db: db, mailer: mailer, opts: opts, logger: logger,
-		signIns: throttle.New(MaxSignInFailures, SignInWindow)}
+		signIns: throttle.New(db, "member", MaxSignInFailures, SignInWindow)}
 }
 
 // SetEnqueue sets Options.Enqueue after construction: the queue needs

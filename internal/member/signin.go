@@ -167,6 +167,16 @@ func (s *Service) SignInWithLink(ctx context.Context, token string) (fanmail.Mem
 	return m, nil
 }
 
+// signInFailed records a failed sign-in of key and returns the error to
+// answer: errBadCredentials, or the database's when the failure could not be
+// counted (a failure that goes uncounted must not let guessing go on).
+func (s *Service) signInFailed(ctx context.Context, key string, now time.Time) error {
+	if err := s.signIns.Fail(ctx, key, now); err != nil {
+		return err
+	}
+	return errBadCredentials
+}
+
 // SignInWithPassword returns the member with the address and password,
 // recording the login. A wrong address or password is EUNAUTHORIZED (the same
 // for both); a deactivated member EFORBIDDEN; a member who has not confirmed
@@ -177,15 +187,17 @@ func (s *Service) SignInWithLink(ctx context.Context, token string) (fanmail.Mem
 // until the window has passed (unknown addresses count alike).
 func (s *Service) SignInWithPassword(ctx context.Context, email, password string) (fanmail.Member, error) {
 	key, now := fanmail.NormalizeEmail(email), s.now()
-	if s.signIns.Blocked(key, now) {
+	if blocked, err := s.signIns.Blocked(ctx, key, now); err != nil || blocked {
+		if err != nil {
+			return fanmail.Member{}, err
+		}
 		s.logger.Warn("member sign-in refused: too many failures")
 		return fanmail.Member{}, errTooManySignIns
 	}
 	m, err := s.db.MemberByEmail(ctx, email)
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
 		CheckPassword(dummyHash, password)
-		s.signIns.Fail(key, now)
-		return fanmail.Member{}, errBadCredentials
+		return fanmail.Member{}, s.signInFailed(ctx, key, now)
 	}
 	if err != nil {
 		return fanmail.Member{}, err
@@ -196,14 +208,14 @@ func (s *Service) SignInWithPassword(ctx context.Context, email, password string
 	}
 	if hash == "" {
 		CheckPassword(dummyHash, password)
-		s.signIns.Fail(key, now)
-		return fanmail.Member{}, errBadCredentials
+		return fanmail.Member{}, s.signInFailed(ctx, key, now)
 	}
 	if !CheckPassword(hash, password) {
-		s.signIns.Fail(key, now)
-		return fanmail.Member{}, errBadCredentials
+		return fanmail.Member{}, s.signInFailed(ctx, key, now)
 	}
-	s.signIns.Forget(key)
+	if err := s.signIns.Forget(ctx, key); err != nil {
+		s.logger.Warn("member sign-in failures not cleared", "err", err)
+	}
 	switch m.Status {
 	case fanmail.MemberInactive:
 		return fanmail.Member{}, errClosed

@@ -29,7 +29,7 @@ const (
 
 // New returns a Service over db.
 func New(db *store.DB, logger *slog.Logger) *Service {
-	return &Service{db: db, logger: logger, guard: throttle.New(MaxLoginFailures, LoginWindow)}
+	return &Service{db: db, logger: logger, guard: throttle.New(db, "staff", MaxLoginFailures, LoginWindow)}
 }
 
 // NewUser is a staff account to create.
@@ -170,6 +170,16 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 	return nil
 }
 
+// failed records a failed sign-in of key and returns the error to answer:
+// errBadLogin, or the database's when the failure could not be counted (a
+// failure that goes uncounted must not let guessing go on).
+func (s *Service) failed(ctx context.Context, key string, now time.Time) error {
+	if err := s.guard.Fail(ctx, key, now); err != nil {
+		return err
+	}
+	return errBadLogin
+}
+
 // Authenticate returns the active staff user with the e-mail address and
 // password and records the sign-in. An unknown address, a wrong password and
 // an inactive account all give the same EUNAUTHORIZED, after the same work.
@@ -181,24 +191,27 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 // so the refusal tells nothing about which accounts exist.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (fanmail.User, error) {
 	key, now := fanmail.NormalizeEmail(email), s.db.Now()
-	if s.guard.Blocked(key, now) {
+	if blocked, err := s.guard.Blocked(ctx, key, now); err != nil || blocked {
+		if err != nil {
+			return fanmail.User{}, err
+		}
 		s.logger.Warn("staff sign-in refused: too many failures")
 		return fanmail.User{}, errTooManyLogins
 	}
 	u, hash, err := s.db.UserCredentials(ctx, key)
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
 		checkPassword(dummyHash(), password)
-		s.guard.Fail(key, now)
-		return fanmail.User{}, errBadLogin
+		return fanmail.User{}, s.failed(ctx, key, now)
 	}
 	if err != nil {
 		return fanmail.User{}, err
 	}
 	if len(password) > maxPasswordLen || !checkPassword(hash, password) || !u.Active {
-		s.guard.Fail(key, now)
-		return fanmail.User{}, errBadLogin
+		return fanmail.User{}, s.failed(ctx, key, now)
 	}
-	s.guard.Forget(key)
+	if err := s.guard.Forget(ctx, key); err != nil {
+		s.logger.Warn("staff sign-in failures not cleared", "err", err)
+	}
 	if err := s.db.RecordUserLogin(ctx, u.ID); err != nil {
 		return fanmail.User{}, err
 	}

@@ -1,16 +1,18 @@
-// Package throttle counts failed attempts (sign-ins) per key in memory and
-// says when a key has had too many: the defence against guessing passwords
-// online. Each fanmail process counts its own.
+// Package throttle counts failed attempts (sign-ins) per key and says when a
+// key has had too many: the defence against guessing passwords online. The
+// failures are kept in the database, so every fanmail process on one
+// database counts the same ones, and a spray of made-up keys cannot push a
+// real key's failures out of memory.
 package throttle
 
 import (
-	"sync"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
-)
 
-// maxKeys bounds the keys remembered: beyond it, expired entries are
-// dropped, and if that is not enough (a spray of made-up keys), all of them.
-const maxKeys = 10000
+	"github.com/fanmail/fanmail/internal/store"
+)
 
 // Failures refuses a key after Max failures within Window, until the oldest
 // of them is Window old. Safe for concurrent use.
@@ -18,59 +20,35 @@ type Failures struct {
 	Max    int
 	Window time.Duration
 
-	mu    sync.Mutex
-	fails map[string][]time.Time
+	db    *store.DB
+	scope string
 }
 
-// New returns Failures refusing a key after max failures within window.
-func New(max int, window time.Duration) *Failures {
-	return &Failures{Max: max, Window: window, fails: map[string][]time.Time{}}
+// New returns Failures of scope (e.g. "staff"; scopes count apart) refusing a
+// key after max failures within window.
+func New(db *store.DB, scope string, max int, window time.Duration) *Failures {
+	return &Failures{Max: max, Window: window, db: db, scope: scope}
 }
 
-// recent returns the failures of key within the window ending at now.
-func (f *Failures) recent(key string, now time.Time) []time.Time {
-	ts := f.fails[key]
-	i := 0
-	for i < len(ts) && now.Sub(ts[i]) >= f.Window {
-		i++
-	}
-	return ts[i:]
+// hash is what the database keeps of key: addresses are not copied there.
+func (f *Failures) hash(key string) string {
+	sum := sha256.Sum256([]byte(f.scope + "\x00" + key))
+	return hex.EncodeToString(sum[:])
 }
 
-// Blocked reports whether key has had Max failures within the window.
-func (f *Failures) Blocked(key string, now time.Time) bool {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.recent(key, now)) >= f.Max
+// Blocked reports whether key has had Max failures within the window ending
+// at now.
+func (f *Failures) Blocked(ctx context.Context, key string, now time.Time) (bool, error) {
+	n, err := f.db.CountAuthFailures(ctx, f.hash(key), now.Add(-f.Window))
+	return n >= f.Max, err
 }
 
 // Fail records a failure of key at now.
-func (f *Failures) Fail(key string, now time.Time) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(f.fails) >= maxKeys {
-		for k := range f.fails {
-			if len(f.recent(k, now)) == 0 {
-				delete(f.fails, k)
-			}
-		}
-		if len(f.fails) >= maxKeys {
-			clear(f.fails)
-		}
-	}
-	f.fails[key] = append(f.recent(key, now), now)
+func (f *Failures) Fail(ctx context.Context, key string, now time.Time) error {
+	return f.db.AddAuthFailure(ctx, f.scope, f.hash(key), now, now.Add(-f.Window))
 }
 
 // Forget clears the failures of key (after a success).
-func (f *Failures) Forget(key string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.fails, key)
-}
-
-// Len returns how many keys are remembered.
-func (f *Failures) Len() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.fails)
+func (f *Failures) Forget(ctx context.Context, key string) error {
+	return f.db.ClearAuthFailures(ctx, f.hash(key))
 }
