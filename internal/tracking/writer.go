@@ -13,14 +13,19 @@ import (
 
 // WriterOptions tune the buffered event writer.
 type WriterOptions struct {
-	BatchSize int           // store after this many events; default 1000
+	BatchSize int           // store after this many events; default 4000
 	Interval  time.Duration // store at least this often; default 200ms
 	Buffer    int           // events waiting at most; Record blocks when full; default 20000
 }
 
 func (o WriterOptions) withDefaults() WriterOptions {
 	if o.BatchSize <= 0 {
-		o.BatchSize = 1000
+		// Each commit makes SQLite's readers (the click look-ups) drop
+		// their page caches: under load, batches of 4,000 commit a
+		// quarter as often as batches of 1,000, and took bench/track at
+		// 100k sends from 15.4–18.8k to 22.4–23.8k requests/s (2,000:
+		// 18.5k; 8,000: 22.4k).
+		o.BatchSize = 4000
 	}
 	if o.Interval <= 0 {
 		o.Interval = 200 * time.Millisecond
