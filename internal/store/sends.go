@@ -478,26 +478,29 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 				return err
 			}
 		}
-		var cursor, end int64
-		err := tx.queryRowCached(ctx, `SELECT p.queue_cursor, p.queue_end FROM campaign_progress p
-			JOIN campaigns c ON c.id = p.campaign_id WHERE p.campaign_id = $1 AND c.status = 'sending'`, campaignID).Scan(&cursor, &end)
-		if errors.Is(err, sql.ErrNoRows) || err == nil && cursor >= end {
+		var sp idSpan
+		var audience, total int64
+		err := tx.queryRowCached(ctx, `SELECT p.queue_cursor, p.queue_end, p.audience, p.total FROM campaign_progress p
+			JOIN campaigns c ON c.id = p.campaign_id WHERE p.campaign_id = $1 AND c.status = 'sending'`, campaignID).
+			Scan(&sp.cursor, &sp.end, &audience, &total)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && sp.cursor >= sp.end {
 			return nil
 		}
 		if err != nil {
 			return err
 		}
+		sp.width = windowWidth(sp, limit, audience-total)
 		// Members of the audience satisfy its consent and suppression tests.
 		if db.engine == Postgres {
-			if claims, err = db.claimNewPostgres(ctx, tx, campaignID, cursor, end, limit, now, lockUntil, a); err != nil {
+			if claims, err = db.claimNewPostgres(ctx, tx, campaignID, sp, limit, now, lockUntil, a); err != nil {
 				return err
 			}
-		} else if claims, err = db.claimNewSQLite(ctx, tx, campaignID, cursor, end, limit, now, lockUntil, a); err != nil {
+		} else if claims, err = db.claimNewSQLite(ctx, tx, campaignID, sp, limit, now, lockUntil, a); err != nil {
 			return err
 		}
 		// The next claim starts after the last member taken; a short batch
 		// means the audience is exhausted.
-		next := end
+		next := sp.end
 		if len(claims) == limit {
 			next = claims[len(claims)-1].MemberID
 		}
@@ -513,7 +516,7 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 // member ids, each id list the rules read restricted to the window (see
 // segmentCompiler.where): a claim costs what its window holds, not the whole
 // audience. A window that yields too few members makes the next one wider.
-func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID, cursor, end int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
+func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID int64, sp idSpan, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
 	cols := `m.id, ` + a.Details.columns(true)
 	// $1 campaign, $2 window start (cursor), $3 window end, $4 limit, $5 lock;
 	// audience from $6.
@@ -529,7 +532,7 @@ func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID, cursor, 
 		SELECT ins.id, ins.member_id, '', 1, m.c1, m.c2, m.c3, m.c4, m.c5, m.c6, 'active', TRUE, FALSE
 		FROM ins JOIN m ON m.id = ins.member_id ORDER BY ins.id`
 	var claims []Claim
-	err = eachWindow(cursor, end, limit, a.Segment != nil, func(lo, hi int64, want int) (int, error) {
+	err = eachWindow(sp, limit, a.Segment != nil, func(lo, hi int64, want int) (int, error) {
 		rows, err := tx.QueryContext(ctx, q, slices.Concat([]any{campaignID, lo, hi, want, lockUntil.UTC()}, segArgs)...)
 		if err != nil {
 			return 0, err
@@ -541,18 +544,34 @@ func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID, cursor, 
 	return claims, err
 }
 
-// eachWindow walks the member ids (cursor, end] for a claim of up to limit
-// members, calling claim for each window (lo, hi] with how many members it
-// still wants; claim returns how many it took. Without a segment the one
-// window is the whole rest of the audience; with one, windows start at
-// limit ids and grow fourfold while they come up short.
-func eachWindow(cursor, end int64, limit int, segment bool, claim func(lo, hi int64, want int) (int, error)) error {
-	width := end - cursor
-	if segment {
-		width = int64(limit)
+// idSpan is what is left of an audience to claim from: the member ids
+// (cursor, end], and how many ids a window of a segment's claim spans.
+type idSpan struct{ cursor, end, width int64 }
+
+// windowWidth returns how many member ids of sp should hold limit of the
+// remaining members of the audience, spread evenly, with a quarter to
+// spare: a claim then mostly needs one window, and a selective segment's
+// windows are wide from the first.
+func windowWidth(sp idSpan, limit int, remaining int64) int64 {
+	width := int64(limit)
+	if remaining > 0 {
+		width = max(width, (sp.end-sp.cursor)*int64(limit)/remaining*5/4+1)
 	}
-	for lo, got := cursor, 0; got < limit && lo < end; {
-		hi, want := min(lo+width, end), limit-got
+	return min(width, 1<<22)
+}
+
+// eachWindow walks the member ids of sp for a claim of up to limit members,
+// calling claim for each window (lo, hi] with how many members it still
+// wants; claim returns how many it took. Without a segment the one window
+// is the whole rest of the audience; with one, windows start at sp.width
+// ids and grow fourfold while they come up short.
+func eachWindow(sp idSpan, limit int, segment bool, claim func(lo, hi int64, want int) (int, error)) error {
+	width := sp.end - sp.cursor
+	if segment {
+		width = max(sp.width, int64(limit))
+	}
+	for lo, got := sp.cursor, 0; got < limit && lo < sp.end; {
+		hi, want := min(lo+width, sp.end), limit-got
 		n, err := claim(lo, hi, want)
 		if err != nil {
 			return err
@@ -569,7 +588,7 @@ func eachWindow(cursor, end int64, limit int, segment bool, claim func(lo, hi in
 // following the largest one (SQLite has one writer) in member order, and
 // tokens made in Go, in state sent, and a send_claims row for them locked
 // until lockUntil.
-func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, end int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
+func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID int64, sp idSpan, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
 	// $1 window start, $2 window end, $3 limit; audience from $4. Without a
 	// segment, one window to the end, the consenting members read from
 	// their consents in member order; with one, windows of member ids as
@@ -593,7 +612,7 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID, cursor, en
 			WHERE m.id > $1 AND m.id <= $2 AND `+where+` ORDER BY m.id LIMIT $3`, args
 	}
 	claims := make([]Claim, 0, limit)
-	err := eachWindow(cursor, end, limit, a.Segment != nil, func(lo, hi int64, want int) (int, error) {
+	err := eachWindow(sp, limit, a.Segment != nil, func(lo, hi int64, want int) (int, error) {
 		rows, err := tx.queryCached(ctx, q, slices.Concat([]any{lo, hi, want}, segArgs)...)
 		if err != nil {
 			return 0, err
