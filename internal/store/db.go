@@ -33,8 +33,8 @@ type DB struct {
 	pool   *pgxpool.Pool // nil on SQLite
 	engine string
 	d      dialect
-	// stmts caches statements the campaign engine runs for every batch,
-	// prepared (on SQLite; see Tx.cached).
+	// stmts caches statements run again and again with the same text,
+	// prepared (on SQLite; see DB.prepared).
 	stmts  sync.Map // query → *sql.Stmt
 	nstmts atomic.Int32
 	// tokens makes and reads send tokens, once its key is loaded (sendtoken.go).
@@ -177,9 +177,10 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 const maxCachedStmts = 200
 
 // prepared returns query prepared, from a cache, on SQLite, which otherwise
-// compiles every statement each time it runs: for the few statements the
-// campaign engine runs for each batch, whose text does not change while a
-// campaign sends (compiling them cost about 1 µs per mail). It returns nil
+// compiles every statement each time it runs: for the few statements run
+// again and again with the same text, those the campaign engine runs for
+// each batch (compiling them cost about 1 µs per mail) and the click
+// look-up. It returns nil
 // on PostgreSQL, whose driver caches prepared statements itself, once the
 // cache is full, and if query does not compile (running it reports why).
 func (db *DB) prepared(ctx context.Context, query string) *sql.Stmt {

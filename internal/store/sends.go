@@ -585,9 +585,8 @@ func eachWindow(sp idSpan, limit int, segment bool, claim func(lo, hi int64, wan
 }
 
 // claimNewSQLite reads the next members, then inserts their sends with ids
-// following the largest one (SQLite has one writer) in member order, and
-// tokens made in Go, in state sent, and a send_claims row for them locked
-// until lockUntil.
+// following the largest one (SQLite has one writer) in member order, in
+// state sent, and a send_claims row for them locked until lockUntil.
 func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID int64, sp idSpan, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
 	// $1 window start, $2 window end, $3 limit; audience from $4. Without a
 	// segment, one window to the end, the consenting members read from

@@ -137,14 +137,21 @@ func (tx *Tx) SendToken(ctx context.Context, id int64) (string, error) {
 	return t.token(id), nil
 }
 
+// The conditions on "sends s" that find the send of a token, with the
+// argument $1 that sendTokens.where gives: by id for a derived token, else
+// through sends_token (the condition repeats the index's, so that SQLite
+// and PostgreSQL's generic plans use it). A derived token never finds a
+// send that has a stored one.
+const (
+	sendByID          = `s.id = $1 AND s.token = ''`
+	sendByStoredToken = `s.token = $1 AND s.token <> ''`
+)
+
 // where returns the condition on "sends s" that finds the send holding
-// token, with its argument numbered n: by id for a derived token,
-// else through sends_token (the condition repeats the index's, so that
-// SQLite and PostgreSQL's generic plans use it).
-func (t *sendTokens) where(token string, n int) (string, any) {
-	p := fmt.Sprintf("$%d", n)
+// token, and its argument $1.
+func (t *sendTokens) where(token string) (string, any) {
 	if id, ok := t.id(token); ok {
-		return `s.id = ` + p + ` AND s.token = ''`, id
+		return sendByID, id
 	}
-	return `s.token = ` + p + ` AND s.token <> ''`, token
+	return sendByStoredToken, token
 }

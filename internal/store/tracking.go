@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/fanmail/fanmail"
@@ -30,7 +29,7 @@ func (db *DB) TrackedSendByToken(ctx context.Context, token string) (TrackedSend
 	if err != nil {
 		return TrackedSend{}, err
 	}
-	where, arg := tokens.where(token, 1)
+	where, arg := tokens.where(token)
 	var s TrackedSend
 	var sent sql.NullTime
 	err = db.sql.QueryRowContext(ctx, `
@@ -49,90 +48,36 @@ func (db *DB) TrackedSendByToken(ctx context.Context, token string) (TrackedSend
 	return s, nil
 }
 
-// clickTargetQuery finds the send by where (sendTokens.where, $1) and link $2.
-func clickTargetQuery(where string) string {
-	return `
-	SELECT s.id, s.campaign_id, s.member_id, s.sent_at, c.track_people, l.url
-	FROM sends s
-	JOIN campaigns c ON c.id = s.campaign_id
-	JOIN links l ON l.campaign_id = s.campaign_id AND l.id = $2
-	WHERE ` + where
+// clickTargetQueries find the send by each condition of sendTokens.where
+// ($1) and link $2.
+var clickTargetQueries = map[string]string{}
+
+func init() {
+	for _, where := range []string{sendByID, sendByStoredToken} {
+		clickTargetQueries[where] = `
+		SELECT s.id, s.campaign_id, s.member_id, s.sent_at, c.track_people, l.url
+		FROM sends s
+		JOIN campaigns c ON c.id = s.campaign_id
+		JOIN links l ON l.campaign_id = s.campaign_id AND l.id = $2
+		WHERE ` + where
+	}
 }
 
 // ClickTarget returns the send holding token and the URL of link linkID, in
-// one query. It returns ENOTFOUND when there is no such send or the link does
-// not belong to the send's campaign.
+// one query, prepared once (DB.prepared: on SQLite preparing the join costs
+// about as much as running it). It returns ENOTFOUND when there is no such
+// send or the link does not belong to the send's campaign.
 func (db *DB) ClickTarget(ctx context.Context, token string, linkID int64) (TrackedSend, string, error) {
 	tokens, err := db.sendTokens(ctx)
 	if err != nil {
 		return TrackedSend{}, "", err
 	}
-	where, arg := tokens.where(token, 1)
-	return scanClickTarget(db.sql.QueryRowContext(ctx, clickTargetQuery(where), arg, linkID))
-}
-
-// ClickTargets is ClickTarget as prepared statements, for the click
-// endpoint. On SQLite preparing the join costs about as much as running it;
-// pgx already caches prepared statements per connection, and a database/sql
-// statement on top only adds prepare round trips, so on PostgreSQL it runs
-// the plain query.
-type ClickTargets struct {
-	db     *DB
-	tokens *sendTokens
-	byID   *sql.Stmt // derived tokens; nil on PostgreSQL
-	stored *sql.Stmt // tokens stored before migration 0020, prepared when first needed
-	mu     sync.Mutex
-}
-
-// PrepareClickTargets prepares ClickTarget; Close the result when done.
-func (db *DB) PrepareClickTargets(ctx context.Context) (*ClickTargets, error) {
-	if db.engine == Postgres {
-		return &ClickTargets{db: db}, nil
+	where, arg := tokens.where(token)
+	q := clickTargetQueries[where]
+	if st := db.prepared(ctx, q); st != nil {
+		return scanClickTarget(st.QueryRowContext(ctx, arg, linkID))
 	}
-	tokens, err := db.sendTokens(ctx)
-	if err != nil {
-		return nil, err
-	}
-	where, _ := tokens.where(tokens.token(1), 1)
-	stmt, err := db.sql.PrepareContext(ctx, clickTargetQuery(where))
-	if err != nil {
-		return nil, fmt.Errorf("prepare click target: %w", err)
-	}
-	return &ClickTargets{db: db, tokens: tokens, byID: stmt}, nil
-}
-
-// Get is DB.ClickTarget.
-func (p *ClickTargets) Get(ctx context.Context, token string, linkID int64) (TrackedSend, string, error) {
-	if p.byID == nil {
-		return p.db.ClickTarget(ctx, token, linkID)
-	}
-	if id, ok := p.tokens.id(token); ok {
-		return scanClickTarget(p.byID.QueryRowContext(ctx, id, linkID))
-	}
-	p.mu.Lock()
-	if p.stored == nil {
-		where, _ := p.tokens.where("", 1)
-		stmt, err := p.db.sql.PrepareContext(ctx, clickTargetQuery(where))
-		if err != nil {
-			p.mu.Unlock()
-			return TrackedSend{}, "", fmt.Errorf("prepare click target: %w", err)
-		}
-		p.stored = stmt
-	}
-	stmt := p.stored
-	p.mu.Unlock()
-	return scanClickTarget(stmt.QueryRowContext(ctx, token, linkID))
-}
-
-// Close releases the prepared statements.
-func (p *ClickTargets) Close() error {
-	var err error
-	for _, st := range []*sql.Stmt{p.byID, p.stored} {
-		if st != nil {
-			err = errors.Join(err, st.Close())
-		}
-	}
-	return err
+	return scanClickTarget(db.sql.QueryRowContext(ctx, q, arg, linkID))
 }
 
 func scanClickTarget(row *sql.Row) (TrackedSend, string, error) {
@@ -179,7 +124,7 @@ func recipientByToken(ctx context.Context, db *DB, q querier, token string) (Rec
 	if err != nil {
 		return r, err
 	}
-	where, arg := tokens.where(token, 1)
+	where, arg := tokens.where(token)
 	err = q.QueryRowContext(ctx, `
 		SELECT s.id, s.campaign_id, s.member_id, m.email_normalized, m.lang, c.name
 		FROM sends s JOIN members m ON m.id = s.member_id JOIN campaigns c ON c.id = s.campaign_id
@@ -331,7 +276,7 @@ func (db *DB) InsertTokenEvents(ctx context.Context, events []TokenEvent) (int64
 		for _, group := range []struct {
 			events []refEvent
 			join   string
-		}{{byID, `s.id = v.ref AND s.token = ''`}, {stored, `s.token = v.ref AND s.token <> ''`}} {
+		}{{byID, strings.Replace(sendByID, "$1", "v.ref", 1)}, {stored, strings.Replace(sendByStoredToken, "$1", "v.ref", 1)}} {
 			for rest := group.events; len(rest) > 0; {
 				chunk := len(rest)
 				if db.engine == SQLite {

@@ -38,7 +38,7 @@ func (s *Service) Click(ctx context.Context, token, linkID, sig string, head boo
 	key := token + ":" + linkID
 	e, ok := s.cache.get(key, now)
 	if !ok {
-		send, target, err := s.clickTarget(ctx, token, id)
+		send, target, err := s.db.ClickTarget(ctx, token, id)
 		if err != nil {
 			return "", err
 		}
@@ -54,26 +54,6 @@ func (s *Service) Click(ctx context.Context, token, linkID, sig string, head boo
 		s.logger.Warn("click not recorded", "campaign_id", e.send.CampaignID, "err", err)
 	}
 	return e.url, nil
-}
-
-// clickTarget looks the click up with the prepared statement, preparing it
-// on first use (and again after a failure).
-func (s *Service) clickTarget(ctx context.Context, token string, linkID int64) (store.TrackedSend, string, error) {
-	s.mu.Lock()
-	p := s.clicks
-	if p == nil && !s.closed {
-		var err error
-		if p, err = s.db.PrepareClickTargets(ctx); err != nil {
-			s.mu.Unlock()
-			return store.TrackedSend{}, "", err
-		}
-		s.clicks = p
-	}
-	s.mu.Unlock()
-	if p == nil {
-		return s.db.ClickTarget(ctx, token, linkID)
-	}
-	return p.Get(ctx, token, linkID)
 }
 
 // isWebURL reports whether u is an absolute http(s) URL, the only kind of

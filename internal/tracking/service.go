@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/fanmail/fanmail"
@@ -52,10 +51,6 @@ type Service struct {
 	opts   Options
 	w      *writer
 	cache  *sendCache
-
-	mu     sync.Mutex
-	clicks *store.ClickTargets // prepared on first click
-	closed bool
 }
 
 // New returns a running service; Close it to store buffered events.
@@ -93,13 +88,6 @@ func (s *Service) Flush(ctx context.Context) error { return s.w.sync(ctx) }
 // Close stops taking open and click events and stores those still buffered;
 // it returns ctx's error if ctx ends first.
 func (s *Service) Close(ctx context.Context) error {
-	s.mu.Lock()
-	s.closed = true
-	if s.clicks != nil {
-		s.clicks.Close()
-		s.clicks = nil
-	}
-	s.mu.Unlock()
 	return s.w.close(ctx)
 }
 

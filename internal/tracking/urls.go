@@ -16,8 +16,10 @@ import (
 	"strings"
 )
 
-// NewSendToken returns a fresh unguessable token for a sends row: 26 characters
-// of base32 (130 bits), safe in URLs and in a VERP local part.
+// NewSendToken returns a random token of the form sends stored before
+// migration 0020 (26 characters of base32, 130 bits); new sends' tokens are
+// derived from their ids (store/sendtoken.go). Tests use it for sends of
+// that form and for tokens of no send.
 func NewSendToken() string { return strings.ToLower(rand.Text()) }
 
 // URLs builds and checks the links carried by campaign mail. Every link holds
