@@ -59,6 +59,7 @@ type Member struct {
 	ShopID      int64 // the shop that registered the member, 0 if none
 	ConfirmedAt *time.Time
 	LastLoginAt *time.Time
+	LastSeenAt  *time.Time // last portal request noted (visits, VisitCount)
 	LoginCount  int
 	VisitCount  int
 	CreatedAt   time.Time

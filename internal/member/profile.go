@@ -2,6 +2,7 @@ package member
 
 import (
 	"strings"
+	"time"
 
 	"context"
 
@@ -15,10 +16,15 @@ func (s *Service) MemberByID(ctx context.Context, id int64) (fanmail.Member, err
 	return s.db.MemberByID(ctx, id)
 }
 
-// RecordVisit counts the member's visits to the portal (see
-// store.RecordMemberVisit).
-func (s *Service) RecordVisit(ctx context.Context, id int64) error {
-	return s.db.RecordMemberVisit(ctx, id)
+// RecordVisit counts the visits to the portal of m, as read for the
+// request (see store.RecordMemberVisit): within a minute of the last
+// request noted it writes nothing, so a page does not take SQLite's write
+// lock for it.
+func (s *Service) RecordVisit(ctx context.Context, m fanmail.Member) error {
+	if m.LastSeenAt != nil && s.now().Sub(*m.LastSeenAt) < time.Minute {
+		return nil
+	}
+	return s.db.RecordMemberVisit(ctx, m.ID)
 }
 
 // MemberByEmail returns the member with the address (any case), or ENOTFOUND.

@@ -14,7 +14,7 @@ import (
 // memberColumns are the columns scanMember reads, in order. Other files that
 // list members (search) select the same columns and reuse scanMember.
 const memberColumns = `id, code, email, name, phone, birth_year, gender, postal_code, address,
-	lang, status, source, shop_id, confirmed_at, last_login_at, login_count, visit_count,
+	lang, status, source, shop_id, confirmed_at, last_login_at, login_count, visit_count, last_seen_at,
 	created_at, updated_at`
 
 // memberScanner is a *sql.Row or *sql.Rows.
@@ -25,15 +25,15 @@ func scanMember(row memberScanner) (fanmail.Member, error) {
 	var m fanmail.Member
 	var code sql.NullString
 	var shopID sql.NullInt64
-	var confirmed, lastLogin sql.NullTime
+	var confirmed, lastLogin, lastSeen sql.NullTime
 	err := row.Scan(&m.ID, &code, &m.Email, &m.Name, &m.Phone, &m.BirthYear, &m.Gender, &m.PostalCode, &m.Address,
-		&m.Lang, &m.Status, &m.Source, &shopID, &confirmed, &lastLogin, &m.LoginCount, &m.VisitCount,
+		&m.Lang, &m.Status, &m.Source, &shopID, &confirmed, &lastLogin, &m.LoginCount, &m.VisitCount, &lastSeen,
 		&m.CreatedAt, &m.UpdatedAt)
 	if err != nil {
 		return m, err
 	}
 	m.Code, m.ShopID = code.String, shopID.Int64
-	m.ConfirmedAt, m.LastLoginAt = timeOrNil(confirmed), timeOrNil(lastLogin)
+	m.ConfirmedAt, m.LastLoginAt, m.LastSeenAt = timeOrNil(confirmed), timeOrNil(lastLogin), timeOrNil(lastSeen)
 	m.CreatedAt, m.UpdatedAt = m.CreatedAt.UTC(), m.UpdatedAt.UTC()
 	return m, nil
 }
@@ -199,8 +199,9 @@ const VisitGap = 30 * time.Minute
 // RecordMemberVisit notes a request of member id to the portal at the
 // database's now, counting a visit when it comes VisitGap or more after the
 // previous one (or is the first). Requests within a minute of the last one
-// noted write nothing, so a member browsing costs one write a minute at
-// most; a visit's last minute may thus go unseen.
+// noted write nothing (member.Service.RecordVisit does not even ask), so a
+// member browsing costs one write a minute at most; a visit's last minute
+// may thus go unseen.
 func (db *DB) RecordMemberVisit(ctx context.Context, id int64) error {
 	now := db.Now()
 	if _, err := db.sql.ExecContext(ctx, `

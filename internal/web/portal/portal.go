@@ -29,7 +29,7 @@ func (h *Handler) signedIn(r *http.Request) (fanmail.Member, error) {
 		return m, err
 	}
 	// A page is served whether or not the visit could be counted.
-	if err := h.Members.RecordVisit(r.Context(), m.ID); err != nil {
+	if err := h.Members.RecordVisit(r.Context(), m); err != nil {
 		h.Logger.Warn("member visit not counted", "member_id", m.ID, "err", err)
 	}
 	return m, nil
