@@ -7,6 +7,7 @@ import (
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/link"
 	"github.com/fanmail/fanmail/internal/store"
 )
 
@@ -24,7 +25,7 @@ func (s *Service) SendConfirmation(ctx context.Context, memberID int64) error {
 	if m.Status != fanmail.MemberPending {
 		return nil
 	}
-	token, err := s.newLink(ctx, linkConfirm, m.ID, s.opts.ConfirmTTL)
+	token, err := s.links.Issue(ctx, link.Confirm, m.ID, 0, s.opts.ConfirmTTL)
 	if err != nil {
 		return err
 	}
@@ -46,22 +47,22 @@ func (s *Service) SendConfirmation(ctx context.Context, memberID int64) error {
 // is returned whenever the link's signature is good, even with an error, so
 // the page can answer in the member's language.
 func (s *Service) Confirm(ctx context.Context, token string) (fanmail.Member, error) {
-	l, err := s.parseLink(ctx, token, linkConfirm)
+	l, err := s.links.Parse(ctx, token, link.Confirm)
 	if err != nil {
 		return fanmail.Member{}, err
 	}
-	m, err := s.db.MemberByID(ctx, l.memberID)
+	m, err := s.db.MemberByID(ctx, l.MemberID)
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
 		return fanmail.Member{}, errLinkInvalid
 	}
 	if err != nil {
 		return m, err
 	}
-	if s.expired(l) {
+	if l.Expired(s.now()) {
 		return m, store.ErrLinkExpired
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.UseLinkToken(ctx, l.nonceHash, linkConfirm); err != nil {
+		if err := link.Use(ctx, tx, l); err != nil {
 			return err
 		}
 		cur, err := tx.MemberByID(ctx, m.ID)

@@ -8,11 +8,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/link"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/throttle"
 )
@@ -50,8 +50,7 @@ type Service struct {
 	opts   Options
 	logger *slog.Logger
 
-	secretMu sync.Mutex
-	secret   []byte // HMAC key for links, loaded once from settings
+	links *link.Signer
 
 	signIns *throttle.Failures // wrong passwords per address
 }
@@ -69,7 +68,7 @@ func New(db *store.DB, mailer *delivery.Mailer, opts Options, logger *slog.Logge
 		opts.AgeBands = fanmail.DefaultAgeBands
 	}
 	return &Service{db: db, mailer: mailer, opts: opts, logger: logger,
-		signIns: throttle.New(db, "member", MaxSignInFailures, SignInWindow)}
+		signIns: throttle.New(db, "member", MaxSignInFailures, SignInWindow), links: link.New(db)}
 }
 
 // SetEnqueue sets Options.Enqueue after construction: the queue needs

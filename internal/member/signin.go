@@ -8,6 +8,7 @@ import (
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/link"
 	"github.com/fanmail/fanmail/internal/store"
 )
 
@@ -52,7 +53,7 @@ func (s *Service) RequestSignIn(ctx context.Context, email string) error {
 		s.logger.Info("sign-in link asked for a deactivated member", "member_id", m.ID)
 		return nil
 	}
-	n, err := s.db.CountLinkTokens(ctx, m.ID, linkSignIn, s.now().Add(-signInMailWindow))
+	n, err := s.db.CountLinkTokens(ctx, m.ID, link.SignIn, s.now().Add(-signInMailWindow))
 	if err != nil {
 		return err
 	}
@@ -76,7 +77,7 @@ func (s *Service) sendSignIn(ctx context.Context, memberID int64) error {
 	if m.Status == fanmail.MemberInactive {
 		return nil
 	}
-	token, err := s.newLink(ctx, linkSignIn, m.ID, s.opts.MagicLinkTTL)
+	token, err := s.links.Issue(ctx, link.SignIn, m.ID, 0, s.opts.MagicLinkTTL)
 	if err != nil {
 		return err
 	}
@@ -100,7 +101,7 @@ func (s *Service) CheckSignInLink(ctx context.Context, token string) (fanmail.Me
 	if err != nil {
 		return m, err
 	}
-	if err := s.db.LinkTokenUsable(ctx, l.nonceHash, linkSignIn); err != nil {
+	if err := s.links.Usable(ctx, l); err != nil {
 		if errors.Is(err, store.ErrLinkUnknown) {
 			return fanmail.Member{Lang: m.Lang}, errLinkInvalid
 		}
@@ -109,19 +110,19 @@ func (s *Service) CheckSignInLink(ctx context.Context, token string) (fanmail.Me
 	return m, nil
 }
 
-func (s *Service) signInLink(ctx context.Context, token string) (signedLink, fanmail.Member, error) {
-	l, err := s.parseLink(ctx, token, linkSignIn)
+func (s *Service) signInLink(ctx context.Context, token string) (link.Link, fanmail.Member, error) {
+	l, err := s.links.Parse(ctx, token, link.SignIn)
 	if err != nil {
 		return l, fanmail.Member{}, err
 	}
-	m, err := s.db.MemberByID(ctx, l.memberID)
+	m, err := s.db.MemberByID(ctx, l.MemberID)
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
 		return l, fanmail.Member{}, errLinkInvalid
 	}
 	if err != nil {
 		return l, m, err
 	}
-	if s.expired(l) {
+	if l.Expired(s.now()) {
 		return l, m, store.ErrLinkExpired
 	}
 	if m.Status == fanmail.MemberInactive {
@@ -141,7 +142,7 @@ func (s *Service) SignInWithLink(ctx context.Context, token string) (fanmail.Mem
 		return m, err
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.UseLinkToken(ctx, l.nonceHash, linkSignIn); err != nil {
+		if err := link.Use(ctx, tx, l); err != nil {
 			return err
 		}
 		cur, err := tx.MemberByID(ctx, m.ID)

@@ -20,9 +20,18 @@ var (
 // CreateLinkToken remembers a signed link's nonce (hashed) so the link can be
 // used once before expiresAt.
 func (db *DB) CreateLinkToken(ctx context.Context, nonceHash, purpose string, memberID int64, expiresAt time.Time) error {
-	_, err := db.sql.ExecContext(ctx, `
+	return createLinkToken(ctx, db.sql, db.Now(), nonceHash, purpose, memberID, expiresAt)
+}
+
+// CreateLinkToken is DB.CreateLinkToken inside tx.
+func (tx *Tx) CreateLinkToken(ctx context.Context, nonceHash, purpose string, memberID int64, expiresAt time.Time) error {
+	return createLinkToken(ctx, tx.Tx, tx.Now, nonceHash, purpose, memberID, expiresAt)
+}
+
+func createLinkToken(ctx context.Context, ex querier, now time.Time, nonceHash, purpose string, memberID int64, expiresAt time.Time) error {
+	_, err := ex.ExecContext(ctx, `
 		INSERT INTO link_tokens (nonce_hash, purpose, member_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		nonceHash, purpose, nullInt64(memberID), expiresAt.UTC(), db.Now())
+		nonceHash, purpose, nullInt64(memberID), expiresAt.UTC(), now)
 	if err != nil {
 		return fmt.Errorf("create link token: %w", mapError(err))
 	}
