@@ -6,6 +6,11 @@ type dialect struct {
 	// SQLite's immediate transactions already allow one writer.
 	lockMigrations   string
 	unlockMigrations string
+	// skipLocked ends the sub-selects that claim rows (outbox messages):
+	// FOR UPDATE SKIP LOCKED on PostgreSQL, so claimers on several nodes
+	// never wait for or take each other's rows; nothing on SQLite, where the
+	// immediate transaction is the only writer.
+	skipLocked string
 }
 
 var sqliteDialect = dialect{}
@@ -13,4 +18,5 @@ var sqliteDialect = dialect{}
 var postgresDialect = dialect{
 	lockMigrations:   `SELECT pg_advisory_lock(72616131)`,
 	unlockMigrations: `SELECT pg_advisory_unlock(72616131)`,
+	skipLocked:       `FOR UPDATE SKIP LOCKED`,
 }

@@ -1,0 +1,62 @@
+package fanmail_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/fanmail/fanmail"
+)
+
+func TestMayContact(t *testing.T) {
+	noon := time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)  // 12:00 KST
+	night := time.Date(2026, 12, 6, 13, 0, 0, 0, time.UTC) // 22:00 KST
+	morning := time.Date(2026, 12, 7, 8, 0, 0, 0, fanmail.KST).UTC()
+	active := fanmail.Contact{Channel: fanmail.ChannelEmail, Purpose: fanmail.PurposeMarketing, MemberStatus: fanmail.MemberActive,
+		HasAddress: true, ConsentEmail: true, ConsentSMS: true}
+	with := func(f func(c *fanmail.Contact)) fanmail.Contact { c := active; f(&c); return c }
+	tests := []struct {
+		name string
+		c    fanmail.Contact
+		now  time.Time
+		want string
+		wait time.Time
+	}{
+		{"marketing ok", active, noon, "", time.Time{}},
+		{"no address", with(func(c *fanmail.Contact) { c.HasAddress = false }), noon, fanmail.SkipNoAddress, time.Time{}},
+		{"left", with(func(c *fanmail.Contact) { c.MemberStatus = fanmail.MemberInactive }), noon, fanmail.SkipInactive, time.Time{}},
+		{"pending marketing", with(func(c *fanmail.Contact) { c.MemberStatus = fanmail.MemberPending }), noon, fanmail.SkipUnconfirmed, time.Time{}},
+		{"pending opt-in", with(func(c *fanmail.Contact) { c.MemberStatus = fanmail.MemberPending; c.Purpose = fanmail.PurposeTransactional }), noon, "", time.Time{}},
+		{"no consent", with(func(c *fanmail.Contact) { c.ConsentEmail = false }), noon, fanmail.SkipNoConsent, time.Time{}},
+		{"unsubscribed marketing", with(func(c *fanmail.Contact) { c.Suppression = "unsubscribed" }), noon, fanmail.SkipSuppressed, time.Time{}},
+		{"unsubscribed transactional", with(func(c *fanmail.Contact) { c.Suppression = "unsubscribed"; c.Purpose = fanmail.PurposeTransactional }), noon, "", time.Time{}},
+		{"bounced transactional", with(func(c *fanmail.Contact) { c.Suppression = "hard_bounce"; c.Purpose = fanmail.PurposeTransactional }), noon, fanmail.SkipSuppressed, time.Time{}},
+		{"e-mail ad at night", active, night, "", time.Time{}},
+		{"sms ad at night", with(func(c *fanmail.Contact) { c.Channel = fanmail.ChannelSMS }), night, fanmail.SkipQuietHours, morning},
+		{"sms ad at night, night consent", with(func(c *fanmail.Contact) { c.Channel = fanmail.ChannelSMS; c.ConsentNight = true }), night, "", time.Time{}},
+		{"sms ad at noon", with(func(c *fanmail.Contact) { c.Channel = fanmail.ChannelSMS }), noon, "", time.Time{}},
+		{"sms without consent", with(func(c *fanmail.Contact) { c.Channel = fanmail.ChannelSMS; c.ConsentSMS = false }), noon, fanmail.SkipNoConsent, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, wait := fanmail.MayContact(tt.c, tt.now)
+			if got != tt.want || !wait.Equal(tt.wait) {
+				t.Errorf("MayContact = %q, %v; want %q, %v", got, wait, tt.want, tt.wait)
+			}
+		})
+	}
+}
+
+func TestQuietHoursEnd(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2026, 12, 6, h, 30, 0, 0, fanmail.KST) }
+	for h, want := range map[int]time.Time{
+		7:  time.Date(2026, 12, 6, 8, 0, 0, 0, fanmail.KST),
+		8:  {},
+		20: {},
+		21: time.Date(2026, 12, 7, 8, 0, 0, 0, fanmail.KST),
+		0:  time.Date(2026, 12, 6, 8, 0, 0, 0, fanmail.KST),
+	} {
+		if got := fanmail.QuietHoursEnd(at(h)); !got.Equal(want) {
+			t.Errorf("%02d:30 KST: %v, want %v", h, got, want)
+		}
+	}
+}

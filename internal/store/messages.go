@@ -1,0 +1,312 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fanmail/fanmail"
+)
+
+// EnqueueMessage writes m to the outbox as queued, due at m.RunAt (now when
+// zero). A message with the same Ref already there is returned instead, with
+// created false: a retried cause never writes a second message.
+func (tx *Tx) EnqueueMessage(ctx context.Context, m fanmail.Message) (fanmail.Message, bool, error) {
+	if m.Ref == "" || m.Kind == "" || m.MemberID == 0 {
+		return m, false, fmt.Errorf("enqueue message: kind, ref and member are required")
+	}
+	if m.Channel == "" {
+		m.Channel = fanmail.ChannelEmail
+	}
+	if m.Purpose == "" {
+		m.Purpose = fanmail.PurposeTransactional
+	}
+	if len(m.Data) == 0 {
+		m.Data = json.RawMessage("{}")
+	}
+	if m.RunAt.IsZero() {
+		m.RunAt = tx.Now
+	}
+	err := tx.QueryRowContext(ctx, `
+		INSERT INTO messages (kind, channel, purpose, member_id, brand_id, ref, data, status, run_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $9)
+		ON CONFLICT (ref) DO NOTHING
+		RETURNING id`, m.Kind, m.Channel, m.Purpose, m.MemberID, m.BrandID, m.Ref, string(m.Data), m.RunAt.UTC(), tx.Now).Scan(&m.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		old, err := messageByRef(ctx, tx, m.Ref)
+		return old, false, err
+	}
+	if err != nil {
+		return m, false, fmt.Errorf("enqueue %s message: %w", m.Kind, mapError(err))
+	}
+	m.Status, m.CreatedAt = fanmail.MessageQueued, tx.Now
+	return m, true, nil
+}
+
+const messageColumns = `id, kind, channel, purpose, member_id, brand_id, ref, data, status, attempts, run_at,
+	error, skip_reason, message_id, created_at, sent_at`
+
+func scanMessage(sc interface{ Scan(...any) error }) (fanmail.Message, error) {
+	var m fanmail.Message
+	var data string
+	var sent sql.NullTime
+	err := sc.Scan(&m.ID, &m.Kind, &m.Channel, &m.Purpose, &m.MemberID, &m.BrandID, &m.Ref, &data, &m.Status,
+		&m.Attempts, &m.RunAt, &m.Error, &m.SkipReason, &m.MessageID, &m.CreatedAt, &sent)
+	m.Data = json.RawMessage(data)
+	if sent.Valid {
+		t := sent.Time.UTC()
+		m.SentAt = &t
+	}
+	m.RunAt, m.CreatedAt = m.RunAt.UTC(), m.CreatedAt.UTC()
+	return m, err
+}
+
+func messageByRef(ctx context.Context, q querier, ref string) (fanmail.Message, error) {
+	m, err := scanMessage(q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE ref = $1`, ref))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, fanmail.Errorf(fanmail.ENOTFOUND, "Message not found.")
+	}
+	if err != nil {
+		return m, fmt.Errorf("message by ref: %w", err)
+	}
+	return m, nil
+}
+
+// MessageByRef returns the message written for cause ref, or ENOTFOUND.
+func (db *DB) MessageByRef(ctx context.Context, ref string) (fanmail.Message, error) {
+	return messageByRef(ctx, db.sql, ref)
+}
+
+// MessageByID returns message id, or ENOTFOUND.
+func (db *DB) MessageByID(ctx context.Context, id int64) (fanmail.Message, error) {
+	m, err := scanMessage(db.sql.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, fanmail.Errorf(fanmail.ENOTFOUND, "Message not found.")
+	}
+	if err != nil {
+		return m, fmt.Errorf("message %d: %w", id, err)
+	}
+	return m, nil
+}
+
+// MessageFilter selects outbox messages; zero fields match everything.
+type MessageFilter struct {
+	MemberID int64
+	Kind     string
+	Status   string
+	BeforeID int64 // keyset paging, newest first
+	Limit    int   // default 100
+}
+
+// Messages returns the messages f selects, newest first.
+func (db *DB) Messages(ctx context.Context, f MessageFilter) ([]fanmail.Message, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
+		WHERE ($1 = 0 OR member_id = $1) AND ($2 = '' OR kind = $2) AND ($3 = '' OR status = $3)
+		  AND ($4 = 0 OR id < $4)
+		ORDER BY id DESC LIMIT $5`, f.MemberID, f.Kind, f.Status, f.BeforeID, f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	defer rows.Close()
+	var out []fanmail.Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("messages: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MessageCounts returns how many messages are in each status.
+func (db *DB) MessageCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT status, COUNT(*) FROM messages GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("message counts: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[s] = n
+	}
+	return out, rows.Err()
+}
+
+// OutboxClaim is a claimed message with what its renderer and the contact
+// rule need to know about its member, read when it was claimed.
+type OutboxClaim struct {
+	fanmail.Message
+	Email        string
+	Phone        string
+	Name         string
+	Code         string
+	Lang         string
+	BirthYear    int
+	Gender       string
+	MemberStatus string
+	ConsentEmail bool
+	ConsentSMS   bool
+	ConsentNight bool
+	Suppression  string // the suppression reason of the address, "" if none
+}
+
+// Contact returns what fanmail.MayContact needs for c.
+func (c *OutboxClaim) Contact() fanmail.Contact {
+	has := c.Email != ""
+	if c.Channel == fanmail.ChannelSMS {
+		has = c.Phone != ""
+	}
+	return fanmail.Contact{Channel: c.Channel, Purpose: c.Purpose, Kind: c.Kind, MemberStatus: c.MemberStatus,
+		HasAddress: has, Suppression: c.Suppression,
+		ConsentEmail: c.ConsentEmail, ConsentSMS: c.ConsentSMS, ConsentNight: c.ConsentNight}
+}
+
+// ClaimMessages marks up to limit messages due at now as sending until now +
+// lease and returns them with their members. A message whose lease lapsed
+// (its node died) is due again. On PostgreSQL claimers on several nodes skip
+// each other's rows; on SQLite the immediate transaction serialises them.
+func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxClaim, error) {
+	var out []OutboxClaim
+	err := db.InTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `
+			UPDATE messages SET status = 'sending', locked_until = $2, attempts = attempts + 1
+			WHERE id IN (SELECT id FROM messages
+			             WHERE status IN ('queued', 'sending') AND run_at <= $1
+			               AND (locked_until IS NULL OR locked_until <= $1)
+			             ORDER BY run_at, id LIMIT $3 `+db.d.skipLocked+`)
+			RETURNING `+messageColumns, now.UTC(), now.Add(lease).UTC(), limit)
+		if err != nil {
+			return fmt.Errorf("claim messages: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := scanMessage(rows)
+			if err != nil {
+				return fmt.Errorf("claim messages: %w", err)
+			}
+			out = append(out, OutboxClaim{Message: m})
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("claim messages: %w", err)
+		}
+		rows.Close()
+		return tx.fillRecipients(ctx, out)
+	})
+	return out, err
+}
+
+// fillRecipients reads the members of claims, their marketing consents and
+// suppressions, in one statement.
+func (tx *Tx) fillRecipients(ctx context.Context, claims []OutboxClaim) error {
+	if len(claims) == 0 {
+		return nil
+	}
+	idx := map[int64][]int{}
+	var in strings.Builder
+	for i := range claims {
+		id := claims[i].MemberID
+		if _, ok := idx[id]; !ok {
+			if in.Len() > 0 {
+				in.WriteByte(',')
+			}
+			in.WriteString(strconv.FormatInt(id, 10))
+		}
+		idx[id] = append(idx[id], i)
+	}
+	rows, err := tx.QueryContext(ctx, `
+		SELECT m.id, m.email, m.phone, m.name, COALESCE(m.code, ''), m.lang, m.birth_year, m.gender, m.status,
+		       COALESCE(ce.granted, false), COALESCE(cs.granted, false), COALESCE(cn.granted, false),
+		       COALESCE(s.reason, '')
+		FROM members m
+		LEFT JOIN member_consents ce ON ce.member_id = m.id AND ce.purpose = 'marketing_email'
+		LEFT JOIN member_consents cs ON cs.member_id = m.id AND cs.purpose = 'marketing_sms'
+		LEFT JOIN member_consents cn ON cn.member_id = m.id AND cn.purpose = 'night_sms'
+		LEFT JOIN suppressions s ON s.email_normalized = m.email_normalized
+		WHERE m.id IN (`+in.String()+`)`)
+	if err != nil {
+		return fmt.Errorf("claim recipients: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r OutboxClaim
+		var id int64
+		if err := rows.Scan(&id, &r.Email, &r.Phone, &r.Name, &r.Code, &r.Lang, &r.BirthYear, &r.Gender, &r.MemberStatus,
+			&r.ConsentEmail, &r.ConsentSMS, &r.ConsentNight, &r.Suppression); err != nil {
+			return fmt.Errorf("claim recipients: %w", err)
+		}
+		for _, i := range idx[id] {
+			m := claims[i].Message
+			claims[i] = r
+			claims[i].Message = m
+		}
+	}
+	return rows.Err()
+}
+
+// MessageOutcome is the result of one attempt at a claimed message.
+type MessageOutcome struct {
+	ID        int64
+	Status    string    // MessageSent, MessageQueued (retry), MessageFailed or MessageSkipped
+	MessageID string    // for MessageSent
+	RunAt     time.Time // for a retry or a deferral
+	Error     string    // for a retry or failure; free of addresses
+	Reason    string    // for MessageSkipped, or a deferral's cause
+}
+
+// RecordMessages stores the outcomes of attempts in one transaction.
+func (db *DB) RecordMessages(ctx context.Context, outs []MessageOutcome) error {
+	if len(outs) == 0 {
+		return nil
+	}
+	return db.InTx(ctx, func(tx *Tx) error {
+		for _, o := range outs {
+			var err error
+			switch o.Status {
+			case fanmail.MessageSent:
+				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'sent', message_id = $2, sent_at = $3,
+					locked_until = NULL, error = '' WHERE id = $1`, o.ID, o.MessageID, tx.Now)
+			case fanmail.MessageQueued:
+				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'queued', run_at = $2, error = $3,
+					skip_reason = $4, locked_until = NULL WHERE id = $1`, o.ID, o.RunAt.UTC(), o.Error, o.Reason)
+			case fanmail.MessageFailed:
+				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'failed', error = $2, locked_until = NULL
+					WHERE id = $1`, o.ID, o.Error)
+			case fanmail.MessageSkipped:
+				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'skipped', skip_reason = $2, locked_until = NULL
+					WHERE id = $1`, o.ID, o.Reason)
+			default:
+				err = fmt.Errorf("unknown outcome %q", o.Status)
+			}
+			if err != nil {
+				return fmt.Errorf("record message %d: %w", o.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+// ReleaseMessages puts claimed messages back as queued without spending an
+// attempt, e.g. when the node stops before sending them.
+func (db *DB) ReleaseMessages(ctx context.Context, ids []int64) error {
+	for _, id := range ids {
+		if _, err := db.sql.ExecContext(ctx, `UPDATE messages SET status = 'queued', locked_until = NULL,
+			attempts = attempts - 1 WHERE id = $1 AND status = 'sending'`, id); err != nil {
+			return fmt.Errorf("release message %d: %w", id, err)
+		}
+	}
+	return nil
+}
