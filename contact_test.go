@@ -8,7 +8,7 @@ import (
 )
 
 func TestMayContact(t *testing.T) {
-	noon := time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)  // 12:00 KST
+	noon := time.Date(2026, 12, 6, 3, 0, 0, 0, time.UTC)   // 12:00 KST
 	night := time.Date(2026, 12, 6, 13, 0, 0, 0, time.UTC) // 22:00 KST
 	morning := time.Date(2026, 12, 7, 8, 0, 0, 0, fanmail.KST).UTC()
 	active := fanmail.Contact{Channel: fanmail.ChannelEmail, Purpose: fanmail.PurposeMarketing, MemberStatus: fanmail.MemberActive,
@@ -25,7 +25,10 @@ func TestMayContact(t *testing.T) {
 		{"no address", with(func(c *fanmail.Contact) { c.HasAddress = false }), noon, fanmail.SkipNoAddress, time.Time{}},
 		{"left", with(func(c *fanmail.Contact) { c.MemberStatus = fanmail.MemberInactive }), noon, fanmail.SkipInactive, time.Time{}},
 		{"pending marketing", with(func(c *fanmail.Contact) { c.MemberStatus = fanmail.MemberPending }), noon, fanmail.SkipUnconfirmed, time.Time{}},
-		{"pending opt-in", with(func(c *fanmail.Contact) { c.MemberStatus = fanmail.MemberPending; c.Purpose = fanmail.PurposeTransactional }), noon, "", time.Time{}},
+		{"pending opt-in", with(func(c *fanmail.Contact) {
+			c.MemberStatus = fanmail.MemberPending
+			c.Purpose = fanmail.PurposeTransactional
+		}), noon, "", time.Time{}},
 		{"no consent", with(func(c *fanmail.Contact) { c.ConsentEmail = false }), noon, fanmail.SkipNoConsent, time.Time{}},
 		{"unsubscribed marketing", with(func(c *fanmail.Contact) { c.Suppression = "unsubscribed" }), noon, fanmail.SkipSuppressed, time.Time{}},
 		{"unsubscribed transactional", with(func(c *fanmail.Contact) { c.Suppression = "unsubscribed"; c.Purpose = fanmail.PurposeTransactional }), noon, "", time.Time{}},
