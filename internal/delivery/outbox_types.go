@@ -16,6 +16,10 @@ type Content struct {
 	// BrandID names the brand the message speaks for, if any; the outbox
 	// skips the message when that brand is no longer published.
 	BrandID int64
+	// Document says HTML is a whole document already (the transactional
+	// templates' own layout); it then gets no layout and no footer, so it
+	// must not be marketing.
+	Document bool
 }
 
 // Renderer renders one claimed message for its member. It returns a

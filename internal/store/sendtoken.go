@@ -35,8 +35,12 @@ const sendTokenLen = 2 * aes.BlockSize
 type sendTokens struct{ block cipher.Block }
 
 // token returns the token of send id.
-func (t *sendTokens) token(id int64) string {
+func (t *sendTokens) token(id int64) string { return t.tagged(0, id) }
+
+// tagged encrypts tag and id into a token.
+func (t *sendTokens) tagged(tag uint64, id int64) string {
 	var b [aes.BlockSize]byte
+	binary.BigEndian.PutUint64(b[:8], tag)
 	binary.BigEndian.PutUint64(b[8:], uint64(id))
 	t.block.Encrypt(b[:], b[:])
 	var out [sendTokenLen]byte
@@ -154,4 +158,38 @@ func (t *sendTokens) where(token string) (string, any) {
 		return sendByID, id
 	}
 	return sendByStoredToken, token
+}
+
+// Message tokens are made like derived send tokens, with 1 instead of 0 in
+// the first 64 bits, so neither kind of token is ever read as the other.
+const messageTokenTag = 1
+
+// messageToken returns the token of outbox message id.
+func (t *sendTokens) messageToken(id int64) string { return t.tagged(messageTokenTag, id) }
+
+// messageID returns the message id of token, or false.
+func (t *sendTokens) messageID(token string) (int64, bool) {
+	if len(token) != sendTokenLen {
+		return 0, false
+	}
+	b, err := hex.DecodeString(token)
+	if err != nil {
+		return 0, false
+	}
+	t.block.Decrypt(b, b)
+	if binary.BigEndian.Uint64(b[:8]) != messageTokenTag {
+		return 0, false
+	}
+	id := int64(binary.BigEndian.Uint64(b[8:]))
+	return id, id > 0
+}
+
+// MessageToken returns the token of outbox message id: in its VERP return
+// path, its Message-ID and its unsubscribe URL.
+func (db *DB) MessageToken(ctx context.Context, id int64) (string, error) {
+	t, err := db.sendTokens(ctx)
+	if err != nil {
+		return "", err
+	}
+	return t.messageToken(id), nil
 }

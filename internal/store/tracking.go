@@ -106,6 +106,7 @@ type Recipient struct {
 	Email      string // normalized
 	Lang       string
 	Campaign   string // campaign name
+	MessageID  int64  // the outbox message, when the token is a message's (SendID and CampaignID are 0)
 }
 
 // RecipientByToken returns the recipient of the send holding token, or ENOTFOUND.
@@ -123,6 +124,20 @@ func recipientByToken(ctx context.Context, db *DB, q querier, token string) (Rec
 	tokens, err := db.sendTokensIn(ctx, q)
 	if err != nil {
 		return r, err
+	}
+	if id, ok := tokens.messageID(token); ok {
+		// An outbox message: no send and no campaign.
+		err = q.QueryRowContext(ctx, `
+			SELECT m.id, m.email_normalized, m.lang FROM messages g JOIN members m ON m.id = g.member_id
+			WHERE g.id = $1`, id).Scan(&r.MemberID, &r.Email, &r.Lang)
+		if errors.Is(err, sql.ErrNoRows) {
+			return r, errSendNotFound
+		}
+		if err != nil {
+			return r, fmt.Errorf("recipient by message token: %w", err)
+		}
+		r.MessageID = id
+		return r, nil
 	}
 	where, arg := tokens.where(token)
 	err = q.QueryRowContext(ctx, `

@@ -78,6 +78,9 @@ func (s *Service) Unsubscribe(ctx context.Context, token, sig, ip string) (Unsub
 		if err := tx.Suppress(ctx, r.Email, store.SuppressUnsubscribed, ConsentSource); err != nil {
 			return err
 		}
+		if r.SendID == 0 {
+			return nil // an outbox message: no campaign event to record
+		}
 		seen, err := tx.HasEvent(ctx, r.CampaignID, r.SendID, KindUnsubscribe)
 		if err != nil || seen {
 			return err

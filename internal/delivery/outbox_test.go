@@ -1,0 +1,189 @@
+package delivery_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/channel/channeltest"
+	"github.com/fanmail/fanmail/internal/channel/email"
+	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/store/storetest"
+	"github.com/fanmail/fanmail/internal/tracking"
+)
+
+func newOutbox(t *testing.T, db *store.DB, srv *channeltest.SMTPServer) *delivery.Outbox {
+	t.Helper()
+	cfg, err := email.ParseURL(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := delivery.NewOutbox(db, slog.New(slog.NewTextHandler(io.Discard, nil)), delivery.OutboxOptions{
+		SMTP: &cfg, From: "팬메일 <no-reply@fan.example.com>", BounceDomain: "fan.example.com",
+		URLs: tracking.NewURLs("https://fan.example.com", []byte("secret")),
+		Sender: func(context.Context) (fanmail.Sender, error) {
+			return fanmail.Sender{Name: "오즈세컨", Address: "서울시 강남구 테헤란로 1", Phone: "02-123-4567"}, nil
+		},
+	})
+	o.Register("test", func(ctx context.Context, c *store.OutboxClaim) (delivery.Content, error) {
+		if strings.Contains(string(c.Data), "gone") {
+			return delivery.Content{}, fanmail.Errorf(fanmail.ENOTFOUND, "gone")
+		}
+		return delivery.Content{Subject: "안녕하세요 " + c.Name, Text: "본문 " + c.Code, HTML: "<p>본문</p>"}, nil
+	})
+	return o
+}
+
+func enqueue(t *testing.T, db *store.DB, m fanmail.Message) fanmail.Message {
+	t.Helper()
+	var out fanmail.Message
+	err := db.InTx(context.Background(), func(tx *store.Tx) error {
+		var err error
+		out, _, err = tx.EnqueueMessage(context.Background(), m)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func grantMarketing(t *testing.T, db *store.DB, memberID int64) {
+	t.Helper()
+	err := db.InTx(context.Background(), func(tx *store.Tx) error {
+		return tx.AddConsent(context.Background(), fanmail.Consent{MemberID: memberID, Purpose: fanmail.PurposeMarketingEmail,
+			Channel: "email", Granted: true, Source: "web", Version: fanmail.ConsentWordingVersion})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sendAll(t *testing.T, o *delivery.Outbox) {
+	t.Helper()
+	for range 10 {
+		n, err := o.SendDue(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
+func TestOutbox_SendsFramesAndRecords(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t)
+		o := newOutbox(t, db, srv)
+		fan := storetest.MustCreateMember(t, db, "jin72@example.com")
+		grantMarketing(t, db, fan.ID)
+		noConsent := storetest.MustCreateMember(t, db, "minji@example.com")
+
+		ad := enqueue(t, db, fanmail.Message{Kind: "test", Purpose: fanmail.PurposeMarketing, MemberID: fan.ID, Ref: "t:1"})
+		again := enqueue(t, db, fanmail.Message{Kind: "test", Purpose: fanmail.PurposeMarketing, MemberID: fan.ID, Ref: "t:1"})
+		if again.ID != ad.ID {
+			t.Fatalf("same ref enqueued twice: %d, %d", ad.ID, again.ID)
+		}
+		tx := enqueue(t, db, fanmail.Message{Kind: "test", MemberID: noConsent.ID, Ref: "t:2"})
+		skipped := enqueue(t, db, fanmail.Message{Kind: "test", Purpose: fanmail.PurposeMarketing, MemberID: noConsent.ID, Ref: "t:3"})
+		gone := enqueue(t, db, fanmail.Message{Kind: "test", MemberID: fan.ID, Ref: "t:4", Data: []byte(`{"x":"gone"}`)})
+		sendAll(t, o)
+
+		msgs := srv.WaitFor(t, 2, 5*time.Second)
+		if len(msgs) != 2 {
+			t.Fatalf("%d messages arrived, want 2", len(msgs))
+		}
+		var adMail, txMail channeltest.Message
+		for _, m := range msgs {
+			if m.To[0] == "jin72@example.com" {
+				adMail = m
+			} else {
+				txMail = m
+			}
+		}
+		if !strings.HasPrefix(adMail.Subject, "(광고) ") || adMail.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" ||
+			!strings.Contains(adMail.Text, "02-123-4567") || !strings.Contains(adMail.HTML, "수신거부") {
+			t.Errorf("ad not framed as an ad: subject %q, headers %v\n%s", adMail.Subject, adMail.Header, adMail.Text)
+		}
+		if !strings.HasPrefix(adMail.From, "bounce+") {
+			t.Errorf("envelope sender %q is not VERP", adMail.From)
+		}
+		if strings.HasPrefix(txMail.Subject, "(광고)") || txMail.Header.Get("List-Unsubscribe") != "" {
+			t.Errorf("transactional mail framed as an ad: %q", txMail.Subject)
+		}
+		for id, want := range map[int64]string{ad.ID: fanmail.MessageSent, tx.ID: fanmail.MessageSent,
+			skipped.ID: fanmail.MessageSkipped, gone.ID: fanmail.MessageSkipped} {
+			m, err := db.MessageByID(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Status != want {
+				t.Errorf("message %s: status %s (%s %s), want %s", m.Ref, m.Status, m.SkipReason, m.Error, want)
+			}
+		}
+		m, _ := db.MessageByID(ctx, skipped.ID)
+		if m.SkipReason != fanmail.SkipNoConsent {
+			t.Errorf("skip reason %q, want %q", m.SkipReason, fanmail.SkipNoConsent)
+		}
+		sent, _ := db.MessageByID(ctx, ad.ID)
+		if sent.MessageID == "" || !strings.Contains(string(adMail.Raw), sent.MessageID) {
+			t.Errorf("Message-ID %q not recorded", sent.MessageID)
+		}
+		// Nothing is sent twice.
+		sendAll(t, o)
+		if n := len(srv.Messages()); n != 2 {
+			t.Errorf("%d messages after a second pass, want 2", n)
+		}
+	})
+}
+
+func TestOutbox_RelayDownThenBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t)
+		o := newOutbox(t, db, srv)
+		m := storetest.MustCreateMember(t, db, "jin72@example.com")
+		msg := enqueue(t, db, fanmail.Message{Kind: "test", MemberID: m.ID, Ref: "t:1"})
+		srv.RejectNext(1, 451)
+		sendAll(t, o)
+		got, _ := db.MessageByID(ctx, msg.ID)
+		if got.Status != fanmail.MessageQueued || got.Error == "" || !got.RunAt.After(db.Now()) {
+			t.Fatalf("after a 451: %+v, want queued for later with the error", got)
+		}
+		now := db.Now
+		db.Now = func() time.Time { return now().Add(time.Hour) }
+		sendAll(t, o)
+		if got, _ = db.MessageByID(ctx, msg.ID); got.Status != fanmail.MessageSent {
+			t.Fatalf("after the relay came back: %s %s", got.Status, got.Error)
+		}
+		if n := len(srv.Messages()); n != 1 {
+			t.Errorf("%d messages arrived, want 1", n)
+		}
+	})
+}
+
+func TestOutbox_ExpiredLeaseIsClaimedAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		m := storetest.MustCreateMember(t, db, "jin72@example.com")
+		enqueue(t, db, fanmail.Message{Kind: "test", MemberID: m.ID, Ref: "t:1"})
+		first, err := db.ClaimMessages(ctx, db.Now(), time.Minute, 10)
+		if err != nil || len(first) != 1 {
+			t.Fatalf("first claim: %d, %v", len(first), err)
+		}
+		if again, _ := db.ClaimMessages(ctx, db.Now(), time.Minute, 10); len(again) != 0 {
+			t.Fatalf("claimed %d while the lease holds", len(again))
+		}
+		later, err := db.ClaimMessages(ctx, db.Now().Add(2*time.Minute), time.Minute, 10)
+		if err != nil || len(later) != 1 || later[0].Attempts != 2 {
+			t.Fatalf("after the lease lapsed: %+v, %v", later, err)
+		}
+	})
+}
