@@ -11,7 +11,15 @@ import (
 
 var errQuestionNotFound = fanmail.Errorf(fanmail.ENOTFOUND, "Question not found.")
 
-const questionColumns = `id, survey, key, kind, label_ko, label_en, required, max_choices, allow_other, position, active`
+const questionColumns = `id, survey, key, kind, label_ko, label_en, required, max_choices, allow_other, position, active,
+	scale_min, scale_max, min_label_ko, min_label_en, max_label_ko, max_label_en`
+
+func scanQuestion(row memberScanner) (fanmail.Question, error) {
+	var x fanmail.Question
+	err := row.Scan(&x.ID, &x.Survey, &x.Key, &x.Kind, &x.LabelKo, &x.LabelEn, &x.Required, &x.MaxChoices, &x.AllowOther, &x.Position, &x.Active,
+		&x.ScaleMin, &x.ScaleMax, &x.MinLabelKo, &x.MinLabelEn, &x.MaxLabelKo, &x.MaxLabelEn)
+	return x, err
+}
 
 // Questions returns the questions of survey in order with their options;
 // activeOnly leaves out deactivated questions.
@@ -39,8 +47,8 @@ func questions(ctx context.Context, q querier, survey string, activeOnly bool) (
 	var qs []fanmail.Question
 	index := map[int64]int{}
 	for rows.Next() {
-		var x fanmail.Question
-		if err := rows.Scan(&x.ID, &x.Survey, &x.Key, &x.Kind, &x.LabelKo, &x.LabelEn, &x.Required, &x.MaxChoices, &x.AllowOther, &x.Position, &x.Active); err != nil {
+		x, err := scanQuestion(rows)
+		if err != nil {
 			return nil, fmt.Errorf("questions of %s: %w", survey, err)
 		}
 		index[x.ID] = len(qs)
@@ -80,9 +88,7 @@ func scanOption(row memberScanner) (fanmail.QuestionOption, error) {
 
 // QuestionByID returns a question with its options, or ENOTFOUND.
 func (db *DB) QuestionByID(ctx context.Context, id int64) (fanmail.Question, error) {
-	var x fanmail.Question
-	err := db.sql.QueryRowContext(ctx, `SELECT `+questionColumns+` FROM questions WHERE id = $1`, id).
-		Scan(&x.ID, &x.Survey, &x.Key, &x.Kind, &x.LabelKo, &x.LabelEn, &x.Required, &x.MaxChoices, &x.AllowOther, &x.Position, &x.Active)
+	x, err := scanQuestion(db.sql.QueryRowContext(ctx, `SELECT `+questionColumns+` FROM questions WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return x, errQuestionNotFound
 	}
@@ -120,11 +126,13 @@ func (db *DB) CountQuestions(ctx context.Context, survey string) (int, error) {
 func (tx *Tx) CreateQuestion(ctx context.Context, q fanmail.Question) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, `
-		INSERT INTO questions (survey, key, kind, label_ko, label_en, required, max_choices, allow_other, position, active)
+		INSERT INTO questions (survey, key, kind, label_ko, label_en, required, max_choices, allow_other, position, active,
+			scale_min, scale_max, min_label_ko, min_label_en, max_label_ko, max_label_en)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-			(SELECT COALESCE(MAX(position), 0) + 1 FROM questions WHERE survey = $1), $9)
+			(SELECT COALESCE(MAX(position), 0) + 1 FROM questions WHERE survey = $1), $9, $10, $11, $12, $13, $14, $15)
 		RETURNING id`,
-		q.Survey, q.Key, q.Kind, q.LabelKo, q.LabelEn, q.Required, q.MaxChoices, q.AllowOther, q.Active).Scan(&id)
+		q.Survey, q.Key, q.Kind, q.LabelKo, q.LabelEn, q.Required, q.MaxChoices, q.AllowOther, q.Active,
+		q.ScaleMin, q.ScaleMax, q.MinLabelKo, q.MinLabelEn, q.MaxLabelKo, q.MaxLabelEn).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("create question: %w", mapError(err))
 	}
@@ -137,12 +145,14 @@ func (tx *Tx) CreateQuestion(ctx context.Context, q fanmail.Question) (int64, er
 	return id, nil
 }
 
-// UpdateQuestion writes the kind, labels, required flag, maximum picks and
-// "other" toggle of q (not its key, survey, position or options).
+// UpdateQuestion writes the kind, labels, required flag, maximum picks,
+// "other" toggle and scale of q (not its key, survey, position or options).
 func (db *DB) UpdateQuestion(ctx context.Context, q fanmail.Question) error {
 	res, err := db.sql.ExecContext(ctx, `
-		UPDATE questions SET kind = $1, label_ko = $2, label_en = $3, required = $4, max_choices = $5, allow_other = $6
-		WHERE id = $7`, q.Kind, q.LabelKo, q.LabelEn, q.Required, q.MaxChoices, q.AllowOther, q.ID)
+		UPDATE questions SET kind = $1, label_ko = $2, label_en = $3, required = $4, max_choices = $5, allow_other = $6,
+			scale_min = $7, scale_max = $8, min_label_ko = $9, min_label_en = $10, max_label_ko = $11, max_label_en = $12
+		WHERE id = $13`, q.Kind, q.LabelKo, q.LabelEn, q.Required, q.MaxChoices, q.AllowOther,
+		q.ScaleMin, q.ScaleMax, q.MinLabelKo, q.MinLabelEn, q.MaxLabelKo, q.MaxLabelEn, q.ID)
 	if err != nil {
 		return fmt.Errorf("update question %d: %w", q.ID, mapError(err))
 	}
@@ -263,7 +273,8 @@ func (db *DB) UpdateOption(ctx context.Context, o fanmail.QuestionOption) error 
 // (its answers are kept: rename it instead).
 func (db *DB) DeleteOption(ctx context.Context, questionID, optionID int64) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		used, err := tx.anyRows(ctx, `SELECT COUNT(*) FROM answers WHERE option_id = $1`, optionID)
+		used, err := tx.anyRows(ctx, `SELECT (SELECT COUNT(*) FROM answers WHERE option_id = $1)
+			+ (SELECT COUNT(*) FROM survey_answers WHERE option_id = $1)`, optionID)
 		if err != nil {
 			return err
 		}
