@@ -20,6 +20,7 @@ import (
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/fan"
 	"github.com/fanmail/fanmail/internal/inbound"
 	"github.com/fanmail/fanmail/internal/jobs"
 	"github.com/fanmail/fanmail/internal/member"
@@ -51,6 +52,10 @@ type App struct {
 	Segments  *segment.Service
 	Tracking  *tracking.Service
 	Orders    *order.Service
+	Outbox    *delivery.Outbox
+	Events    *jobs.Events
+	Fan       *fan.Service
+	dkim      *email.DKIM
 	inbound   *inbound.Server
 	engine    sync.WaitGroup
 
@@ -92,8 +97,13 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 	a.Staff = staff.New(db, logger)
 	a.Members = member.New(db, a.Mailer, member.Options{
 		AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL, ConfirmTTL: cfg.ConfirmTTL, MagicLinkTTL: cfg.MagicLinkTTL,
+		AfterCommit: func() { a.afterCommit() },
 	}, logger)
 	if err := a.openCampaigns(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	if err := a.openFlows(ctx); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -191,6 +201,7 @@ func (a *App) Run(ctx context.Context) error {
 		return fmt.Errorf("start queue: %w", err)
 	}
 	a.startBackground(ctx)
+	a.runFlows(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
 	a.logger.Info("fanmail serving", "addr", a.Addr(), "base_url", a.cfg.BaseURL, "database", a.db.Engine())

@@ -40,6 +40,7 @@ func (a *App) openCampaigns(ctx context.Context) error {
 			return err
 		}
 	}
+	a.dkim = dkim
 	a.Segments = segment.New(a.db, a.cfg.AgeBands, a.logger)
 	a.Tracking = tracking.New(a.db, a.logger, tracking.Options{URLs: urls})
 	a.Campaigns = campaign.New(a.db, campaign.Options{BaseURL: a.cfg.BaseURL, URLs: urls, Relays: relays, DKIM: dkim}, a.logger)

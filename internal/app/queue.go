@@ -27,7 +27,7 @@ func (a *App) openQueue(ctx context.Context) error {
 	for kind, h := range a.Members.JobHandlers() {
 		handlers[kind] = h
 	}
-	for _, hs := range []map[string]jobs.Handler{a.Campaigns.JobHandlers(), a.Orders.JobHandlers()} {
+	for _, hs := range []map[string]jobs.Handler{a.Campaigns.JobHandlers(), a.Orders.JobHandlers(), a.Events.Handlers()} {
 		for kind, h := range hs {
 			handlers[kind] = h
 		}
@@ -47,6 +47,7 @@ func (a *App) openQueue(ctx context.Context) error {
 		return fmt.Errorf("migrate queue: %w", err)
 	}
 	a.queue = q
+	a.Events.Use(q)
 	enqueue := func(ctx context.Context, kind string, payload any) error {
 		return q.Insert(ctx, kind, payload)
 	}

@@ -27,7 +27,7 @@ func (s *Service) SetBrands(ctx context.Context, memberID int64, brandIDs []int6
 	want := slices.Clone(brandIDs)
 	slices.Sort(want)
 	want = slices.Compact(want)
-	return s.db.InTx(ctx, func(tx *store.Tx) error {
+	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		m, err := tx.MemberByID(ctx, memberID)
 		if err != nil {
 			return err
@@ -57,9 +57,20 @@ func (s *Service) SetBrands(ctx context.Context, memberID int64, brandIDs []int6
 			if _, err := tx.AddBrandPreference(ctx, memberID, id, m.Gender, band); err != nil {
 				return err
 			}
+			// A confirmed member's new favourite starts the fan program
+			// (seed 000 steps 4-5); a pending member's starts on confirmation.
+			if m.Status == fanmail.MemberActive {
+				if err := tx.Emit(ctx, fanmail.BrandSelected{MemberID: memberID, BrandID: id, Source: SourcePortal}); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
+	if err == nil {
+		s.afterCommit()
+	}
+	return err
 }
 
 // BrandCounts returns how many members chose the brand, by gender and age

@@ -72,8 +72,10 @@ func (s *Service) Confirm(ctx context.Context, token string) (fanmail.Member, er
 		if cur.Status == fanmail.MemberInactive {
 			return errClosed
 		}
-		m, err = tx.ConfirmMember(ctx, m.ID)
-		return err
+		if m, err = tx.ConfirmMember(ctx, m.ID); err != nil {
+			return err
+		}
+		return emitSelections(ctx, tx, cur)
 	})
 	if err != nil {
 		if errors.Is(err, store.ErrLinkUnknown) {
@@ -83,6 +85,25 @@ func (s *Service) Confirm(ctx context.Context, token string) (fanmail.Member, er
 		}
 		return m, err
 	}
+	s.afterCommit()
 	s.logger.Info("member confirmed", "member_id", m.ID)
 	return m, nil
+}
+
+// emitSelections starts the fan program for the brands a member chose while
+// pending, now that they confirmed (cur is the member before confirming).
+func emitSelections(ctx context.Context, tx *store.Tx, cur fanmail.Member) error {
+	if cur.Status != fanmail.MemberPending {
+		return nil
+	}
+	ids, err := tx.BrandPreferences(ctx, cur.ID)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := tx.Emit(ctx, fanmail.BrandSelected{MemberID: cur.ID, BrandID: id, Source: "confirm"}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -40,6 +40,10 @@ type Options struct {
 	// JobConfirmationMail and JobSignInMail, handled by JobHandlers). When
 	// nil, mails are sent synchronously after the transaction commits.
 	Enqueue func(ctx context.Context, kind string, payload any) error
+
+	// AfterCommit, when set, runs after a change that wrote flow events
+	// (a confirmed member, new favourite brands), to wake their relay.
+	AfterCommit func()
 }
 
 // Service manages members. Its clock is the database's (db.Now), so tests
@@ -76,6 +80,12 @@ func New(db *store.DB, mailer *delivery.Mailer, opts Options, logger *slog.Logge
 // it before serving requests.
 func (s *Service) SetEnqueue(fn func(ctx context.Context, kind string, payload any) error) {
 	s.opts.Enqueue = fn
+}
+
+func (s *Service) afterCommit() {
+	if s.opts.AfterCommit != nil {
+		s.opts.AfterCommit()
+	}
 }
 
 // MailConfigured reports whether the service can send mail.

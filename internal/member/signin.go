@@ -155,8 +155,10 @@ func (s *Service) SignInWithLink(ctx context.Context, token string) (fanmail.Mem
 		if err := tx.RecordMemberLogin(ctx, m.ID); err != nil {
 			return err
 		}
-		m, err = tx.ConfirmMember(ctx, m.ID)
-		return err
+		if m, err = tx.ConfirmMember(ctx, m.ID); err != nil {
+			return err
+		}
+		return emitSelections(ctx, tx, cur)
 	})
 	if errors.Is(err, store.ErrLinkUnknown) {
 		return fanmail.Member{Lang: m.Lang}, errLinkInvalid
@@ -164,6 +166,7 @@ func (s *Service) SignInWithLink(ctx context.Context, token string) (fanmail.Mem
 	if err != nil {
 		return m, err
 	}
+	s.afterCommit()
 	s.logger.Info("member signed in", "member_id", m.ID, "method", "link")
 	return m, nil
 }

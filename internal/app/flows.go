@@ -1,0 +1,69 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/channel/email"
+	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/fan"
+	"github.com/fanmail/fanmail/internal/jobs"
+	"github.com/fanmail/fanmail/internal/tracking"
+)
+
+// openFlows builds the outbox, the event relay and the fan program, and
+// registers their renderers and handlers. It runs before openQueue, which
+// adds the handlers to the queue.
+func (a *App) openFlows(ctx context.Context) error {
+	urls, err := tracking.LoadURLs(ctx, a.db, a.cfg.BaseURL)
+	if err != nil {
+		return err
+	}
+	opts := delivery.OutboxOptions{From: a.cfg.MailFrom, BounceDomain: baseHost(a.cfg.BaseURL), URLs: urls,
+		DKIM: a.dkim, Sender: a.footerSender}
+	switch {
+	case a.cfg.SMTPURL == "console":
+		opts.Console = a.sender
+	case a.cfg.SMTPURL != "":
+		cfg, err := email.ParseURL(a.cfg.SMTPURL)
+		if err != nil {
+			return err
+		}
+		opts.SMTP = &cfg
+	}
+	a.Outbox = delivery.NewOutbox(a.db, a.logger, opts)
+	a.Events = jobs.NewEvents(a.db, a.logger)
+	a.Fan = fan.New(a.db, a.logger, fan.Options{BaseURL: a.cfg.BaseURL, AfterCommit: a.afterCommit})
+	a.Fan.Register(a.Events)
+	for kind, r := range a.Fan.Renderers() {
+		a.Outbox.Register(kind, r)
+	}
+	return nil
+}
+
+// afterCommit wakes the outbox and the event relay after a transaction
+// wrote messages or events.
+func (a *App) afterCommit() {
+	a.Outbox.Notify()
+	a.Events.Kick()
+}
+
+// footerSender is who the legal footer of marketing messages names: the
+// first sender staff set up (brand, shop or centre).
+func (a *App) footerSender(ctx context.Context) (fanmail.Sender, error) {
+	ss, err := a.db.Senders(ctx)
+	if err != nil {
+		return fanmail.Sender{}, err
+	}
+	if len(ss) == 0 {
+		return fanmail.Sender{Name: "fanmail"}, nil
+	}
+	return ss[0], nil
+}
+
+// runFlows runs the outbox and the event relay until ctx ends.
+func (a *App) runFlows(ctx context.Context) {
+	a.engine.Go(func() { a.Outbox.Run(ctx) })
+	a.engine.Go(func() { a.Events.Run(ctx, time.Second) })
+}
