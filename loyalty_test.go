@@ -7,7 +7,7 @@ import (
 	"github.com/fanmail/fanmail"
 )
 
-func num(f float64) *float64 { return &f }
+func fnum(f float64) *float64 { return &f }
 
 func opts(values ...string) fanmail.FanAnswer {
 	var a fanmail.FanAnswer
@@ -40,7 +40,7 @@ func TestFanRule_Decide(t *testing.T) {
 		{"ShareBelow", share, fanmail.FanInput{Answers: answer("wardrobe_share",
 			fanmail.FanAnswer{Options: []fanmail.FanOption{{Value: "11-20", Position: 1}}})},
 			false, "wardrobe_share=11-20 (position 1)"},
-		{"ShareNumber", share, fanmail.FanInput{Answers: answer("wardrobe_share", fanmail.FanAnswer{Number: num(3.5)})},
+		{"ShareNumber", share, fanmail.FanInput{Answers: answer("wardrobe_share", fanmail.FanAnswer{Number: fnum(3.5)})},
 			true, "wardrobe_share=3.5"},
 		{"ShareUnanswered", share, fanmail.FanInput{Answers: answer("buy_when", opts("any_time"))},
 			false, "wardrobe_share not answered"},
