@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/channel/channeltest"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store/storetest"
 )
@@ -384,9 +385,15 @@ func TestBrowser_VisitorJoins(t *testing.T) {
 		b.fill("#login-email", email)
 		b.click(`#login-link-form button[type="submit"]`)
 		b.waitVisible("#login-sent")
-		signin := ta.waitMail(t, 2)
-		if !strings.Contains(signin.Subject, "로그인 링크") {
-			t.Errorf("sign-in subject = %q, want the Korean subject", signin.Subject)
+		// The member chose a brand and agreed to marketing mail: confirming
+		// started the fan program, so a chip mail arrives beside the sign-in.
+		subject := func(part string) func(channeltest.Message) bool {
+			return func(m channeltest.Message) bool { return strings.Contains(m.Subject, part) }
+		}
+		signin := ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("로그인 링크"))[0]
+		chip := ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("매니아칩"))[0]
+		if !strings.Contains(chip.Text, "팬으로서 설문에 성실히 답해 주셔서 매니아칩을 보내 드립니다") || !strings.HasPrefix(chip.Subject, "(광고)") {
+			t.Errorf("chip mail %q:\n%s", chip.Subject, chip.Text)
 		}
 		b.open(mailLink(t, signin, "/login/link"))
 		b.waitVisible("#login-link-confirm")

@@ -216,3 +216,25 @@ func (s *SMTPServer) forget(c *smtp.Conn) {
 	defer s.mu.Unlock()
 	s.conns = slices.DeleteFunc(s.conns, func(x *smtp.Conn) bool { return x == c })
 }
+
+// WaitForMatching waits until n messages that keep accepts have arrived and
+// returns those, in order of arrival. It fails the test after timeout.
+func (s *SMTPServer) WaitForMatching(t testing.TB, n int, timeout time.Duration, keep func(Message) bool) []Message {
+	t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		msgs, arrived := slices.Clone(s.messages), s.arrived
+		s.mu.Unlock()
+		msgs = slices.DeleteFunc(msgs, func(m Message) bool { return !keep(m) })
+		if len(msgs) >= n {
+			return msgs
+		}
+		select {
+		case <-arrived:
+		case <-deadline.C:
+			t.Fatalf("channeltest: %d of %d matching messages arrived within %v", len(msgs), n, timeout)
+		}
+	}
+}
