@@ -104,21 +104,7 @@ func (s *SMTPServer) Messages() []Message {
 // them, or fails the test after timeout.
 func (s *SMTPServer) WaitFor(t testing.TB, n int, timeout time.Duration) []Message {
 	t.Helper()
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		s.mu.Lock()
-		msgs, arrived := slices.Clone(s.messages), s.arrived
-		s.mu.Unlock()
-		if len(msgs) >= n {
-			return msgs
-		}
-		select {
-		case <-arrived:
-		case <-deadline.C:
-			t.Fatalf("channeltest: %d of %d messages arrived within %v", len(msgs), n, timeout)
-		}
-	}
+	return s.WaitForMatching(t, n, timeout, func(Message) bool { return true })
 }
 
 // Connections returns how many SMTP sessions clients have opened so far.
@@ -234,7 +220,7 @@ func (s *SMTPServer) WaitForMatching(t testing.TB, n int, timeout time.Duration,
 		select {
 		case <-arrived:
 		case <-deadline.C:
-			t.Fatalf("channeltest: %d of %d matching messages arrived within %v", len(msgs), n, timeout)
+			t.Fatalf("channeltest: %d of %d messages arrived within %v", len(msgs), n, timeout)
 		}
 	}
 }
