@@ -36,9 +36,8 @@ func (a *App) openFlows(ctx context.Context) error {
 	a.Events = jobs.NewEvents(a.db, a.logger)
 	a.Fan = fan.New(a.db, a.logger, fan.Options{BaseURL: a.cfg.BaseURL, AfterCommit: a.afterCommit})
 	a.Fan.Register(a.Events)
-	for kind, r := range a.Fan.Renderers() {
-		a.Outbox.Register(kind, r)
-	}
+	a.Outbox.RegisterAll(a.Fan.Renderers())
+	a.Outbox.RegisterAll(a.Members.Renderers())
 	return nil
 }
 

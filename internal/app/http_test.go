@@ -243,7 +243,7 @@ func TestHTTP_RegistrationLogsNoPersonalData(t *testing.T) {
 	}
 
 	log := ta.Logs.String()
-	for _, want := range []string{`route="POST /join"`, "confirmation mail sent"} {
+	for _, want := range []string{`route="POST /join"`, `msg="message sent" kind=optin`} {
 		if !strings.Contains(log, want) {
 			t.Errorf("the app log lacks %q; is the log captured?", want)
 		}

@@ -24,9 +24,6 @@ func (a *App) openQueue(ctx context.Context) error {
 			return err
 		},
 	}
-	for kind, h := range a.Members.JobHandlers() {
-		handlers[kind] = h
-	}
 	for _, hs := range []map[string]jobs.Handler{a.Campaigns.JobHandlers(), a.Orders.JobHandlers(), a.Events.Handlers()} {
 		for kind, h := range hs {
 			handlers[kind] = h
@@ -51,7 +48,6 @@ func (a *App) openQueue(ctx context.Context) error {
 	enqueue := func(ctx context.Context, kind string, payload any) error {
 		return q.Insert(ctx, kind, payload)
 	}
-	a.Members.SetEnqueue(enqueue)
 	a.Campaigns.SetEnqueue(enqueue)
 	a.Orders.SetEnqueue(enqueue)
 	return nil

@@ -96,34 +96,45 @@ type htmlView struct {
 // Render returns the e-mail for m, without sending it. It fails for an unknown
 // template or data that does not fit it.
 func (mr *Mailer) Render(m Mail) (channel.Email, error) {
-	lang := m.Lang
-	if lang != fanmail.LangEnglish {
-		lang = fanmail.LangKorean
-	}
-	t, ok := templates[m.Template+"."+lang]
-	if !ok {
-		return channel.Email{}, fmt.Errorf("render mail: no template %s.%s", m.Template, lang)
-	}
-	var subject, text, html strings.Builder
-	if err := t.text.ExecuteTemplate(&subject, "subject", m.Data); err != nil {
-		return channel.Email{}, fmt.Errorf("render mail %s subject: %w", m.Template, err)
-	}
-	if err := t.text.Execute(&text, m.Data); err != nil {
-		return channel.Email{}, fmt.Errorf("render mail %s text: %w", m.Template, err)
-	}
-	subj := strings.TrimSpace(subject.String())
-	if err := t.html.ExecuteTemplate(&html, "layout", htmlView{Lang: lang, Subject: subj, Data: m.Data}); err != nil {
-		return channel.Email{}, fmt.Errorf("render mail %s html: %w", m.Template, err)
+	ct, err := TemplateContent(m.Template, m.Lang, m.Data)
+	if err != nil {
+		return channel.Email{}, err
 	}
 	name, addr := mr.from()
 	return channel.Email{
 		FromName:    name,
 		FromAddress: addr,
 		To:          m.To,
-		Subject:     subj,
-		Text:        strings.TrimLeft(text.String(), "\n"),
-		HTML:        html.String(),
+		Subject:     ct.Subject,
+		Text:        ct.Text,
+		HTML:        ct.HTML,
 	}, nil
+}
+
+// TemplateContent renders the transactional mail template ("confirm",
+// "signin", "order_confirm") in lang with data, for an outbox Renderer: a
+// whole HTML document with the template's own layout (Content.Document), so
+// it must not be marketing. Anything but English falls back to Korean.
+func TemplateContent(template, lang string, data any) (Content, error) {
+	if lang != fanmail.LangEnglish {
+		lang = fanmail.LangKorean
+	}
+	t, ok := templates[template+"."+lang]
+	if !ok {
+		return Content{}, fmt.Errorf("render mail: no template %s.%s", template, lang)
+	}
+	var subject, text, html strings.Builder
+	if err := t.text.ExecuteTemplate(&subject, "subject", data); err != nil {
+		return Content{}, fmt.Errorf("render mail %s subject: %w", template, err)
+	}
+	if err := t.text.Execute(&text, data); err != nil {
+		return Content{}, fmt.Errorf("render mail %s text: %w", template, err)
+	}
+	subj := strings.TrimSpace(subject.String())
+	if err := t.html.ExecuteTemplate(&html, "layout", htmlView{Lang: lang, Subject: subj, Data: data}); err != nil {
+		return Content{}, fmt.Errorf("render mail %s html: %w", template, err)
+	}
+	return Content{Subject: subj, Text: strings.TrimLeft(text.String(), "\n"), HTML: html.String(), Document: true}, nil
 }
 
 func (mr *Mailer) from() (name, addr string) {

@@ -87,8 +87,20 @@ func NewOutbox(db *store.DB, logger *slog.Logger, opts OutboxOptions) *Outbox {
 	return &Outbox{db: db, logger: logger, opts: opts, renderers: map[string]Renderer{}, wake: make(chan struct{}, 1)}
 }
 
-// Register sets the renderer of message kind. Call it before Run.
-func (o *Outbox) Register(kind string, r Renderer) { o.renderers[kind] = r }
+// Register sets the renderer of message kind. Messages of a kind with no
+// renderer wait and are tried again.
+func (o *Outbox) Register(kind string, r Renderer) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.renderers[kind] = r
+}
+
+// RegisterAll sets the renderers of several kinds.
+func (o *Outbox) RegisterAll(rs map[string]Renderer) {
+	for kind, r := range rs {
+		o.Register(kind, r)
+	}
+}
 
 // Configured reports whether messages can leave.
 func (o *Outbox) Configured() bool { return o.opts.SMTP != nil || o.opts.Console != nil }
@@ -156,6 +168,11 @@ func (o *Outbox) SendDue(ctx context.Context) (int, error) {
 	o.transmit(ctx, claims, msgs, ready, outs)
 	if err := o.db.RecordMessages(context.WithoutCancel(ctx), outs); err != nil {
 		return len(claims), err
+	}
+	for i, out := range outs {
+		if out.Status == fanmail.MessageSent {
+			o.logger.Debug("message sent", "kind", claims[i].Kind, "message_id", claims[i].ID, "member_id", claims[i].MemberID)
+		}
 	}
 	return len(claims), nil
 }

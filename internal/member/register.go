@@ -3,6 +3,7 @@ package member
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -94,13 +95,18 @@ func (s *Service) Register(ctx context.Context, r Registration) (fanmail.Member,
 				return err
 			}
 		}
-		return nil
+		// The opt-in mail is written with the member: it cannot be lost
+		// between the commit and a queue.
+		return enqueueMail(ctx, tx, fanmail.MessageOptIn, m.ID, "optin:"+strconv.FormatInt(m.ID, 10))
 	})
 	if err != nil {
 		return fanmail.Member{}, err
 	}
+	s.afterCommit()
 	s.logger.Info("member registered", "member_id", m.ID, "source", m.Source, "shop_id", m.ShopID)
-	s.mailLater(ctx, JobConfirmationMail, m.ID)
+	if !s.mailer.Configured() {
+		s.logger.Warn("mail not configured; the opt-in mail waits in the outbox", "member_id", m.ID)
+	}
 	return m, nil
 }
 

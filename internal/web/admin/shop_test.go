@@ -18,6 +18,7 @@ import (
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
@@ -59,7 +60,9 @@ func newShopEnv(t *testing.T, db *store.DB) *shopEnv {
 	cfg.BaseURL = "http://fanmail.test"
 	cfg.MediaDir = t.TempDir()
 	mailer := delivery.NewMailer(sender, cfg.MailFrom, logger)
-	e.members = member.New(db, mailer, member.Options{AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL}, logger)
+	outbox := deliverytest.Start(t, db, e.smtp.URL())
+	e.members = member.New(db, mailer, member.Options{AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL, AfterCommit: outbox.Notify}, logger)
+	outbox.RegisterAll(e.members.Renderers())
 	h, err := admin.New(admin.Deps{
 		Config: cfg, Logger: logger,
 		Sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},

@@ -15,6 +15,7 @@ import (
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
@@ -64,7 +65,13 @@ func newEnv(t *testing.T, db *store.DB, opts ...envOption) *testEnv {
 	cfg.BaseURL = "http://fanmail.test"
 	e.staff = staff.New(db, logger)
 	e.catalog = catalog.New(db, t.TempDir(), logger)
-	e.members = member.New(db, mailer, member.Options{BaseURL: cfg.BaseURL, AgeBands: cfg.AgeBands}, logger)
+	smtpURL := ""
+	if e.smtp != nil {
+		smtpURL = e.smtp.URL()
+	}
+	outbox := deliverytest.Start(t, db, smtpURL)
+	e.members = member.New(db, mailer, member.Options{BaseURL: cfg.BaseURL, AgeBands: cfg.AgeBands, AfterCommit: outbox.Notify}, logger)
+	outbox.RegisterAll(e.members.Renderers())
 	for _, o := range opts {
 		if o == withSurvey {
 			if err := e.members.EnsureProfileSurvey(context.Background()); err != nil {

@@ -23,6 +23,7 @@ import (
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store"
@@ -73,9 +74,12 @@ func newJoinSite(t *testing.T, db *store.DB) *joinSite {
 	cfg := config.Default()
 	cfg.BaseURL = s.srv.URL
 	cfg.MediaDir = t.TempDir()
+	outbox := deliverytest.Start(t, db, s.smtp.URL())
 	s.members = member.New(db, delivery.NewMailer(sender, cfg.MailFrom, logger), member.Options{
 		AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL, ConfirmTTL: cfg.ConfirmTTL, MagicLinkTTL: cfg.MagicLinkTTL,
+		AfterCommit: outbox.Notify,
 	}, logger)
+	outbox.RegisterAll(s.members.Renderers())
 	h, err := portal.New(portal.Deps{
 		Config: cfg, Logger: logger,
 		Sessions: &web.Sessions{DB: db, Cookie: "fanmail_member", Path: "/", TTL: time.Hour},
