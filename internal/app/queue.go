@@ -24,14 +24,13 @@ func (a *App) openQueue(ctx context.Context) error {
 			return err
 		},
 	}
-	for _, hs := range []map[string]jobs.Handler{a.Campaigns.JobHandlers(), a.Orders.JobHandlers(), a.Events.Handlers()} {
+	for _, hs := range []map[string]jobs.Handler{a.Campaigns.JobHandlers(), a.Events.Handlers()} {
 		for kind, h := range hs {
 			handlers[kind] = h
 		}
 	}
 	periodic := []jobs.Periodic{{Kind: jobSessionCleanup, Every: time.Hour, RunOnStart: true}}
 	periodic = append(periodic, a.Campaigns.Periodic()...)
-	periodic = append(periodic, a.Orders.Periodic()...)
 	q, err := jobs.New(a.db, a.logger, jobs.Options{
 		Handlers: handlers,
 		Workers:  a.cfg.Workers,
@@ -49,6 +48,5 @@ func (a *App) openQueue(ctx context.Context) error {
 		return q.Insert(ctx, kind, payload)
 	}
 	a.Campaigns.SetEnqueue(enqueue)
-	a.Orders.SetEnqueue(enqueue)
 	return nil
 }

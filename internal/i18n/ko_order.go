@@ -46,6 +46,7 @@ func init() {
 		"address suppressed":  "수신 차단된 주소",
 		"order too old":       "오래된 주문",
 		"mail not configured": "메일 미설정",
+		"sending failed":      "발송 실패",
 
 		// Order rules (root package) and service
 		"The order needs a member.":                                 "주문에 회원이 필요합니다.",

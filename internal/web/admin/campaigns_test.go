@@ -26,8 +26,10 @@ import (
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/member"
+	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/segment"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
@@ -66,12 +68,15 @@ func newCmpEnv(t *testing.T, db *store.DB) *cmpEnv {
 	}
 	t.Cleanup(func() { sender.Close() })
 	mailer := delivery.NewMailer(sender, "팬메일 <no-reply@fanmail.test>", logger)
+	outbox := deliverytest.Start(t, db, e.smtp.URL())
+	orders := order.New(db, mailer, order.Options{AfterCommit: outbox.Notify}, logger)
+	outbox.RegisterAll(orders.Renderers())
 	h, err := New(Deps{
 		Config: e.cfg, Logger: logger,
 		Sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
 		Staff:    e.staff, Catalog: catalog.New(db, e.cfg.MediaDir, logger),
 		Members: member.New(db, mailer, member.Options{AgeBands: e.cfg.AgeBands, BaseURL: e.cfg.BaseURL}, logger),
-		Mailer:  mailer,
+		Mailer:  mailer, Orders: orders,
 	})
 	if err != nil {
 		t.Fatal(err)

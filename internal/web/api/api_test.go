@@ -29,6 +29,7 @@ type testEnv struct {
 	members *member.Service
 	catalog *catalog.Service
 	smtp    *channeltest.SMTPServer // nil unless withMail
+	outbox  *delivery.Outbox        // sends to smtp
 }
 
 type envOption int
@@ -69,9 +70,9 @@ func newEnv(t *testing.T, db *store.DB, opts ...envOption) *testEnv {
 	if e.smtp != nil {
 		smtpURL = e.smtp.URL()
 	}
-	outbox := deliverytest.Start(t, db, smtpURL)
-	e.members = member.New(db, mailer, member.Options{BaseURL: cfg.BaseURL, AgeBands: cfg.AgeBands, AfterCommit: outbox.Notify}, logger)
-	outbox.RegisterAll(e.members.Renderers())
+	e.outbox = deliverytest.Start(t, db, smtpURL)
+	e.members = member.New(db, mailer, member.Options{BaseURL: cfg.BaseURL, AgeBands: cfg.AgeBands, AfterCommit: e.outbox.Notify}, logger)
+	e.outbox.RegisterAll(e.members.Renderers())
 	for _, o := range opts {
 		if o == withSurvey {
 			if err := e.members.EnsureProfileSurvey(context.Background()); err != nil {
