@@ -39,6 +39,10 @@ type OutboxOptions struct {
 	// their postal address and phone (Network Act art. 50(4)).
 	Sender func(ctx context.Context) (fanmail.Sender, error)
 	Batch  int           // messages claimed at once (default 200)
+	// Workers claim and send batches side by side, each over its own relay
+	// connection (default 2), so one batch's database work overlaps
+	// another's SMTP round trips.
+	Workers int
 	Lease  time.Duration // how long a claim holds (default one minute)
 	Poll   time.Duration // how often to look for due messages unwoken (default one second)
 	// MaxAttempts before a message fails for good (default 12).
@@ -56,12 +60,19 @@ type Outbox struct {
 	db        *store.DB
 	logger    *slog.Logger
 	opts      OutboxOptions
-	renderers map[string]Renderer
 	wake      chan struct{}
+	lanes     []*lane
 
-	mu   sync.Mutex // one pass at a time in this process
-	pipe *email.Pipe
-	b    email.Builder
+	mu        sync.RWMutex // guards renderers
+	renderers map[string]Renderer
+}
+
+// lane is one worker's relay connection and MIME builder.
+type lane struct {
+	mu     sync.Mutex // one batch at a time
+	pipe   *email.Pipe
+	b      email.Builder
+	footer *fanmail.Sender // the legal footer's sender, read once a batch
 }
 
 // NewOutbox returns an Outbox over db.
@@ -84,7 +95,14 @@ func NewOutbox(db *store.DB, logger *slog.Logger, opts OutboxOptions) *Outbox {
 	if opts.HeloName == "" {
 		opts.HeloName = opts.BounceDomain
 	}
-	return &Outbox{db: db, logger: logger, opts: opts, renderers: map[string]Renderer{}, wake: make(chan struct{}, 1)}
+	if opts.Workers <= 0 {
+		opts.Workers = 2
+	}
+	o := &Outbox{db: db, logger: logger, opts: opts, renderers: map[string]Renderer{}, wake: make(chan struct{}, 1)}
+	for range opts.Workers {
+		o.lanes = append(o.lanes, &lane{})
+	}
+	return o
 }
 
 // Register sets the renderer of message kind. Messages of a kind with no
@@ -115,18 +133,32 @@ func (o *Outbox) Notify() {
 	}
 }
 
-// Run sends due messages until ctx ends.
+// Run sends due messages with Workers workers until ctx ends.
 func (o *Outbox) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, l := range o.lanes {
+		wg.Go(func() { o.runLane(ctx, l) })
+	}
+	wg.Wait()
+}
+
+// runLane is one worker: it sends batch after batch while there are due
+// messages, waking another worker when its batch was full, then waits for
+// a Notify or the next poll.
+func (o *Outbox) runLane(ctx context.Context, l *lane) {
 	t := time.NewTicker(o.opts.Poll)
 	defer t.Stop()
-	defer o.closePipe()
+	defer o.closePipe(l)
 	for {
-		n, err := o.SendDue(ctx)
+		n, err := o.sendDue(ctx, l)
 		if err != nil && ctx.Err() == nil {
 			o.logger.Warn("outbox", "err", err)
 		}
 		if n > 0 && err == nil {
-			continue // more may be due
+			if n == o.opts.Batch {
+				o.Notify() // more are due: another worker may take them
+			}
+			continue
 		}
 		select {
 		case <-ctx.Done():
@@ -137,14 +169,19 @@ func (o *Outbox) Run(ctx context.Context) {
 	}
 }
 
-// SendDue claims one batch of due messages and sends it. It returns how many
-// messages it claimed.
+// SendDue claims one batch of due messages and sends it on the first
+// worker's connection. It returns how many messages it claimed.
 func (o *Outbox) SendDue(ctx context.Context) (int, error) {
+	return o.sendDue(ctx, o.lanes[0])
+}
+
+func (o *Outbox) sendDue(ctx context.Context, l *lane) (int, error) {
 	if !o.Configured() {
 		return 0, nil
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.footer = nil
 	now := o.db.Now()
 	claims, err := o.db.ClaimMessages(ctx, now, o.opts.Lease, o.opts.Batch)
 	if err != nil || len(claims) == 0 {
@@ -156,7 +193,7 @@ func (o *Outbox) SendDue(ctx context.Context) (int, error) {
 	for i := range claims {
 		c := &claims[i]
 		outs[i] = store.MessageOutcome{ID: c.ID}
-		msg, out, ok := o.prepare(ctx, c, now)
+		msg, out, ok := o.prepare(ctx, l, c, now)
 		if !ok {
 			outs[i] = out
 			outs[i].ID = c.ID
@@ -165,7 +202,7 @@ func (o *Outbox) SendDue(ctx context.Context) (int, error) {
 		msgs[i] = msg
 		ready = append(ready, i)
 	}
-	o.transmit(ctx, claims, msgs, ready, outs)
+	o.transmit(ctx, l, claims, msgs, ready, outs)
 	if err := o.db.RecordMessages(context.WithoutCancel(ctx), outs); err != nil {
 		return len(claims), err
 	}
@@ -179,14 +216,16 @@ func (o *Outbox) SendDue(ctx context.Context) (int, error) {
 
 // prepare checks the contact rule and renders c. ok is false when c is not
 // to be sent now; out then says what becomes of it.
-func (o *Outbox) prepare(ctx context.Context, c *store.OutboxClaim, now time.Time) ([]byte, store.MessageOutcome, bool) {
+func (o *Outbox) prepare(ctx context.Context, l *lane, c *store.OutboxClaim, now time.Time) ([]byte, store.MessageOutcome, bool) {
 	if reason, wait := fanmail.MayContact(c.Contact(), now); reason != "" {
 		if reason == fanmail.SkipQuietHours {
 			return nil, store.MessageOutcome{Status: fanmail.MessageQueued, RunAt: wait, Reason: reason}, false
 		}
 		return nil, store.MessageOutcome{Status: fanmail.MessageSkipped, Reason: reason}, false
 	}
+	o.mu.RLock()
 	r, ok := o.renderers[c.Kind]
+	o.mu.RUnlock()
 	if !ok {
 		return nil, o.retry(c, now, "no renderer for this kind on this node"), false
 	}
@@ -200,7 +239,7 @@ func (o *Outbox) prepare(ctx context.Context, c *store.OutboxClaim, now time.Tim
 		o.logger.Warn("outbox render failed", "kind", c.Kind, "message_id", c.ID, "err", err)
 		return nil, o.retry(c, now, "render: "+err.Error()), false
 	}
-	msg, err := o.frame(ctx, c, content, now)
+	msg, err := o.frame(ctx, l, c, content, now)
 	if err != nil {
 		return nil, o.retry(c, now, err.Error()), false
 	}
@@ -218,7 +257,7 @@ func (o *Outbox) retry(c *store.OutboxClaim, now time.Time, why string) store.Me
 }
 
 // transmit hands the ready messages to the relay and fills their outcomes.
-func (o *Outbox) transmit(ctx context.Context, claims []store.OutboxClaim, msgs [][]byte, ready []int, outs []store.MessageOutcome) {
+func (o *Outbox) transmit(ctx context.Context, l *lane, claims []store.OutboxClaim, msgs [][]byte, ready []int, outs []store.MessageOutcome) {
 	now := o.db.Now()
 	if o.opts.SMTP == nil {
 		for _, i := range ready {
@@ -238,7 +277,7 @@ func (o *Outbox) transmit(ctx context.Context, claims []store.OutboxClaim, msgs 
 		outs[tag].ID = claims[tag].ID
 	}
 	for k, i := range ready {
-		if err := o.connect(ctx, done); err != nil {
+		if err := o.connect(ctx, l, done); err != nil {
 			for _, j := range ready[k:] {
 				outs[j] = o.retry(&claims[j], now, "relay: "+err.Error())
 				outs[j].ID = claims[j].ID
@@ -247,16 +286,16 @@ func (o *Outbox) transmit(ctx context.Context, claims []store.OutboxClaim, msgs 
 			return
 		}
 		from := tracking.VERP(tokenOf(msgs[i]), o.opts.BounceDomain)
-		if err := o.pipe.Send(i, from, claims[i].Email, msgs[i]); err != nil {
-			o.pipe = nil // broken; earlier messages got their Done
+		if err := l.pipe.Send(i, from, claims[i].Email, msgs[i]); err != nil {
+			l.pipe = nil // broken; earlier messages got their Done
 			outs[i] = o.retry(&claims[i], now, "relay: "+err.Error())
 			outs[i].ID = claims[i].ID
 			settled[i] = true
 		}
 	}
-	if o.pipe != nil {
-		if err := o.pipe.Flush(); err != nil {
-			o.pipe = nil
+	if l.pipe != nil {
+		if err := l.pipe.Flush(); err != nil {
+			l.pipe = nil
 		}
 	}
 	for _, i := range ready {
@@ -283,9 +322,9 @@ func sentOutcome(msg []byte) store.MessageOutcome {
 	return store.MessageOutcome{Status: fanmail.MessageSent, MessageID: headerValue(msg, "Message-ID: <", ">")}
 }
 
-func (o *Outbox) connect(ctx context.Context, done func(int, error)) error {
-	if o.pipe != nil {
-		o.pipe.Done = done
+func (o *Outbox) connect(ctx context.Context, l *lane, done func(int, error)) error {
+	if l.pipe != nil {
+		l.pipe.Done = done
 		return nil
 	}
 	p, err := email.DialPipe(ctx, *o.opts.SMTP, o.opts.HeloName)
@@ -293,23 +332,23 @@ func (o *Outbox) connect(ctx context.Context, done func(int, error)) error {
 		return err
 	}
 	p.Done = done
-	o.pipe = p
+	l.pipe = p
 	return nil
 }
 
-func (o *Outbox) closePipe() {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.pipe != nil {
-		o.pipe.Close()
-		o.pipe = nil
+func (o *Outbox) closePipe(l *lane) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pipe != nil {
+		l.pipe.Close()
+		l.pipe = nil
 	}
 }
 
 // frame assembles the whole MIME message of c: headers, layout, and for
 // marketing the "(광고)" prefix, the legal footer and the RFC 8058
 // unsubscribe headers; DKIM-signed when configured.
-func (o *Outbox) frame(ctx context.Context, c *store.OutboxClaim, ct Content, now time.Time) ([]byte, error) {
+func (o *Outbox) frame(ctx context.Context, l *lane, c *store.OutboxClaim, ct Content, now time.Time) ([]byte, error) {
 	token, err := o.db.MessageToken(ctx, c.ID)
 	if err != nil {
 		return nil, err
@@ -318,10 +357,14 @@ func (o *Outbox) frame(ctx context.Context, c *store.OutboxClaim, ct Content, no
 	subject, text, footer := ct.Subject, ct.Text, ""
 	var unsub string
 	if marketing {
-		snd, err := o.sender(ctx)
-		if err != nil {
-			return nil, err
+		if l.footer == nil {
+			snd, err := o.sender(ctx)
+			if err != nil {
+				return nil, err
+			}
+			l.footer = &snd
 		}
+		snd := *l.footer
 		unsub = string(o.opts.URLs.Signer().AppendUnsubscribe(nil, token))
 		subject = fanmail.AdSubjectPrefix + " " + subject
 		who := legalLine(snd)
@@ -336,9 +379,9 @@ func (o *Outbox) frame(ctx context.Context, c *store.OutboxClaim, ct Content, no
 		}
 	}
 	fromName, fromAddr := o.from()
-	b := &o.b
+	b := &l.b
 	b.Reset()
-	b.EightBit = o.pipe != nil && o.pipe.EightBit()
+	b.EightBit = l.pipe != nil && l.pipe.EightBit()
 	b.HeaderString("Date", now.Format(time.RFC1123Z))
 	b.Address("From", fromName, fromAddr)
 	b.Address("To", strings.TrimSpace(c.Name), c.Email)

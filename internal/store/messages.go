@@ -273,12 +273,12 @@ func (db *DB) RecordMessages(ctx context.Context, outs []MessageOutcome) error {
 		return nil
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
+		var sent []MessageOutcome
 		for _, o := range outs {
 			var err error
 			switch o.Status {
 			case fanmail.MessageSent:
-				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'sent', message_id = $2, sent_at = $3,
-					locked_until = NULL, error = '' WHERE id = $1`, o.ID, o.MessageID, tx.Now)
+				sent = append(sent, o) // below, in bulk
 			case fanmail.MessageQueued:
 				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'queued', run_at = $2, error = $3,
 					skip_reason = $4, locked_until = NULL WHERE id = $1`, o.ID, o.RunAt.UTC(), o.Error, o.Reason)
@@ -295,8 +295,40 @@ func (db *DB) RecordMessages(ctx context.Context, outs []MessageOutcome) error {
 				return fmt.Errorf("record message %d: %w", o.ID, err)
 			}
 		}
-		return nil
+		return tx.recordSent(ctx, sent)
 	})
+}
+
+// recordSent marks sent messages in statements of up to 500 rows: most
+// outcomes of a batch are sends, and a statement per message would cost a
+// database round trip each.
+func (tx *Tx) recordSent(ctx context.Context, sent []MessageOutcome) error {
+	for len(sent) > 0 {
+		chunk := sent[:min(len(sent), 500)]
+		sent = sent[len(chunk):]
+		var sb strings.Builder
+		sb.WriteString(`WITH v(id, mid) AS (VALUES `)
+		var args []any
+		for i, o := range chunk {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(CAST(")
+			tx.bindVar(&sb, len(args)+1)
+			sb.WriteString(" AS BIGINT), ")
+			tx.bindVar(&sb, len(args)+2)
+			sb.WriteString(")")
+			args = append(args, o.ID, o.MessageID)
+		}
+		sb.WriteString(`) UPDATE messages SET status = 'sent', message_id = v.mid, sent_at = `)
+		tx.bindVar(&sb, len(args)+1)
+		args = append(args, tx.Now)
+		sb.WriteString(`, locked_until = NULL, error = '' FROM v WHERE messages.id = v.id`)
+		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+			return fmt.Errorf("record %d sent messages: %w", len(chunk), err)
+		}
+	}
+	return nil
 }
 
 // ReleaseMessages puts claimed messages back as queued without spending an
