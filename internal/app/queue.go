@@ -35,6 +35,9 @@ func (a *App) openQueue(ctx context.Context) error {
 		Handlers: handlers,
 		Workers:  a.cfg.Workers,
 		Periodic: periodic,
+		// Flow steps (a chip mail after a brand selection) should not wait
+		// up to River's default second for a worker to notice them.
+		PollInterval: 100 * time.Millisecond,
 	})
 	if err != nil {
 		return err

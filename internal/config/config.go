@@ -59,7 +59,7 @@ func Default() Config {
 		AgeBands:       fanmail.DefaultAgeBands,
 		LogLevel:       "info",
 		LogFormat:      "text",
-		Workers:        4,
+		Workers:        16,
 		ConfirmTTL:     72 * time.Hour,
 		MagicLinkTTL:   30 * time.Minute,
 		SessionTTL:     12 * time.Hour,

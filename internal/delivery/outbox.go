@@ -38,13 +38,13 @@ type OutboxOptions struct {
 	// Sender gives the legal footer of marketing messages: who sends them,
 	// their postal address and phone (Network Act art. 50(4)).
 	Sender func(ctx context.Context) (fanmail.Sender, error)
-	Batch  int           // messages claimed at once (default 200)
+	Batch  int // messages claimed at once (default 200)
 	// Workers claim and send batches side by side, each over its own relay
 	// connection (default 2), so one batch's database work overlaps
 	// another's SMTP round trips.
 	Workers int
-	Lease  time.Duration // how long a claim holds (default one minute)
-	Poll   time.Duration // how often to look for due messages unwoken (default one second)
+	Lease   time.Duration // how long a claim holds (default one minute)
+	Poll    time.Duration // how often to look for due messages unwoken (default one second)
 	// MaxAttempts before a message fails for good (default 12).
 	MaxAttempts int
 }
@@ -57,11 +57,11 @@ type OutboxOptions struct {
 // by a node that died is claimed again when its lease lapses; a sent message
 // is never sent again.
 type Outbox struct {
-	db        *store.DB
-	logger    *slog.Logger
-	opts      OutboxOptions
-	wake      chan struct{}
-	lanes     []*lane
+	db     *store.DB
+	logger *slog.Logger
+	opts   OutboxOptions
+	wake   chan struct{}
+	lanes  []*lane
 
 	mu        sync.RWMutex // guards renderers
 	renderers map[string]Renderer
@@ -187,22 +187,19 @@ func (o *Outbox) sendDue(ctx context.Context, l *lane) (int, error) {
 	if err != nil || len(claims) == 0 {
 		return 0, err
 	}
-	outs := make([]store.MessageOutcome, len(claims))
-	var ready []int // claims rendered and waiting for the relay
-	msgs := make([][]byte, len(claims))
+	// Each message goes to the relay as soon as it is rendered, so the
+	// first of a batch does not wait for the last to be rendered.
+	t := o.newTransmission(ctx, l, claims)
 	for i := range claims {
 		c := &claims[i]
-		outs[i] = store.MessageOutcome{ID: c.ID}
 		msg, out, ok := o.prepare(ctx, l, c, now)
 		if !ok {
-			outs[i] = out
-			outs[i].ID = c.ID
+			t.settle(i, out)
 			continue
 		}
-		msgs[i] = msg
-		ready = append(ready, i)
+		t.send(i, msg)
 	}
-	o.transmit(ctx, l, claims, msgs, ready, outs)
+	outs := t.finish()
 	if err := o.db.RecordMessages(context.WithoutCancel(ctx), outs); err != nil {
 		return len(claims), err
 	}
@@ -256,54 +253,76 @@ func (o *Outbox) retry(c *store.OutboxClaim, now time.Time, why string) store.Me
 	return store.MessageOutcome{Status: fanmail.MessageQueued, RunAt: now.Add(min(backoff, time.Hour)), Error: why}
 }
 
-// transmit hands the ready messages to the relay and fills their outcomes.
-func (o *Outbox) transmit(ctx context.Context, l *lane, claims []store.OutboxClaim, msgs [][]byte, ready []int, outs []store.MessageOutcome) {
-	now := o.db.Now()
+// transmission hands one batch's messages to the relay, one by one, and
+// collects their outcomes.
+type transmission struct {
+	o      *Outbox
+	ctx    context.Context
+	l      *lane
+	claims []store.OutboxClaim
+	msgs   [][]byte
+	outs   []store.MessageOutcome
+	done   []bool
+	now    time.Time
+	down   error // the relay could not be reached: the rest wait
+}
+
+func (o *Outbox) newTransmission(ctx context.Context, l *lane, claims []store.OutboxClaim) *transmission {
+	return &transmission{o: o, ctx: ctx, l: l, claims: claims, msgs: make([][]byte, len(claims)),
+		outs: make([]store.MessageOutcome, len(claims)), done: make([]bool, len(claims)), now: o.db.Now()}
+}
+
+// settle records message i's outcome.
+func (t *transmission) settle(i int, out store.MessageOutcome) {
+	out.ID = t.claims[i].ID
+	t.outs[i], t.done[i] = out, true
+}
+
+// send hands message i to the relay (or the console).
+func (t *transmission) send(i int, msg []byte) {
+	o, c := t.o, &t.claims[i]
+	t.msgs[i] = msg
 	if o.opts.SMTP == nil {
-		for _, i := range ready {
-			if err := o.opts.Console.SendEmail(ctx, consoleEmail(msgs[i], claims[i].Email)); err != nil {
-				outs[i] = o.retry(&claims[i], now, err.Error())
-			} else {
-				outs[i] = sentOutcome(msgs[i])
-			}
-			outs[i].ID = claims[i].ID
+		if err := o.opts.Console.SendEmail(t.ctx, consoleEmail(msg, c.Email)); err != nil {
+			t.settle(i, o.retry(c, t.now, err.Error()))
+		} else {
+			t.settle(i, sentOutcome(msg))
 		}
 		return
 	}
-	settled := map[int]bool{}
-	done := func(tag int, err error) {
-		settled[tag] = true
-		outs[tag] = o.outcome(&claims[tag], msgs[tag], err, now)
-		outs[tag].ID = claims[tag].ID
-	}
-	for k, i := range ready {
-		if err := o.connect(ctx, l, done); err != nil {
-			for _, j := range ready[k:] {
-				outs[j] = o.retry(&claims[j], now, "relay: "+err.Error())
-				outs[j].ID = claims[j].ID
-			}
-			o.logger.Warn("outbox relay unavailable", "err", err)
-			return
-		}
-		from := tracking.VERP(tokenOf(msgs[i]), o.opts.BounceDomain)
-		if err := l.pipe.Send(i, from, claims[i].Email, msgs[i]); err != nil {
-			l.pipe = nil // broken; earlier messages got their Done
-			outs[i] = o.retry(&claims[i], now, "relay: "+err.Error())
-			outs[i].ID = claims[i].ID
-			settled[i] = true
+	if t.down == nil {
+		t.down = o.connect(t.ctx, t.l, func(tag int, err error) {
+			t.settle(tag, o.outcome(&t.claims[tag], t.msgs[tag], err, t.now))
+		})
+		if t.down != nil {
+			o.logger.Warn("outbox relay unavailable", "err", t.down)
 		}
 	}
-	if l.pipe != nil {
-		if err := l.pipe.Flush(); err != nil {
-			l.pipe = nil
+	if t.down != nil {
+		t.settle(i, o.retry(c, t.now, "relay: "+t.down.Error()))
+		return
+	}
+	from := tracking.VERP(tokenOf(msg), o.opts.BounceDomain)
+	if err := t.l.pipe.Send(i, from, c.Email, msg); err != nil {
+		t.l.pipe = nil // broken; earlier messages got their Done
+		t.settle(i, o.retry(c, t.now, "relay: "+err.Error()))
+	}
+}
+
+// finish collects the relay's last answers and returns every outcome; a
+// message sent without an answer is tried again.
+func (t *transmission) finish() []store.MessageOutcome {
+	if t.l.pipe != nil {
+		if err := t.l.pipe.Flush(); err != nil {
+			t.l.pipe = nil
 		}
 	}
-	for _, i := range ready {
-		if !settled[i] {
-			outs[i] = o.retry(&claims[i], now, "relay: no answer")
-			outs[i].ID = claims[i].ID
+	for i := range t.claims {
+		if !t.done[i] {
+			t.settle(i, t.o.retry(&t.claims[i], t.now, "relay: no answer"))
 		}
 	}
+	return t.outs
 }
 
 // outcome turns the relay's answer to one message into its outcome: a 5xx

@@ -64,6 +64,11 @@ func (s *Service) Confirm(ctx context.Context, token string) (fanmail.Member, er
 		if cur.Status == fanmail.MemberInactive {
 			return errClosed
 		}
+		if cur.Status != fanmail.MemberPending {
+			// Opt-in links are stateless (a confirmed member makes them
+			// useless): confirming again is a used link.
+			return store.ErrLinkUsed
+		}
 		if m, err = tx.ConfirmMember(ctx, m.ID); err != nil {
 			return err
 		}

@@ -12,10 +12,14 @@ import (
 )
 
 // Renderers returns the outbox renderers of the member's own mails: the
-// double opt-in link and the magic sign-in link. Both links are issued when
+// double opt-in link and the magic sign-in link. Both links are made when
 // the mail is rendered, so a mail that waited (a relay down, mail not yet
 // configured) still carries a link valid for its whole lifetime, and no
-// bearer token is ever stored in the outbox.
+// bearer token is ever stored in the outbox. The opt-in link is stateless
+// (signed, nothing stored): confirming spends it, because only a pending
+// member can confirm, and rendering it writes nothing, so a burst of
+// sign-ups does not queue link writes behind the registrations. The
+// sign-in link opens a session and stays single-use.
 func (s *Service) Renderers() map[string]delivery.Renderer {
 	return map[string]delivery.Renderer{
 		fanmail.MessageOptIn:  s.renderOptIn,
@@ -41,7 +45,7 @@ func (s *Service) renderOptIn(ctx context.Context, c *store.OutboxClaim) (delive
 	if c.MemberStatus != fanmail.MemberPending {
 		return delivery.Content{}, fanmail.Errorf(fanmail.EEXPIRED, "The member is no longer waiting for confirmation.")
 	}
-	token, err := s.links.Issue(ctx, link.Confirm, c.MemberID, 0, s.opts.ConfirmTTL)
+	token, err := s.links.Sign(ctx, link.Confirm, c.MemberID, c.ID, s.now().Add(s.opts.ConfirmTTL))
 	if err != nil {
 		return delivery.Content{}, err
 	}
