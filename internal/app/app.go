@@ -158,6 +158,7 @@ func (a *App) buildHandler() error {
 	}
 	tr.Routes(mux)
 	var h http.Handler = web.LangSwitch(mux)
+	h = web.SecurityHeaders(a.cfg.SecureCookies(), h) // HSTS with an https base URL
 	h = a.accessLog(h)
 	if a.cfg.TrustProxy {
 		h = web.TrustProxy(h)
