@@ -115,7 +115,8 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, 
 	}
 }
 
-// page adapts an HTML handler.
+// page adapts an HTML handler, behind the input checks of web.CheckInput
+// (the unsubscribe pages take ?lang= and a one-click form body).
 func (h *Handler) page(fn web.HandlerFunc) http.Handler {
-	return web.Adapt(h.Logger, h.errorPage, fn)
+	return web.CheckInput(h.errorPage, web.Limits{}, web.Adapt(h.Logger, h.errorPage, fn))
 }
