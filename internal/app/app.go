@@ -230,8 +230,12 @@ func (a *App) Run(ctx context.Context) error {
 	return a.Close()
 }
 
-// Close releases the mail connection and the database.
+// Close releases the listener (when Run never served on it), the mail
+// connection and the database.
 func (a *App) Close() error {
+	if a.listener != nil {
+		a.listener.Close() // an error only says Serve has closed it already
+	}
 	if a.sender != nil {
 		a.sender.Close()
 	}

@@ -120,6 +120,13 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 	if err != nil {
 		return err
 	}
+	// Bind before Prepare prints the first admin's password: on a busy
+	// port the process must stop before the account exists, so that the
+	// next start creates it and prints the password again.
+	if err := a.Listen(); err != nil {
+		a.Close()
+		return err
+	}
 	if err := a.Prepare(ctx, out); err != nil {
 		a.Close()
 		return err
