@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -77,4 +78,42 @@ func TestMain_BusyPort(t *testing.T) {
 			t.Errorf("second start printed no admin password:\n%s", next.String())
 		}
 	})
+}
+
+// TestMain_CommandFlags runs commands with help flags and flags in every
+// place: help prints the usage and does nothing, a flag is never taken for
+// a domain, and flags may follow the arguments.
+func TestMain_CommandFlags(t *testing.T) {
+	env := map[string]string{"FANMAIL_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "fanmail.db")}
+	getenv := func(k string) string { return env[k] }
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		stdout  string // wanted in standard output
+		stderr  string // wanted in standard error
+		private bool   // a private key was printed
+	}{
+		{"KeygenHelp", []string{"dkim", "keygen", "--help"}, 0, "Usage: fanmail dkim keygen DOMAIN", "", false},
+		{"KeygenShortHelp", []string{"dkim", "keygen", "-h"}, 0, "-algo", "", false},
+		{"DKIMHelp", []string{"dkim", "--help"}, 0, "Usage: fanmail dkim keygen DOMAIN", "", false},
+		{"ImportHelp", []string{"import", "--help"}, 0, "-consent", "", false},
+		{"UserHelp", []string{"user", "add", "--help"}, 0, "Usage: fanmail user add", "", false},
+		{"ErrDashDomain", []string{"dkim", "keygen", "--", "--help"}, 1, "", `"--help" is not a flag`, false},
+		{"ErrUnknownFlag", []string{"dkim", "keygen", "mail.example.com", "--bits", "4096"}, 1, "", "flag provided but not defined", false},
+		{"ErrNoDomain", []string{"dkim", "keygen"}, 1, "", "usage: fanmail dkim keygen", false},
+		{"FlagsAfterDomain", []string{"dkim", "keygen", "mail.example.com", "--algo", "rsa"}, 0, "k=rsa", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errs bytes.Buffer
+			code := Main(t.Context(), tt.args, getenv, &out, &errs)
+			if code != tt.code || !strings.Contains(out.String(), tt.stdout) || !strings.Contains(errs.String(), tt.stderr) {
+				t.Errorf("fanmail %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(tt.args, " "), code, tt.code, out.String(), errs.String())
+			}
+			if got := strings.Contains(out.String(), "PRIVATE KEY"); got != tt.private {
+				t.Errorf("fanmail %s printed a private key: %v, want %v", strings.Join(tt.args, " "), got, tt.private)
+			}
+		})
+	}
 }
