@@ -127,6 +127,10 @@ func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error {
+	if domain := cfg.LocalMailDomain(); domain != "" {
+		logger.Warn("system mail is sent from a local domain that receivers refuse; set FANMAIL_BASE_URL to the public URL or FANMAIL_MAIL_FROM",
+			"domain", domain)
+	}
 	a, err := Open(ctx, cfg, logger)
 	if err != nil {
 		return err

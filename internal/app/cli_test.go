@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"path/filepath"
 	"strings"
@@ -113,6 +114,32 @@ func TestMain_CommandFlags(t *testing.T) {
 			}
 			if got := strings.Contains(out.String(), "PRIVATE KEY"); got != tt.private {
 				t.Errorf("fanmail %s printed a private key: %v, want %v", strings.Join(tt.args, " "), got, tt.private)
+			}
+		})
+	}
+}
+
+// TestMain_LocalMailDomain starts fanmail with the default base URL, whose
+// host (localhost) receivers refuse as a sender's domain: the start warns.
+func TestMain_LocalMailDomain(t *testing.T) {
+	for name, baseURL := range map[string]string{"Localhost": "", "Public": "https://crm.ozsecond.example"} {
+		t.Run(name, func(t *testing.T) {
+			env := map[string]string{
+				"FANMAIL_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "fanmail.db"),
+				"FANMAIL_MEDIA_DIR":    t.TempDir(),
+				"FANMAIL_NO_DEMO":      "1",
+				"FANMAIL_BASE_URL":     baseURL,
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+			defer cancel()
+			logs := &outputWatch{want: "fanmail serving", found: cancel}
+			code := Main(ctx, []string{"serve", "--http-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, io.Discard, logs)
+			if code != 0 {
+				t.Fatalf("exit %d:\n%s", code, logs.String())
+			}
+			warned := strings.Contains(logs.String(), "level=WARN msg=\"system mail is sent from a local domain")
+			if warned != (baseURL == "") {
+				t.Errorf("warned %v about the mail domain with base URL %q:\n%s", warned, baseURL, logs.String())
 			}
 		})
 	}
