@@ -158,6 +158,7 @@ func (a *App) buildHandler() error {
 	}
 	tr.Routes(mux)
 	var h http.Handler = web.LangSwitch(mux)
+	h = web.SecurityHeaders(a.cfg.SecureCookies(), h) // HSTS with an https base URL
 	h = a.accessLog(h)
 	if a.cfg.TrustProxy {
 		h = web.TrustProxy(h)
@@ -229,8 +230,12 @@ func (a *App) Run(ctx context.Context) error {
 	return a.Close()
 }
 
-// Close releases the mail connection and the database.
+// Close releases the listener (when Run never served on it), the mail
+// connection and the database.
 func (a *App) Close() error {
+	if a.listener != nil {
+		a.listener.Close() // an error only says Serve has closed it already
+	}
 	if a.sender != nil {
 		a.sender.Close()
 	}

@@ -143,7 +143,8 @@ func (h *Handler) page(perm string, fn web.HandlerFunc) http.Handler {
 	})
 }
 
-// Routes registers every admin route on mux, behind cross-origin protection.
+// Routes registers every admin route on mux, behind cross-origin protection
+// and the input checks of web.CheckInput.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	inner := http.NewServeMux()
 	h.authRoutes(inner)     // auth.go: login, logout, dashboard
@@ -157,7 +158,10 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.campaignRoutes(inner) // campaigns.go: campaigns, preview, progress, statistics
 	h.senderRoutes(inner)   // senders.go: sender identities
 	h.orderRoutes(inner)    // orders.go: purchases, order CSV import
-	mux.Handle("/admin/", web.CrossOrigin(h.errorPage, inner))
+	// The member import is the largest upload; each upload handler bounds
+	// its own body tighter (orders, images).
+	limits := web.Limits{Body: web.MaxFormBytes, Multipart: maxImportBytes}
+	mux.Handle("/admin/", web.CrossOrigin(h.errorPage, web.CheckInput(h.errorPage, limits, inner)))
 }
 
 var errTitle = fanmail.Errorf(fanmail.EINTERNAL, "Error")

@@ -51,7 +51,8 @@ func (h *Handler) routes() []route {
 	}
 }
 
-// Routes registers the API on mux under /api/. It is not behind
+// Routes registers the API on mux under /api/, behind the input checks of
+// web.CheckInput (query parameters; readJSON checks bodies). It is not behind
 // cross-origin protection: every call but the OpenAPI document carries a
 // bearer token, which browsers never send on their own.
 func (h *Handler) Routes(mux *http.ServeMux) {
@@ -63,7 +64,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 		}
 		inner.Handle(rt.Method+" "+rt.Path, handler)
 	}
-	mux.Handle("/api/", h.fallback(inner))
+	mux.Handle("/api/", web.CheckInput(h.writeError, web.Limits{Body: MaxBodyBytes}, h.fallback(inner)))
 }
 
 // fallback serves inner's routes and answers unknown paths and methods with

@@ -103,12 +103,12 @@ func (h *Handler) public(fn web.HandlerFunc) http.Handler {
 }
 
 // Routes registers the public site and portal on mux, behind cross-origin
-// protection.
+// protection and the input checks of web.CheckInput.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	inner := http.NewServeMux()
 	h.catalogRoutes(inner) // catalog.go: home, groups, brands, products, downloads, media
 	h.memberRoutes(inner)  // join.go, portal.go: join, confirm, login, portal
-	mux.Handle("/", web.CrossOrigin(h.errorPage, inner))
+	mux.Handle("/", web.CrossOrigin(h.errorPage, web.CheckInput(h.errorPage, web.Limits{}, inner)))
 }
 
 // knownFlash returns the ?flash= notice when it is one of our own messages, so
