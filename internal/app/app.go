@@ -133,6 +133,7 @@ func (a *App) buildHandler() error {
 		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_staff", Path: "/admin", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
 		Staff:    a.Staff, Catalog: a.Catalog, Members: a.Members, Mailer: a.Mailer,
 		Campaigns: a.Campaigns, Segments: a.Segments, Tracking: a.Tracking, Orders: a.Orders,
+		AfterCommit: func() { a.afterCommit() },
 	})
 	if err != nil {
 		return err

@@ -355,3 +355,30 @@ func (db *DB) CountMemberMessages(ctx context.Context, memberID int64, kind stri
 	}
 	return n, nil
 }
+
+// ResendMessage queues a copy of message id to go out again (staff resend a
+// step), under the original's ref with a ":resend:N" suffix.
+func (db *DB) ResendMessage(ctx context.Context, id int64) (fanmail.Message, error) {
+	orig, err := db.MessageByID(ctx, id)
+	if err != nil {
+		return orig, err
+	}
+	var out fanmail.Message
+	err = db.InTx(ctx, func(tx *Tx) error {
+		// Each resend takes the next free suffix (EnqueueMessage is
+		// idempotent on ref, so a taken one is not written again).
+		for n := 1; n <= 1000; n++ {
+			m, created, err := tx.EnqueueMessage(ctx, fanmail.Message{Kind: orig.Kind, Channel: orig.Channel, Purpose: orig.Purpose,
+				MemberID: orig.MemberID, BrandID: orig.BrandID, Data: orig.Data, Ref: orig.Ref + ":resend:" + strconv.Itoa(n)})
+			if err != nil || created {
+				out = m
+				return err
+			}
+		}
+		return fanmail.Errorf(fanmail.ECONFLICT, "This message was sent again too often.")
+	})
+	if err != nil {
+		return out, fmt.Errorf("resend message %d: %w", id, err)
+	}
+	return out, nil
+}

@@ -40,6 +40,7 @@ func (h *Handler) catalogRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/catalog/products/{id}/images", page(h.addImages))
 	mux.Handle("POST /admin/catalog/images/{id}/delete", page(h.deleteImage))
 	mux.Handle("GET /admin/media/{path...}", page(h.serveMedia))
+	h.brandProgramRoutes(mux)
 }
 
 // --- shared form plumbing ---

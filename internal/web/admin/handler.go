@@ -41,6 +41,8 @@ type Deps struct {
 	Segments  *segment.Service
 	Tracking  *tracking.Service
 	Orders    *order.Service
+	// AfterCommit wakes the outbox after staff queued a message.
+	AfterCommit func()
 }
 
 // Handler serves /admin.
