@@ -9,12 +9,13 @@ import (
 	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/fan"
 	"github.com/fanmail/fanmail/internal/jobs"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/tracking"
 )
 
-// openFlows builds the outbox, the event relay and the fan program, and
-// registers their renderers and handlers. It runs before openQueue, which
-// adds the handlers to the queue.
+// openFlows builds the outbox, the event relay, the survey service and the
+// fan program, and registers their renderers and handlers. It runs before
+// openQueue, which adds the handlers to the queue.
 func (a *App) openFlows(ctx context.Context) error {
 	urls, err := tracking.LoadURLs(ctx, a.db, a.cfg.BaseURL)
 	if err != nil {
@@ -34,6 +35,8 @@ func (a *App) openFlows(ctx context.Context) error {
 	}
 	a.Outbox = delivery.NewOutbox(a.db, a.logger, opts)
 	a.Events = jobs.NewEvents(a.db, a.logger)
+	a.Surveys = survey.New(a.db, a.logger, survey.Options{AgeBands: a.cfg.AgeBands, BaseURL: a.cfg.BaseURL,
+		AfterCommit: a.afterCommit})
 	a.Fan = fan.New(a.db, a.logger, fan.Options{BaseURL: a.cfg.BaseURL, AfterCommit: a.afterCommit})
 	a.Fan.Register(a.Events)
 	for kind, r := range a.Fan.Renderers() {

@@ -18,6 +18,7 @@ import (
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/survey"
 )
 
 // testEnv is the API on the real router over a fresh database.
@@ -67,7 +68,7 @@ func newEnv(t *testing.T, db *store.DB, opts ...envOption) *testEnv {
 	e.members = member.New(db, mailer, member.Options{BaseURL: cfg.BaseURL, AgeBands: cfg.AgeBands}, logger)
 	for _, o := range opts {
 		if o == withSurvey {
-			if err := e.members.EnsureProfileSurvey(context.Background()); err != nil {
+			if err := survey.New(db, logger, survey.Options{}).EnsureDefaults(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 		}

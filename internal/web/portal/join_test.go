@@ -27,6 +27,7 @@ import (
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/web"
 	"github.com/fanmail/fanmail/internal/web/portal"
 )
@@ -91,7 +92,7 @@ func newJoinSite(t *testing.T, db *store.DB) *joinSite {
 	s.ozoc = joinBrand(t, db, "ozoc", "오조크")
 	s.ozSecond = joinBrand(t, db, "ozsecond", "오즈세컨")
 	ctx := context.Background()
-	if err := s.members.EnsureProfileSurvey(ctx); err != nil {
+	if err := survey.New(db, logger, survey.Options{}).EnsureDefaults(ctx); err != nil {
 		t.Fatal(err)
 	}
 	qs, err := s.members.ProfileQuestions(ctx)
