@@ -37,7 +37,11 @@ func (a *App) openFlows(ctx context.Context) error {
 	a.Events = jobs.NewEvents(a.db, a.logger)
 	a.Surveys = survey.New(a.db, a.logger, survey.Options{AgeBands: a.cfg.AgeBands, BaseURL: a.cfg.BaseURL,
 		AfterCommit: a.afterCommit})
-	a.Fan = fan.New(a.db, a.logger, fan.Options{BaseURL: a.cfg.BaseURL, AfterCommit: a.afterCommit})
+	a.Outbox.Register(fanmail.MessageSurveyInvitation, a.Surveys.Render)
+	// A selected brand's welcome chip comes with an invitation to the
+	// brand's deep survey, in the same transaction.
+	a.Fan = fan.New(a.db, a.logger, fan.Options{BaseURL: a.cfg.BaseURL, AfterCommit: a.afterCommit,
+		Invite: a.Surveys.InviteBrandDeep})
 	a.Fan.Register(a.Events)
 	for kind, r := range a.Fan.Renderers() {
 		a.Outbox.Register(kind, r)
