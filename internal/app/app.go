@@ -28,6 +28,7 @@ import (
 	"github.com/fanmail/fanmail/internal/segment"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/tracking"
 	"github.com/fanmail/fanmail/internal/web"
 	"github.com/fanmail/fanmail/internal/web/admin"
@@ -55,6 +56,7 @@ type App struct {
 	Outbox    *delivery.Outbox
 	Events    *jobs.Events
 	Fan       *fan.Service
+	Surveys   *survey.Service
 	dkim      *email.DKIM
 	inbound   *inbound.Server
 	engine    sync.WaitGroup
@@ -132,7 +134,7 @@ func (a *App) buildHandler() error {
 		Config: a.cfg, Logger: a.logger,
 		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_staff", Path: "/admin", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
 		Staff:    a.Staff, Catalog: a.Catalog, Members: a.Members, Mailer: a.Mailer,
-		Campaigns: a.Campaigns, Segments: a.Segments, Tracking: a.Tracking, Orders: a.Orders,
+		Campaigns: a.Campaigns, Segments: a.Segments, Tracking: a.Tracking, Orders: a.Orders, Surveys: a.Surveys,
 		AfterCommit: func() { a.afterCommit() },
 	})
 	if err != nil {
@@ -142,13 +144,14 @@ func (a *App) buildHandler() error {
 	po, err := portal.New(portal.Deps{
 		Config: a.cfg, Logger: a.logger,
 		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_member", Path: "/", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
-		Catalog:  a.Catalog, Members: a.Members,
+		Catalog:  a.Catalog, Members: a.Members, Surveys: a.Surveys,
 	})
 	if err != nil {
 		return err
 	}
 	po.Routes(mux)
-	api.New(api.Deps{Config: a.cfg, Logger: a.logger, Staff: a.Staff, Members: a.Members, Catalog: a.Catalog, Orders: a.Orders}).Routes(mux)
+	api.New(api.Deps{Config: a.cfg, Logger: a.logger, Staff: a.Staff, Members: a.Members, Catalog: a.Catalog, Orders: a.Orders,
+		Surveys: a.Surveys}).Routes(mux)
 	secret, err := tracking.WebhookSecret(context.Background(), a.db, a.cfg.WebhookSecret)
 	if err != nil {
 		return err

@@ -57,9 +57,12 @@ func TestBrowser_CampaignSent(t *testing.T) {
 		others := []campaignMember{minjun, yuna, seoyun}
 		all := append(slices.Clone(audience), others...)
 		seedCampaignMembers(t, ta, all)
-		// Confirmed members with favourite brands also get chip mails from
-		// the fan program, at their own pace: those are not counted here.
-		notChip := func(m channeltest.Message) bool { return !strings.Contains(m.Subject, "매니아칩") }
+		// Confirmed members with favourite brands also get chip mails and
+		// brand survey invitations from the fan program, at their own
+		// pace: those are not counted here.
+		notChip := func(m channeltest.Message) bool {
+			return !strings.Contains(m.Subject, "매니아칩") && !strings.Contains(m.Subject, "브랜드 설문")
+		}
 		confirmations := len(slices.DeleteFunc(ta.SMTP.Messages(), func(m channeltest.Message) bool { return !notChip(m) }))
 		const (
 			senderName    = "오즈세컨 강남점"

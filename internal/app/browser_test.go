@@ -460,6 +460,26 @@ func TestBrowser_VisitorJoins(t *testing.T) {
 			t.Errorf("SMS marketing consent = %q, want not granted (동의하지 않음)", got)
 		}
 		b.screenshot("visitor-portal-" + engine)
+
+		// The 오즈세컨 deep survey, answered from its invitation: the
+		// one-click answer opens the survey with it picked, and one press
+		// sends it.
+		inv := ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("오즈세컨 브랜드 설문"))[0]
+		b.open(oneClickLink(t, inv, "61-plus"))
+		b.waitVisible("#survey-prefilled")
+		if !b.checked(optionBox("wardrobe_share", "61% 이상")) {
+			t.Errorf("the answer picked in the mail is not ticked\n%s", b.describe())
+		}
+		b.check(optionBox("planned_items", "니트"))
+		b.screenshot("visitor-survey-" + engine)
+		b.click("#survey-confirm")
+		b.waitVisible("#survey-done")
+		if got := b.text("#survey-done"); !strings.Contains(got, "매니아칩") {
+			t.Errorf("thanks page = %q, want it to promise the chip", got)
+		}
+		if status := b.openStatus(oneClickLink(t, inv, "0-10")); status != 410 {
+			t.Errorf("the invitation's link after answering: %d, want 410", status)
+		}
 		ta.assertNoPersonalData(t, email, phone)
 	})
 }

@@ -163,8 +163,8 @@ func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 }
 
 // Prepare readies a fresh database for use: the first admin account (its
-// password is printed once to out), the default profile survey and, unless
-// disabled, demo data for an empty catalogue.
+// password is printed once to out), the default surveys (profile and deep
+// brand survey) and, unless disabled, demo data for an empty catalogue.
 func (a *App) Prepare(ctx context.Context, out io.Writer) error {
 	if !a.cfg.NoDemo {
 		empty, err := demo.IsEmpty(ctx, a.db)
@@ -179,8 +179,8 @@ func (a *App) Prepare(ctx context.Context, out io.Writer) error {
 		}
 	}
 	// After the demo brands, so style options link to them.
-	if err := a.Members.EnsureProfileSurvey(ctx); err != nil {
-		return fmt.Errorf("profile survey: %w", err)
+	if err := a.Surveys.EnsureDefaults(ctx); err != nil {
+		return fmt.Errorf("default surveys: %w", err)
 	}
 	email, password, created, err := a.Staff.EnsureAdmin(ctx)
 	if err != nil {
@@ -219,5 +219,5 @@ func demoCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 		}
 		fmt.Fprintln(out, "demo data loaded")
 	}
-	return a.Members.EnsureProfileSurvey(ctx)
+	return a.Surveys.EnsureDefaults(ctx)
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
+	"github.com/fanmail/fanmail/internal/survey"
 )
 
 const regBaseURL = "http://fanmail.test"
@@ -76,7 +77,7 @@ func regSetup(t *testing.T, db *store.DB) *regEnv {
 		AfterCommit: e.outbox.Notify}, regLogger(t))
 	e.outbox.RegisterAll(e.svc.Renderers())
 	ctx := context.Background()
-	if err := e.svc.EnsureProfileSurvey(ctx); err != nil {
+	if err := survey.New(db, regLogger(t), survey.Options{}).EnsureDefaults(ctx); err != nil {
 		t.Fatal(err)
 	}
 	qs, err := e.svc.ProfileQuestions(ctx)
@@ -148,43 +149,6 @@ func (e *regEnv) minji(t *testing.T) member.Registration {
 		Source:   fanmail.SourceWeb,
 		IP:       "203.0.113.7",
 	}
-}
-
-func TestService_EnsureProfileSurvey(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := regSetup(t, db)
-		ctx := context.Background()
-		if err := e.svc.EnsureProfileSurvey(ctx); err != nil { // second run: no-op
-			t.Fatal(err)
-		}
-		qs, _ := e.svc.AllProfileQuestions(ctx)
-		var keys []string
-		for _, q := range qs {
-			keys = append(keys, q.Key)
-		}
-		if diff := cmp.Diff([]string{"occupation", "style", "info_sources", "wanted_info", "fashion_sites"}, keys); diff != "" {
-			t.Errorf("default questions (-want +got):\n%s", diff)
-		}
-		occ := e.questions["occupation"]
-		if occ.Kind != "single" || !occ.Required || !occ.AllowOther || len(occ.Options) != 6 || occ.LabelKo != "귀하의 직업은 무엇입니까?" {
-			t.Errorf("occupation = %+v", occ)
-		}
-		if q := e.questions["info_sources"]; q.Kind != "multi" || q.MaxChoices != 3 || !q.AllowOther {
-			t.Errorf("info_sources = %+v", q)
-		}
-		if q := e.questions["fashion_sites"]; q.Kind != "text" {
-			t.Errorf("fashion_sites = %+v", q)
-		}
-		links := map[string]int64{}
-		for _, o := range e.questions["style"].Options {
-			links[o.Value] = o.BrandID
-		}
-		want := map[string]int64{"feminine-cute": e.mienc, "urban-casual": e.ozoc, "simple-character": e.ozSecond,
-			"lovely-daily": e.sj, "modern-formal": 0, "classic-formal": 0, "sporty": 0}
-		if diff := cmp.Diff(want, links); diff != "" {
-			t.Errorf("style options linked to brands (-want +got):\n%s", diff)
-		}
-	})
 }
 
 func TestService_Register(t *testing.T) {

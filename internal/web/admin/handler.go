@@ -1,5 +1,5 @@
 // Package admin serves the staff UI under /admin: catalogue, members, imports,
-// staff accounts, the profile survey editor and the shop terminal.
+// staff accounts, the survey editor with results and the shop terminal.
 package admin
 
 import (
@@ -19,6 +19,7 @@ import (
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/segment"
 	"github.com/fanmail/fanmail/internal/staff"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/tracking"
 	"github.com/fanmail/fanmail/internal/web"
 )
@@ -43,6 +44,9 @@ type Deps struct {
 	Orders    *order.Service
 	// AfterCommit wakes the outbox after staff queued a message.
 	AfterCommit func()
+	// Surveys edits surveys and shows results; nil builds one over the
+	// session store's database.
+	Surveys *survey.Service
 }
 
 // Handler serves /admin.
@@ -57,6 +61,9 @@ func New(d Deps) (*Handler, error) {
 	rd, err := web.NewRenderer(sub, nil)
 	if err != nil {
 		return nil, err
+	}
+	if d.Surveys == nil && d.Sessions != nil {
+		d.Surveys = survey.New(d.Sessions.DB, d.Logger, survey.Options{AgeBands: d.Config.AgeBands, BaseURL: d.Config.BaseURL})
 	}
 	return &Handler{Deps: d, rd: rd}, nil
 }
@@ -153,7 +160,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.staffRoutes(inner)    // users.go: staff accounts, API tokens
 	h.catalogRoutes(inner)  // catalog.go: groups, brands, products, images
 	h.memberRoutes(inner)   // members.go: search, view, edit, deactivate
-	h.surveyRoutes(inner)   // survey.go: profile survey questions
+	h.surveyRoutes(inner)   // survey.go, survey_question.go: surveys, questions, results
 	h.shopRoutes(inner)     // shop.go: shop terminal registration
 	h.importRoutes(inner)   // imports.go: CSV import and export
 	h.segmentRoutes(inner)  // segments.go: segment builder

@@ -19,6 +19,7 @@ import (
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/survey"
 )
 
 // testEnv is the API on the real router over a fresh database.
@@ -75,7 +76,7 @@ func newEnv(t *testing.T, db *store.DB, opts ...envOption) *testEnv {
 	e.outbox.RegisterAll(e.members.Renderers())
 	for _, o := range opts {
 		if o == withSurvey {
-			if err := e.members.EnsureProfileSurvey(context.Background()); err != nil {
+			if err := survey.New(db, logger, survey.Options{}).EnsureDefaults(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 		}

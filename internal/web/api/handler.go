@@ -24,6 +24,7 @@ import (
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/staff"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/web"
 )
 
@@ -37,7 +38,8 @@ type Deps struct {
 	Staff   *staff.Service // API tokens
 	Members *member.Service
 	Catalog *catalog.Service
-	Orders  *order.Service // nil: the order endpoints answer unavailable
+	Orders  *order.Service  // nil: the order endpoints answer unavailable
+	Surveys *survey.Service // nil: the survey endpoints answer unavailable
 }
 
 // Handler serves /api.
@@ -237,6 +239,19 @@ func queryInt64(r *http.Request, name string) (int64, error) {
 		return 0, invalidField(name, "This parameter must be a whole number.")
 	}
 	return n, nil
+}
+
+// queryLimit parses the query parameter "limit" of a list, at most 500; 0
+// if absent. EINVALID names the parameter otherwise.
+func queryLimit(r *http.Request) (int, error) {
+	limit, err := queryInt64(r, "limit")
+	if err != nil {
+		return 0, err
+	}
+	if limit > 500 {
+		return 0, invalidField("limit", "This parameter must be at most 500.")
+	}
+	return int(limit), nil
 }
 
 // pathID returns the path value name as an id; an id that cannot exist is

@@ -206,7 +206,11 @@ func TestOpenAPI_SchemasMatchJSON(t *testing.T) {
 		"Brand": brandJSON{}, "BrandInput": brandInput{}, "BrandPatch": brandPatch{}, "BrandList": list[brandJSON]{},
 		"Product": productJSON{}, "ProductImage": imageJSON{}, "ProductInput": productInput{}, "ProductPatch": productPatch{},
 		"ProductList": list[productJSON]{},
-		"Error":       errorBody{},
+		"Survey":      surveyJSON{}, "SurveyList": list[surveyJSON]{}, "SurveyDetail": surveyDetailJSON{},
+		"Question": questionJSON{}, "QuestionOption": optionJSON{},
+		"SurveyResults": resultsJSON{}, "QuestionResult": questionResultJSON{}, "ResultRow": resultRowJSON{}, "ResultCell": cellJSON{},
+		"SurveyResponse": responseJSON{}, "TypedAnswer": typedAnswerJSON{}, "SurveyResponseList": list[responseJSON]{},
+		"Error": errorBody{},
 	}
 	for name, schema := range doc.Components.Schemas {
 		v, ok := types[name]

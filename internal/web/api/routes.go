@@ -32,6 +32,7 @@ func (h *Handler) routes() []route {
 		{Method: "GET", Path: "/api/v1/members/{id}/brands", Perm: fanmail.PermViewMembers, Fn: h.getPreferences},
 		{Method: "PUT", Path: "/api/v1/members/{id}/brands", Perm: fanmail.PermEditMembers, Fn: h.setPreferences},
 		{Method: "GET", Path: "/api/v1/members/{id}/orders", Perm: fanmail.PermViewMembers, Fn: h.listMemberOrders},
+		{Method: "GET", Path: "/api/v1/members/{id}/survey-responses", Perm: fanmail.PermViewMembers, Fn: h.listMemberResponses},
 
 		{Method: "POST", Path: "/api/v1/orders", Perm: fanmail.PermEditMembers, Fn: h.createOrder},
 		{Method: "GET", Path: "/api/v1/orders/{id}", Perm: fanmail.PermViewMembers, Fn: h.getOrder},
@@ -47,6 +48,10 @@ func (h *Handler) routes() []route {
 		{Method: "GET", Path: "/api/v1/products", Fn: h.listProducts},
 		{Method: "POST", Path: "/api/v1/products", Perm: fanmail.PermManageCatalog, Fn: h.createProduct},
 		{Method: "GET", Path: "/api/v1/products/{id}", Fn: h.getProduct},
+
+		{Method: "GET", Path: "/api/v1/surveys", Perm: fanmail.PermManageSurveys, Fn: h.listSurveys},
+		{Method: "GET", Path: "/api/v1/surveys/{id}", Perm: fanmail.PermManageSurveys, Fn: h.getSurvey},
+		{Method: "GET", Path: "/api/v1/surveys/{id}/results", Perm: fanmail.PermManageSurveys, Fn: h.getSurveyResults},
 		{Method: "PATCH", Path: "/api/v1/products/{id}", Perm: fanmail.PermManageCatalog, Fn: h.updateProduct},
 	}
 }

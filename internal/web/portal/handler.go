@@ -14,6 +14,7 @@ import (
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/member"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/web"
 )
 
@@ -27,6 +28,9 @@ type Deps struct {
 	Sessions *web.Sessions // member sessions, cookie path /
 	Catalog  *catalog.Service
 	Members  *member.Service
+	// Surveys serves the answer pages of survey invitations; nil builds one
+	// over the session store's database.
+	Surveys *survey.Service
 }
 
 // Handler serves the public site and the member portal.
@@ -41,6 +45,9 @@ func New(d Deps) (*Handler, error) {
 	rd, err := web.NewRenderer(sub, nil)
 	if err != nil {
 		return nil, err
+	}
+	if d.Surveys == nil && d.Sessions != nil {
+		d.Surveys = survey.New(d.Sessions.DB, d.Logger, survey.Options{AgeBands: d.Config.AgeBands, BaseURL: d.Config.BaseURL})
 	}
 	return &Handler{Deps: d, rd: rd}, nil
 }
@@ -108,6 +115,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	inner := http.NewServeMux()
 	h.catalogRoutes(inner) // catalog.go: home, groups, brands, products, downloads, media
 	h.memberRoutes(inner)  // join.go, portal.go: join, confirm, login, portal
+	h.surveyRoutes(inner)  // survey.go: answer pages of survey invitations
 	mux.Handle("/", web.CrossOrigin(h.errorPage, web.CheckInput(h.errorPage, web.Limits{}, inner)))
 }
 

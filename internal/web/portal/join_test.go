@@ -28,6 +28,7 @@ import (
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/web"
 	"github.com/fanmail/fanmail/internal/web/portal"
 )
@@ -95,7 +96,7 @@ func newJoinSite(t *testing.T, db *store.DB) *joinSite {
 	s.ozoc = joinBrand(t, db, "ozoc", "오조크")
 	s.ozSecond = joinBrand(t, db, "ozsecond", "오즈세컨")
 	ctx := context.Background()
-	if err := s.members.EnsureProfileSurvey(ctx); err != nil {
+	if err := survey.New(db, logger, survey.Options{}).EnsureDefaults(ctx); err != nil {
 		t.Fatal(err)
 	}
 	qs, err := s.members.ProfileQuestions(ctx)
@@ -579,7 +580,8 @@ func TestPortal_ProfileAndPassword(t *testing.T) {
 func TestMemberTemplates_Translated(t *testing.T) {
 	pattern := regexp.MustCompile(`t \$?\.Lang "((?:[^"\\]|\\.)*)"`)
 	files := []string{"../admin/templates/shop.html", "../admin/templates/survey.html"}
-	for _, name := range []string{"join", "join_done", "confirm", "login", "login_sent", "login_link", "portal", "portal_consents", "portal_password"} {
+	for _, name := range []string{"join", "join_done", "confirm", "login", "login_sent", "login_link", "portal", "portal_consents", "portal_password",
+		"survey", "survey_thanks"} {
 		files = append(files, filepath.Join("templates", name+".html"))
 	}
 	var msgs []string
@@ -602,7 +604,8 @@ func TestMemberTemplates_Translated(t *testing.T) {
 		"Question added.", "Question hidden from the forms.", "Question shown on the forms.", "Option added.", "Option removed.")
 	// Messages of errors the member service returns.
 	literal := regexp.MustCompile(`(?:Errorf\(fanmail\.[A-Z]+, |FieldError\("[a-z_]+", |Message: |orConflict\(err, "[a-z]+", |orInvalid\(err, "[a-z]+", )"((?:[^"\\]|\\.)+)"`)
-	for _, pat := range []string{"../../member/*.go", "../../store/links.go", "../../store/questions.go", "../../store/members.go"} {
+	for _, pat := range []string{"../../member/*.go", "../../store/links.go", "../../store/questions.go", "../../store/members.go",
+		"../../survey/*.go", "../../store/surveys.go", "../../store/invitations.go", "../../../survey.go"} {
 		paths, _ := filepath.Glob(pat)
 		for _, p := range paths {
 			if strings.HasSuffix(p, "_test.go") || strings.Contains(p, "import") || strings.Contains(p, "export") || strings.Contains(p, "csv") || strings.Contains(p, "search") {
