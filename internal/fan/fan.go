@@ -177,9 +177,17 @@ func (s *Service) SurveyAnswered(ctx context.Context, ev fanmail.SurveyAnswered)
 	if err != nil {
 		return err
 	}
+	// The chips the invitation promised: the survey's own reward, or the
+	// program's default.
+	chips := s.opts.SurveyChips
+	if sv, err := s.db.SurveyByID(ctx, ev.SurveyID); err == nil && sv.ChipReward > 0 {
+		chips = int64(sv.ChipReward)
+	} else if err != nil && fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+		return err
+	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		ref := "survey:response:" + strconv.FormatInt(ev.ResponseID, 10)
-		if err := s.awardChip(ctx, tx, ev.MemberID, ev.BrandID, s.opts.SurveyChips, fanmail.ReasonSurveyAnswered, ref); err != nil {
+		if err := s.awardChip(ctx, tx, ev.MemberID, ev.BrandID, chips, fanmail.ReasonSurveyAnswered, ref); err != nil {
 			return err
 		}
 		n, err := tx.CountLedgerEntries(ctx, ev.MemberID, ev.BrandID, fanmail.ReasonSurveyAnswered)

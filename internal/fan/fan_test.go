@@ -259,11 +259,18 @@ func TestFanProgram_BrandSteps(t *testing.T) {
 		}
 
 		set(fanmail.BrandStep{Step: fanmail.StepFanReward, Enabled: false})
+		// The survey promises 3 chips: the answer pays what was promised.
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE surveys SET chip_reward = 3 WHERE id = $1`, w.survey); err != nil {
+			t.Fatal(err)
+		}
 		w.emit(t, fanmail.SurveyAnswered{ResponseID: 9, SurveyID: w.survey, MemberID: other.ID, BrandID: w.brand.ID,
 			Answers: []fanmail.AnsweredValue{{Question: "wardrobe_share", Options: []string{"61+"}}}})
 		ms, err := db.FanMemberships(ctx, other.ID)
 		if err != nil || len(ms) != 1 {
 			t.Fatalf("memberships %+v, %v; want the new fan", ms, err)
+		}
+		if bal, _ := db.Balance(ctx, other.ID, w.brand.ID, fanmail.UnitChip); bal != 4 {
+			t.Errorf("balance after the welcome chip and a 3-chip survey: %d, want 4", bal)
 		}
 		if certs, _ := db.Certificates(ctx, other.ID); len(certs) != 0 {
 			t.Errorf("reward step off: %d certificates", len(certs))
