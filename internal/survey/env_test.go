@@ -2,9 +2,7 @@ package survey_test
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
-	"strconv"
 	"testing"
 	"time"
 
@@ -107,20 +105,14 @@ func (e *env) invite(t *testing.T, memberID, brandID int64, cause string) (fanma
 	return inv, e.token(t, inv)
 }
 
-// token reads the link token from the invitation's outbox message.
+// token signs the invitation's link, as its mail does.
 func (e *env) token(t *testing.T, inv fanmail.SurveyInvitation) string {
 	t.Helper()
-	m, err := e.db.MessageByRef(context.Background(), "survey-invite:"+strconv.FormatInt(inv.ID, 10))
+	token, err := e.svc.Token(context.Background(), inv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d struct {
-		Token string `json:"token"`
-	}
-	if err := json.Unmarshal(m.Data, &d); err != nil || d.Token == "" {
-		t.Fatalf("invitation message data %s: %v", m.Data, err)
-	}
-	return d.Token
+	return token
 }
 
 // option returns the id of the option with value of the deep survey's

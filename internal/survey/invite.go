@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
-	"github.com/fanmail/fanmail/internal/link"
 	"github.com/fanmail/fanmail/internal/store"
 )
 
@@ -29,17 +28,19 @@ type Invite struct {
 }
 
 // inviteData is the Data of an invitation message: all the renderer needs,
-// so rendering 100k invitations reads no invitation rows.
+// so rendering 100k invitations reads no invitation rows. The link itself
+// is signed when the mail is rendered (Render): no bearer token is stored
+// in the outbox.
 type inviteData struct {
 	InvitationID int64     `json:"invitation_id"`
 	SurveyID     int64     `json:"survey_id"`
-	Token        string    `json:"token"`
 	Expires      time.Time `json:"expires"`
 }
 
 // InviteTx invites a member to a survey inside the caller's transaction: it
-// stores the invitation, issues its signed single-use link (valid for
-// Options.InvitationTTL) and queues the invitation mail (a marketing
+// stores the invitation (valid for Options.InvitationTTL; its link is
+// signed when the mail is rendered, and answering spends it, since an
+// invitation is answered once) and queues the invitation mail (a marketing
 // message, since it promises chips) on the outbox, referenced
 // "survey-invite:ID". Inviting again for the same cause changes nothing and
 // returns the first invitation. A deactivated survey is ErrClosed, an
@@ -59,17 +60,12 @@ func (s *Service) InviteTx(ctx context.Context, tx *store.Tx, in Invite) (fanmai
 	if in.BrandID == 0 {
 		in.BrandID = sv.BrandID
 	}
-	ttl := s.opts.InvitationTTL
 	inv, created, err := tx.CreateInvitation(ctx, fanmail.SurveyInvitation{SurveyID: sv.ID, MemberID: in.MemberID,
-		BrandID: in.BrandID, Cause: in.Cause, ExpiresAt: tx.Now.Add(ttl).Truncate(time.Second)})
+		BrandID: in.BrandID, Cause: in.Cause, ExpiresAt: tx.Now.Add(s.opts.InvitationTTL).Truncate(time.Second)})
 	if err != nil || !created {
 		return inv, err
 	}
-	token, err := s.links.IssueTx(ctx, tx, link.Survey, in.MemberID, inv.ID, ttl)
-	if err != nil {
-		return inv, err
-	}
-	data, err := json.Marshal(inviteData{InvitationID: inv.ID, SurveyID: sv.ID, Token: token, Expires: inv.ExpiresAt})
+	data, err := json.Marshal(inviteData{InvitationID: inv.ID, SurveyID: sv.ID, Expires: inv.ExpiresAt})
 	if err != nil {
 		return inv, err
 	}

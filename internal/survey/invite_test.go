@@ -2,7 +2,6 @@ package survey_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/url"
 	"strconv"
@@ -214,11 +213,9 @@ func TestService_RenderScale(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var d struct{ Token string }
-		m, _ := db.MessageByID(ctx, inv.MessageID)
-		json.Unmarshal(m.Data, &d)
+		token := e.token(t, inv)
 		for n := 1; n <= 5; n++ {
-			link := baseURL + "/s/" + d.Token + "?a=" + strconv.Itoa(n) + "&q=" + strconv.FormatInt(qid, 10)
+			link := baseURL + "/s/" + token + "?a=" + strconv.Itoa(n) + "&q=" + strconv.FormatInt(qid, 10)
 			if !strings.Contains(c.Text, "- "+strconv.Itoa(n)+": "+link) {
 				t.Errorf("text lacks the one-click link of %d:\n%s", n, c.Text)
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/link"
 	"github.com/fanmail/fanmail/internal/store"
 )
 
@@ -37,6 +38,14 @@ type mailView struct {
 // picked, to be confirmed there by a press (a link scanner records nothing).
 type choice struct {
 	Label, URL string
+}
+
+// Token signs the answer link of invitation inv (its page is
+// BaseURL/s/TOKEN). Nothing is stored: an invitation is answered once, so
+// answering spends every link to it (Submit), and the link expires with
+// the invitation.
+func (s *Service) Token(ctx context.Context, inv fanmail.SurveyInvitation) (string, error) {
+	return s.links.Sign(ctx, link.Survey, inv.MemberID, inv.ID, inv.ExpiresAt)
 }
 
 // Render is the outbox Renderer of fanmail.MessageSurveyInvitation: a short,
@@ -66,7 +75,11 @@ func (s *Service) Render(ctx context.Context, c *store.OutboxClaim) (delivery.Co
 		}
 		return ko
 	}
-	page := s.opts.BaseURL + "/s/" + d.Token
+	token, err := s.Token(ctx, fanmail.SurveyInvitation{ID: d.InvitationID, MemberID: c.MemberID, ExpiresAt: d.Expires})
+	if err != nil {
+		return delivery.Content{}, err
+	}
+	page := s.opts.BaseURL + "/s/" + token
 	v := mailView{En: en, Name: c.Name, Title: pick(sv.Survey.TitleKo, sv.Survey.TitleEn),
 		Intro: pick(sv.Survey.IntroKo, sv.Survey.IntroEn), Chips: sv.Survey.ChipReward,
 		Expires: d.Expires.Add(-time.Second).In(fanmail.KST).Format("2006-01-02"), URL: page}

@@ -2,7 +2,6 @@ package portal_test
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -54,15 +53,17 @@ func newSurveySite(t *testing.T, db *store.DB) *surveySite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var data string
-	if err := db.SQL().QueryRowContext(ctx, `SELECT data FROM messages WHERE kind = 'survey_invitation'`).Scan(&data); err != nil {
+	var id int64
+	if err := db.SQL().QueryRowContext(ctx, `SELECT id FROM survey_invitations`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	var d struct{ Token string }
-	if err := json.Unmarshal([]byte(data), &d); err != nil || d.Token == "" {
-		t.Fatalf("invitation data %s: %v", data, err)
+	inv, err := db.InvitationByID(ctx, id)
+	if err != nil {
+		t.Fatal(err)
 	}
-	s.token = d.Token
+	if s.token, err = s.surveys.Token(ctx, inv); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 
