@@ -78,3 +78,9 @@ func (s *Service) SetBrands(ctx context.Context, memberID int64, brandIDs []int6
 func (s *Service) BrandCounts(ctx context.Context, brandID int64) ([]fanmail.BrandPreferenceCount, error) {
 	return s.db.BrandPreferenceCounts(ctx, brandID)
 }
+
+// MarketingConsent reports whether the member currently agrees to
+// advertising by e-mail, which the fan program's chip mails need.
+func (s *Service) MarketingConsent(ctx context.Context, memberID int64) (bool, error) {
+	return s.db.MarketingConsent(ctx, memberID)
+}

@@ -45,6 +45,9 @@ func tr(r *http.Request, msg string) string { return i18n.T(web.Lang(r), msg) }
 type formPage struct {
 	Mode string
 	Form member.Form
+	// NoChipMail (mode "brands"): the member has not agreed to advertising
+	// by e-mail, so picking a brand mails no chip; the page says so.
+	NoChipMail bool
 }
 
 func (h *Handler) newForm(r *http.Request, input member.Registration, err error) (member.Form, error) {

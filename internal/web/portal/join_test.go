@@ -422,6 +422,22 @@ func TestPortal_MagicLinkShowsBrands(t *testing.T) {
 			t.Errorf("%d mails, want 2 (none for the unknown address)", n)
 		}
 
+		// The brands page says whether picking a brand mails a chip: only
+		// with consent to advertising by e-mail.
+		note := b.get("/portal/brands")
+		consent, _ := s.members.MarketingConsent(ctx, m.ID)
+		if strings.Contains(note.body, `id="no-chip-mail"`) == consent {
+			t.Errorf("brands page with e-mail marketing consent %v: no-chip-mail note shown = %v", consent, !consent)
+		}
+		if p := b.post("/portal/consents/"+fanmail.PurposeMarketingEmail, url.Values{"granted": {map[bool]string{true: "1", false: "0"}[!consent]}}); p.status >= 400 {
+			t.Fatalf("changing the consent: %d\n%s", p.status, p.body)
+		}
+		if now, _ := s.members.MarketingConsent(ctx, m.ID); now == consent {
+			t.Fatalf("the consent did not change")
+		} else if note := b.get("/portal/brands"); strings.Contains(note.body, `id="no-chip-mail"`) == now {
+			t.Errorf("brands page with e-mail marketing consent %v: no-chip-mail note shown = %v", now, !now)
+		}
+
 		// Edit brands: counts follow.
 		form := url.Values{"brand": {strconv.FormatInt(s.ozoc, 10), strconv.FormatInt(s.ozSecond, 10)}}
 		if p = b.post("/portal/brands", form); p.status != http.StatusSeeOther {

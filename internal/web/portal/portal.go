@@ -269,7 +269,11 @@ func (h *Handler) brandsForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, "join", tr(r, "My brands"), formPage{Mode: "brands", Form: form})
+	consent, err := h.Members.MarketingConsent(r.Context(), currentMember(r).ID)
+	if err != nil {
+		return err
+	}
+	return h.render(w, r, http.StatusOK, "join", tr(r, "My brands"), formPage{Mode: "brands", Form: form, NoChipMail: !consent})
 }
 
 func (h *Handler) updateBrands(w http.ResponseWriter, r *http.Request) error {
