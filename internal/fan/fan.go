@@ -96,18 +96,20 @@ func (s *Service) BrandSelected(ctx context.Context, ev fanmail.BrandSelected) e
 		if err != nil {
 			return err
 		}
-		if welcome.Enabled {
-			ref := fmt.Sprintf("welcome:member:%d:brand:%d", ev.MemberID, ev.BrandID)
-			if err := s.awardChip(ctx, tx, ev.MemberID, ev.BrandID, s.opts.WelcomeChips, fanmail.ReasonBrandWelcome, ref); err != nil {
-				return err
-			}
-		}
 		invite, err := tx.BrandStep(ctx, ev.BrandID, fanmail.StepSurveyInvitation)
 		if err != nil {
 			return err
 		}
 		if invite.Enabled && s.opts.Invite != nil {
-			return s.opts.Invite(ctx, tx, ev.MemberID, ev.BrandID, "welcome")
+			if err := s.opts.Invite(ctx, tx, ev.MemberID, ev.BrandID, "welcome"); err != nil {
+				return err
+			}
+		}
+		// The chip last: drawing its number locks the chip counter until
+		// the commit, so concurrent steps wait on it as briefly as possible.
+		if welcome.Enabled {
+			ref := fmt.Sprintf("welcome:member:%d:brand:%d", ev.MemberID, ev.BrandID)
+			return s.awardChip(ctx, tx, ev.MemberID, ev.BrandID, s.opts.WelcomeChips, fanmail.ReasonBrandWelcome, ref)
 		}
 		return nil
 	})
