@@ -250,3 +250,52 @@ func TestDB_LedgerChipNumbers_Concurrent(t *testing.T) {
 		ldgCheckSums(t, db, m.ID)
 	})
 }
+
+// A reversal names the staff member who made it; entries filter by unit
+// and operation; a transaction sees its own balance.
+func TestDB_LedgerEntries_FilterAndStaff(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		m := memCreate(t, db, "seoyeon@example.com", fanmail.GenderFemale, 1995)
+		brand := memBrand(t, db, "casual", "system", "시스템")
+		staff, err := db.CreateUser(ctx, fanmail.User{Email: "desk@example.com", Name: "김도윤", Role: fanmail.RoleAdmin,
+			Lang: "ko", Active: true}, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ldgChips(t, db, m.ID, brand, 2)
+		pts, _ := ldgIssue(t, db, fanmail.LedgerEntry{MemberID: m.ID, Unit: fanmail.UnitPoint, Amount: 500,
+			Reason: fanmail.ReasonManual, Ref: "manual:points"})
+		var rev fanmail.LedgerEntry
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if rev, err = tx.Reverse(ctx, pts.ID, "잘못 지급", staff.ID); err != nil {
+				return err
+			}
+			if n, err := tx.Balance(ctx, m.ID, 0, fanmail.UnitPoint); err != nil || n != 0 {
+				t.Errorf("balance inside the transaction = %d, %v; want 0", n, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.LedgerEntryByID(ctx, rev.ID); err != nil || got.StaffID != staff.ID || got.Note != "잘못 지급" {
+			t.Errorf("stored reversal: staff %d note %q (%v), want staff %d", got.StaffID, got.Note, err, staff.ID)
+		}
+		for _, tt := range []struct {
+			f    store.EntryFilter
+			want int
+		}{
+			{store.EntryFilter{MemberID: m.ID}, 4},
+			{store.EntryFilter{MemberID: m.ID, Unit: fanmail.UnitChip}, 2},
+			{store.EntryFilter{MemberID: m.ID, Unit: fanmail.UnitPoint, Op: fanmail.OpReverse}, 1},
+			{store.EntryFilter{MemberID: m.ID, Op: fanmail.OpIssue}, 3},
+		} {
+			got, err := db.LedgerEntries(ctx, tt.f)
+			if err != nil || len(got) != tt.want {
+				t.Errorf("LedgerEntries(%+v): %d entries (%v), want %d", tt.f, len(got), err, tt.want)
+			}
+		}
+	})
+}
