@@ -224,6 +224,38 @@ func (db *DB) Balances(ctx context.Context, memberID int64) ([]BalanceLine, erro
 	return out, rows.Err()
 }
 
+// LedgerMismatch is a balance that differs from the sum of its ledger
+// entries.
+type LedgerMismatch struct {
+	MemberID, BrandID int64
+	Unit              string
+	Sum, Balance      int64 // Balance -1: no balance row at all
+}
+
+// LedgerMismatches returns the balances of a member (0: of every member)
+// that differ from the sum of their ledger entries. Every write keeps them
+// equal, so anything returned is a bug or a hand-made change: an audit.
+func (db *DB) LedgerMismatches(ctx context.Context, memberID int64) ([]LedgerMismatch, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT s.member_id, s.brand, s.unit, s.total, COALESCE(b.amount, -1)
+		FROM (SELECT member_id, COALESCE(brand_id, 0) AS brand, unit, SUM(amount) AS total FROM ledger_entries
+		      WHERE member_id = $1 OR $1 = 0 GROUP BY member_id, COALESCE(brand_id, 0), unit) s
+		LEFT JOIN balances b ON b.member_id = s.member_id AND b.brand_id = s.brand AND b.unit = s.unit
+		WHERE b.amount IS NULL OR b.amount <> s.total`, memberID)
+	if err != nil {
+		return nil, fmt.Errorf("ledger mismatches: %w", err)
+	}
+	defer rows.Close()
+	var out []LedgerMismatch
+	for rows.Next() {
+		var m LedgerMismatch
+		if err := rows.Scan(&m.MemberID, &m.BrandID, &m.Unit, &m.Sum, &m.Balance); err != nil {
+			return nil, fmt.Errorf("ledger mismatches: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
 // EntryFilter selects a member's ledger entries, newest (highest id) first.
 type EntryFilter struct {
 	MemberID int64

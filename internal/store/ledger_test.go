@@ -76,26 +76,12 @@ func ldgRedeem(db *store.DB, r fanmail.Redemption) (fanmail.Redemption, bool, er
 // its ledger entries.
 func ldgCheckSums(t *testing.T, db *store.DB, memberID int64) {
 	t.Helper()
-	rows, err := db.SQL().QueryContext(context.Background(), `SELECT s.brand, s.unit, s.total, COALESCE(b.amount, -1)
-		FROM (SELECT COALESCE(brand_id, 0) AS brand, unit, SUM(amount) AS total FROM ledger_entries
-			WHERE member_id = $1 GROUP BY COALESCE(brand_id, 0), unit) s
-		LEFT JOIN balances b ON b.member_id = $1 AND b.brand_id = s.brand AND b.unit = s.unit`, memberID)
+	ms, err := db.LedgerMismatches(context.Background(), memberID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var brand, sum, bal int64
-		var unit string
-		if err := rows.Scan(&brand, &unit, &sum, &bal); err != nil {
-			t.Fatal(err)
-		}
-		if sum != bal {
-			t.Errorf("member %d brand %d %s: entries sum to %d, balance %d", memberID, brand, unit, sum, bal)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+	for _, m := range ms {
+		t.Errorf("member %d brand %d %s: entries sum to %d, balance %d", m.MemberID, m.BrandID, m.Unit, m.Sum, m.Balance)
 	}
 }
 
@@ -296,6 +282,26 @@ func TestDB_LedgerEntries_FilterAndStaff(t *testing.T) {
 			if err != nil || len(got) != tt.want {
 				t.Errorf("LedgerEntries(%+v): %d entries (%v), want %d", tt.f, len(got), err, tt.want)
 			}
+		}
+	})
+}
+
+// The audit finds a balance changed behind the ledger's back.
+func TestDB_LedgerMismatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		m := memCreate(t, db, "audit@example.com", fanmail.GenderMale, 1990)
+		brand := memBrand(t, db, "casual", "tbj", "티비제이")
+		ldgChips(t, db, m.ID, brand, 3)
+		if ms, err := db.LedgerMismatches(ctx, 0); err != nil || len(ms) != 0 {
+			t.Fatalf("consistent ledger: %+v, %v", ms, err)
+		}
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE balances SET amount = 5 WHERE member_id = $1`, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		want := []store.LedgerMismatch{{MemberID: m.ID, BrandID: brand, Unit: fanmail.UnitChip, Sum: 3, Balance: 5}}
+		if ms, err := db.LedgerMismatches(ctx, m.ID); err != nil || !cmp.Equal(ms, want) {
+			t.Errorf("after a hand-made change: %+v, %v; want %+v", ms, err, want)
 		}
 	})
 }
