@@ -23,6 +23,7 @@ import (
 	"github.com/fanmail/fanmail/internal/fan"
 	"github.com/fanmail/fanmail/internal/inbound"
 	"github.com/fanmail/fanmail/internal/jobs"
+	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/segment"
@@ -55,6 +56,7 @@ type App struct {
 	Outbox    *delivery.Outbox
 	Events    *jobs.Events
 	Fan       *fan.Service
+	Loyalty   *loyalty.Service
 	dkim      *email.DKIM
 	inbound   *inbound.Server
 	engine    sync.WaitGroup

@@ -9,11 +9,12 @@ import (
 	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/fan"
 	"github.com/fanmail/fanmail/internal/jobs"
+	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/tracking"
 )
 
-// openFlows builds the outbox, the event relay and the fan program, and
-// registers their renderers and handlers. It runs before openQueue, which
+// openFlows builds the outbox, the event relay, the fan program and the
+// loyalty service, and registers their renderers and handlers. It runs before openQueue, which
 // adds the handlers to the queue.
 func (a *App) openFlows(ctx context.Context) error {
 	urls, err := tracking.LoadURLs(ctx, a.db, a.cfg.BaseURL)
@@ -36,8 +37,11 @@ func (a *App) openFlows(ctx context.Context) error {
 	a.Events = jobs.NewEvents(a.db, a.logger)
 	a.Fan = fan.New(a.db, a.logger, fan.Options{BaseURL: a.cfg.BaseURL, AfterCommit: a.afterCommit})
 	a.Fan.Register(a.Events)
-	for kind, r := range a.Fan.Renderers() {
-		a.Outbox.Register(kind, r)
+	a.Loyalty = loyalty.New(a.db, a.logger, loyalty.Options{BaseURL: a.cfg.BaseURL, AfterCommit: a.afterCommit})
+	for _, rs := range []map[string]delivery.Renderer{a.Fan.Renderers(), a.Loyalty.Renderers()} {
+		for kind, r := range rs {
+			a.Outbox.Register(kind, r)
+		}
 	}
 	return nil
 }

@@ -27,7 +27,8 @@ func (a *App) openQueue(ctx context.Context) error {
 	for kind, h := range a.Members.JobHandlers() {
 		handlers[kind] = h
 	}
-	for _, hs := range []map[string]jobs.Handler{a.Campaigns.JobHandlers(), a.Orders.JobHandlers(), a.Events.Handlers()} {
+	for _, hs := range []map[string]jobs.Handler{a.Campaigns.JobHandlers(), a.Orders.JobHandlers(), a.Events.Handlers(),
+		a.Loyalty.JobHandlers()} {
 		for kind, h := range hs {
 			handlers[kind] = h
 		}
@@ -35,6 +36,7 @@ func (a *App) openQueue(ctx context.Context) error {
 	periodic := []jobs.Periodic{{Kind: jobSessionCleanup, Every: time.Hour, RunOnStart: true}}
 	periodic = append(periodic, a.Campaigns.Periodic()...)
 	periodic = append(periodic, a.Orders.Periodic()...)
+	periodic = append(periodic, a.Loyalty.Periodic()...)
 	q, err := jobs.New(a.db, a.logger, jobs.Options{
 		Handlers: handlers,
 		Workers:  a.cfg.Workers,
