@@ -143,7 +143,7 @@ func (a *App) buildHandler() error {
 	po, err := portal.New(portal.Deps{
 		Config: a.cfg, Logger: a.logger,
 		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_member", Path: "/", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
-		Catalog:  a.Catalog, Members: a.Members,
+		Catalog:  a.Catalog, Members: a.Members, Loyalty: a.Loyalty,
 	})
 	if err != nil {
 		return err

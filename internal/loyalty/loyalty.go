@@ -77,6 +77,9 @@ func (s *Service) Periodic() []jobs.Periodic {
 	return []jobs.Periodic{{Kind: JobExpire, Every: s.opts.ExpireEvery, RunOnStart: true}}
 }
 
+// Now returns the service's clock, the database's.
+func (s *Service) Now() time.Time { return s.db.Now() }
+
 // Balances returns a member's balances with their brands' names.
 func (s *Service) Balances(ctx context.Context, memberID int64) ([]store.BalanceLine, error) {
 	return s.db.Balances(ctx, memberID)

@@ -13,6 +13,7 @@ import (
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/i18n"
+	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/web"
 )
@@ -27,6 +28,7 @@ type Deps struct {
 	Sessions *web.Sessions // member sessions, cookie path /
 	Catalog  *catalog.Service
 	Members  *member.Service
+	Loyalty  *loyalty.Service // chips, gift certificates and redemption
 }
 
 // Handler serves the public site and the member portal.
@@ -108,6 +110,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	inner := http.NewServeMux()
 	h.catalogRoutes(inner) // catalog.go: home, groups, brands, products, downloads, media
 	h.memberRoutes(inner)  // join.go, portal.go: join, confirm, login, portal
+	h.rewardRoutes(inner)  // rewards.go: chips, gift certificates, redemption
 	mux.Handle("/", web.CrossOrigin(h.errorPage, inner))
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/i18n"
+	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
@@ -38,6 +39,7 @@ type joinSite struct {
 	srv     *httptest.Server
 	smtp    *channeltest.SMTPServer
 	members *member.Service
+	loyalty *loyalty.Service
 
 	mu  sync.Mutex
 	now time.Time
@@ -76,11 +78,13 @@ func newJoinSite(t *testing.T, db *store.DB) *joinSite {
 	s.members = member.New(db, delivery.NewMailer(sender, cfg.MailFrom, logger), member.Options{
 		AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL, ConfirmTTL: cfg.ConfirmTTL, MagicLinkTTL: cfg.MagicLinkTTL,
 	}, logger)
+	s.loyalty = loyalty.New(db, logger, loyalty.Options{BaseURL: cfg.BaseURL})
 	h, err := portal.New(portal.Deps{
 		Config: cfg, Logger: logger,
 		Sessions: &web.Sessions{DB: db, Cookie: "fanmail_member", Path: "/", TTL: time.Hour},
 		Catalog:  catalog.New(db, cfg.MediaDir, logger),
 		Members:  s.members,
+		Loyalty:  s.loyalty,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -575,7 +579,8 @@ func TestPortal_ProfileAndPassword(t *testing.T) {
 func TestMemberTemplates_Translated(t *testing.T) {
 	pattern := regexp.MustCompile(`t \$?\.Lang "((?:[^"\\]|\\.)*)"`)
 	files := []string{"../admin/templates/shop.html", "../admin/templates/survey.html"}
-	for _, name := range []string{"join", "join_done", "confirm", "login", "login_sent", "login_link", "portal", "portal_consents", "portal_password"} {
+	for _, name := range []string{"join", "join_done", "confirm", "login", "login_sent", "login_link", "portal", "portal_consents", "portal_password",
+		"portal_rewards", "portal_redeem", "portal_redemption"} {
 		files = append(files, filepath.Join("templates", name+".html"))
 	}
 	var msgs []string
