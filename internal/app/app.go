@@ -134,7 +134,7 @@ func (a *App) buildHandler() error {
 		Config: a.cfg, Logger: a.logger,
 		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_staff", Path: "/admin", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
 		Staff:    a.Staff, Catalog: a.Catalog, Members: a.Members, Mailer: a.Mailer,
-		Campaigns: a.Campaigns, Segments: a.Segments, Tracking: a.Tracking, Orders: a.Orders,
+		Campaigns: a.Campaigns, Segments: a.Segments, Tracking: a.Tracking, Orders: a.Orders, Loyalty: a.Loyalty,
 	})
 	if err != nil {
 		return err

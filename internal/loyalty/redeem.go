@@ -203,6 +203,9 @@ type Receipt struct {
 	Certificate fanmail.Certificate
 	Brand       string // the brand's name; "" for none
 	Shop        string // the shop's name; "" for the member portal or the API
+	// Chips is what the member holds of the reward's brand now (not when
+	// redeeming: the receipt mail keeps that); 0 for a certificate.
+	Chips int64
 }
 
 // Receipt returns redemption id with what it was for, or ENOTFOUND.
@@ -214,6 +217,9 @@ func (s *Service) Receipt(ctx context.Context, id int64) (Receipt, error) {
 	out := Receipt{Redemption: r}
 	if r.RewardID != 0 {
 		if out.Reward, err = s.db.RewardByID(ctx, r.RewardID); err != nil {
+			return out, err
+		}
+		if out.Chips, err = s.db.Balance(ctx, r.MemberID, r.BrandID, fanmail.UnitChip); err != nil {
 			return out, err
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
@@ -34,6 +35,7 @@ type shopEnv struct {
 	smtp    *channeltest.SMTPServer
 	staff   *staff.Service
 	members *member.Service
+	loyalty *loyalty.Service
 	shopID  int64
 	brands  map[string]int64
 	q       map[string]fanmail.Question
@@ -60,10 +62,12 @@ func newShopEnv(t *testing.T, db *store.DB) *shopEnv {
 	cfg.MediaDir = t.TempDir()
 	mailer := delivery.NewMailer(sender, cfg.MailFrom, logger)
 	e.members = member.New(db, mailer, member.Options{AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL}, logger)
+	e.loyalty = loyalty.New(db, logger, loyalty.Options{BaseURL: cfg.BaseURL})
 	h, err := admin.New(admin.Deps{
 		Config: cfg, Logger: logger,
 		Sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
 		Staff:    e.staff, Catalog: catalog.New(db, cfg.MediaDir, logger), Members: e.members, Mailer: mailer,
+		Loyalty: e.loyalty,
 	})
 	if err != nil {
 		t.Fatal(err)

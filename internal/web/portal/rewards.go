@@ -230,7 +230,6 @@ func (h *Handler) redeem(w http.ResponseWriter, r *http.Request) error {
 // redemptionPage is the receipt of one of the member's redemptions.
 type redemptionPage struct {
 	loyalty.Receipt
-	Chips   int64 // of the brand, now
 	Barcode template.HTML
 	Collect bool // a product to collect at a shop
 }
@@ -240,19 +239,14 @@ func (h *Handler) redemption(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	rc, err := h.Loyalty.Receipt(ctx, id)
+	rc, err := h.Loyalty.Receipt(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	m := currentMember(r)
-	if rc.MemberID != m.ID {
+	if rc.MemberID != currentMember(r).ID {
 		return fanmail.Errorf(fanmail.ENOTFOUND, "Redemption not found.")
 	}
 	page := redemptionPage{Receipt: rc, Collect: rc.Reward.Kind == fanmail.RewardProduct && rc.ShopID == 0}
-	if page.Chips, err = h.Loyalty.Balance(ctx, m.ID, rc.BrandID, fanmail.UnitChip); err != nil {
-		return err
-	}
 	if rc.Certificate.ID != 0 && rc.Certificate.CanRedeem(h.Loyalty.Now()) == nil {
 		page.Barcode = web.CertificateBarcode(rc.Certificate.Code)
 	}
