@@ -184,5 +184,11 @@ func init() {
 		"Redeemed. The receipt mail goes to the member.": "교환했습니다. 회원에게 영수증 메일이 나갑니다.",
 		"Gift certificate issued":                        "발행한 상품권",
 		"Next redemption":                                "다음 교환",
+
+		// API
+		"Loyalty is not available on this server.":                                                      "이 서버에서는 칩과 혜택을 쓸 수 없습니다.",
+		"Send an Idempotency-Key header of 1 to 100 visible ASCII characters, new for each redemption.": "교환마다 새로 정한 Idempotency-Key 헤더(보이는 ASCII 문자 1~100자)를 보내세요.",
+		"This parameter must be chip or point.":                                                         "이 매개변수는 chip 또는 point여야 합니다.",
+		"This parameter must be issue, redeem, expire or reverse.":                                      "이 매개변수는 issue, redeem, expire, reverse 중 하나여야 합니다.",
 	})
 }

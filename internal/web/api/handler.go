@@ -20,6 +20,7 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/config"
+	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/staff"
@@ -37,6 +38,9 @@ type Deps struct {
 	Members *member.Service
 	Catalog *catalog.Service
 	Orders  *order.Service // nil: the order endpoints answer unavailable
+	// Loyalty: chips, redemptions, rewards and fan rules; nil: those
+	// endpoints answer unavailable.
+	Loyalty *loyalty.Service
 }
 
 // Handler serves /api.

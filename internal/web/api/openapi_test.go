@@ -206,7 +206,13 @@ func TestOpenAPI_SchemasMatchJSON(t *testing.T) {
 		"Brand": brandJSON{}, "BrandInput": brandInput{}, "BrandPatch": brandPatch{}, "BrandList": list[brandJSON]{},
 		"Product": productJSON{}, "ProductImage": imageJSON{}, "ProductInput": productInput{}, "ProductPatch": productPatch{},
 		"ProductList": list[productJSON]{},
-		"Error":       errorBody{},
+		"Balance":     balanceJSON{}, "BalanceList": list[balanceJSON]{}, "LedgerEntry": entryJSON{}, "LedgerPage": entryPage{},
+		"Certificate": certificateJSON{}, "CertificateList": list[certificateJSON]{},
+		"Membership": membershipJSON{}, "MembershipList": list[membershipJSON]{},
+		"RedemptionInput": redemptionInput{}, "Redemption": redemptionJSON{},
+		"Reward": rewardJSON{}, "RewardInput": rewardInput{}, "RewardPatch": rewardPatch{}, "RewardList": list[rewardJSON]{},
+		"FanRule": fanRuleJSON{}, "FanRuleInput": fanRuleInput{},
+		"Error": errorBody{},
 	}
 	for name, schema := range doc.Components.Schemas {
 		v, ok := types[name]
