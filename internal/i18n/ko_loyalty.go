@@ -183,6 +183,7 @@ func init() {
 		"Redeem gift certificate":                        "상품권 사용",
 		"Redeemed. The receipt mail goes to the member.": "교환했습니다. 회원에게 영수증 메일이 나갑니다.",
 		"Gift certificate issued":                        "발행한 상품권",
+		"Redeem chips or a gift certificate":             "칩 또는 상품권 사용",
 		"Next redemption":                                "다음 교환",
 
 		// API

@@ -88,6 +88,9 @@ func TestShopTerminal_Redeem(t *testing.T) {
 		lm := newLoyaltyMember(t, e, "jin72@example.com", 5, db.Now().Add(30*24*time.Hour))
 		mid := strconv.FormatInt(lm.member.ID, 10)
 
+		if res := e.send(t, "GET", "/admin/shop", nil, c); !strings.Contains(res.body, `id="redeem-link"`) {
+			t.Errorf("the shop terminal does not lead to redemption")
+		}
 		if res := e.send(t, "GET", "/admin/shop/redeem?q=jin72", nil, c); res.StatusCode != http.StatusOK ||
 			!strings.Contains(res.body, "/admin/shop/redeem/members/"+mid) {
 			t.Fatalf("member search: %d\n%s", res.StatusCode, res.body)
