@@ -64,6 +64,7 @@ const (
 	ConfirmSkipSuppressed    = "address suppressed"
 	ConfirmSkipOld           = "order too old"
 	ConfirmSkipNotConfigured = "mail not configured"
+	ConfirmFailed            = "sending failed" // the relay refused it for good
 )
 
 // IsOrderSource reports whether s is a known order source.

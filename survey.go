@@ -1,6 +1,9 @@
 package fanmail
 
 import (
+	"regexp"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -278,6 +281,105 @@ func (q Question) OptionByValue(v string) (QuestionOption, bool) {
 		}
 	}
 	return QuestionOption{}, false
+}
+
+// CheckAnswers validates answers against the active questions qs, in their
+// order, and returns them cleaned: one per question, options de-duplicated,
+// text trimmed and dropped where the question takes none, unanswered
+// optional questions left out. A question answered twice or one not in qs
+// is EINVALID on the field "answers"; answers that do not fit their
+// question are an AnswerErrors naming every such question.
+func CheckAnswers(qs []Question, answers []Answer) ([]Answer, error) {
+	byQuestion := map[int64]Answer{}
+	for _, a := range answers {
+		if _, dup := byQuestion[a.QuestionID]; dup {
+			return nil, FieldError("answers", "A question was answered twice.")
+		}
+		byQuestion[a.QuestionID] = a
+	}
+	var out []Answer
+	var errs AnswerErrors
+	for _, q := range qs {
+		a, ok := byQuestion[q.ID]
+		delete(byQuestion, q.ID)
+		a.QuestionID = q.ID
+		a.Text = strings.TrimSpace(a.Text)
+		slices.Sort(a.OptionIDs)
+		a.OptionIDs = slices.Compact(a.OptionIDs)
+		if q.Kind != QuestionText && !a.Other {
+			a.Text = ""
+		}
+		if err := q.ValidateAnswer(a); err != nil {
+			errs = append(errs, AsError(err))
+			continue
+		}
+		if ok && (len(a.OptionIDs) > 0 || a.Other || a.Text != "" || a.Number != nil) {
+			a.AnsweredAt = time.Time{}
+			out = append(out, a)
+		}
+	}
+	if len(byQuestion) > 0 {
+		return nil, FieldError("answers", "Unknown question.")
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	return out, nil
+}
+
+// AnswerErrors are the refused answers of one submitted survey, one EINVALID
+// error per question in question order, each naming its field "q_KEY". Its
+// code, message and field are those of the first (ErrorCode, ErrorMessage,
+// ErrorField), so a form that shows one error still works.
+type AnswerErrors []*Error
+
+func (e AnswerErrors) Error() string { return e[0].Error() }
+
+// Unwrap returns the errors, for errors.As.
+func (e AnswerErrors) Unwrap() []error {
+	out := make([]error, len(e))
+	for i, x := range e {
+		out[i] = x
+	}
+	return out
+}
+
+// For returns the error about field ("q_KEY"), or nil.
+func (e AnswerErrors) For(field string) *Error {
+	for _, x := range e {
+		if x.Field == field {
+			return x
+		}
+	}
+	return nil
+}
+
+var surveyKey = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,39}$`)
+
+// Validate returns EINVALID naming the field at fault when s cannot be
+// stored: a key that is not 1–40 lower-case letters, digits, "-" or "_"
+// starting with a letter, missing or too long titles, an intro over 2,000
+// characters or a chip reward outside 0–100.
+func (s Survey) Validate() error {
+	if !surveyKey.MatchString(s.Key) {
+		return FieldError("key", "The key must be lower-case letters, digits, dashes or underscores, starting with a letter.")
+	}
+	if s.TitleKo == "" {
+		return FieldError("title_ko", "The Korean title is required.")
+	}
+	if s.TitleEn == "" {
+		return FieldError("title_en", "The English title is required.")
+	}
+	if utf8.RuneCountInString(s.TitleKo) > 200 || utf8.RuneCountInString(s.TitleEn) > 200 {
+		return FieldError("title_ko", "The title is too long (at most 200 characters).")
+	}
+	if utf8.RuneCountInString(s.IntroKo) > 2000 || utf8.RuneCountInString(s.IntroEn) > 2000 {
+		return FieldError("intro_ko", "The introduction is too long (at most 2,000 characters).")
+	}
+	if s.ChipReward < 0 || s.ChipReward > 100 {
+		return FieldError("chip_reward", "The chip reward must be between 0 and 100.")
+	}
+	return nil
 }
 
 // Invitation statuses.

@@ -110,3 +110,44 @@ func TestQuestion_Normalize(t *testing.T) {
 		t.Errorf("NPS offers %d numbers, want 11", got)
 	}
 }
+
+func TestCheckAnswers(t *testing.T) {
+	qs := []fanmail.Question{share, timing, items, sites, mood, recommend}
+	clean, err := fanmail.CheckAnswers(qs, []fanmail.Answer{
+		{QuestionID: 0, OptionIDs: []int64{3, 3}},
+		{QuestionID: 0},
+	})
+	if fanmail.ErrorField(err) != "answers" || clean != nil {
+		t.Errorf("a question answered twice: %v", err)
+	}
+	ids := func(qs []fanmail.Question) []fanmail.Question {
+		out := make([]fanmail.Question, len(qs))
+		for i, q := range qs {
+			q.ID = int64(i + 1)
+			out[i] = q
+		}
+		return out
+	}
+	qs = ids(qs)
+	clean, err = fanmail.CheckAnswers(qs, []fanmail.Answer{
+		{QuestionID: 1, OptionIDs: []int64{3, 3}},
+		{QuestionID: 2, OptionIDs: []int64{5}, Text: "dropped: no other picked"},
+		{QuestionID: 4, Text: "  무신사  "},
+		{QuestionID: 5, Number: num(4)},
+		{QuestionID: 6},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(clean) != 4 || len(clean[0].OptionIDs) != 1 || clean[1].Text != "" || clean[2].Text != "무신사" || *clean[3].Number != 4 {
+		t.Errorf("cleaned answers = %+v", clean)
+	}
+	_, err = fanmail.CheckAnswers(qs, []fanmail.Answer{{QuestionID: 3, OptionIDs: []int64{7, 8, 9}}, {QuestionID: 5, Number: num(9)}})
+	errs, ok := err.(fanmail.AnswerErrors)
+	if !ok || len(errs) != 4 || fanmail.ErrorField(err) != "q_wardrobe_share" || errs.For("q_mood") == nil || errs.For("q_planned_items") == nil || errs.For("q_fashion_sites") == nil {
+		t.Errorf("CheckAnswers = %v; want the share, items, sites and mood refused", err)
+	}
+	if _, err := fanmail.CheckAnswers(qs, []fanmail.Answer{{QuestionID: 1, OptionIDs: []int64{1}}, {QuestionID: 4, Text: "x"}, {QuestionID: 5, Number: num(1)}, {QuestionID: 77}}); fanmail.ErrorField(err) != "answers" {
+		t.Errorf("an unknown question: %v", err)
+	}
+}

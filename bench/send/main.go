@@ -37,25 +37,27 @@ import (
 )
 
 type flags struct {
-	db          string
-	n           int
-	runs        int
-	concurrency int
-	perWorker   int
-	segment     bool
-	batch       int
-	dkim        string
-	sinkBin     string
-	sinkAddr    string
-	sinkHTTP    string
-	sinkRunning bool
-	reseed      bool
-	child       string
-	cpuprofile  string
-	memprofile  string
-	rate        float64
-	verbose     bool
-	debug       bool
+	db            string
+	n             int
+	runs          int
+	concurrency   int
+	perWorker     int
+	segment       bool
+	outbox        bool
+	outboxWorkers int
+	batch         int
+	dkim          string
+	sinkBin       string
+	sinkAddr      string
+	sinkHTTP      string
+	sinkRunning   bool
+	reseed        bool
+	child         string
+	cpuprofile    string
+	memprofile    string
+	rate          float64
+	verbose       bool
+	debug         bool
 }
 
 func main() {
@@ -65,6 +67,8 @@ func main() {
 	flag.IntVar(&f.runs, "runs", 1, "campaigns to send, one child process each")
 	flag.IntVar(&f.concurrency, "concurrency", 16, "SMTP connections")
 	flag.IntVar(&f.perWorker, "conns-per-worker", 0, "SMTP connections per worker goroutine (0: the engine's default)")
+	flag.BoolVar(&f.outbox, "outbox", false, "send one survey invitation per member through the outbox instead of a campaign")
+	flag.IntVar(&f.outboxWorkers, "outbox-workers", 0, "outbox workers (0: the outbox's default)")
 	flag.BoolVar(&f.segment, "segment", false, "send to a segment (every member with e-mail consent), claimed window by window of member ids")
 	flag.IntVar(&f.batch, "batch", 0, "sends claimed per batch (0: the engine's default)")
 	flag.Float64Var(&f.rate, "rate", 0, "messages per second limit (0: none)")
@@ -352,6 +356,9 @@ func runChild(f flags) error {
 	if err := resetRuns(ctx, db); err != nil {
 		return fmt.Errorf("removing earlier runs: %w", err)
 	}
+	if f.outbox {
+		return runOutbox(ctx, f, db, logger)
+	}
 	relay, err := email.ParseRelayURL(fmt.Sprintf("smtp://%s?tls=none&concurrency=%d&rate=%g", f.sinkAddr, f.concurrency, f.rate))
 	if err != nil {
 		return err
@@ -385,14 +392,11 @@ func runChild(f flags) error {
 	if err != nil {
 		return err
 	}
-	if f.cpuprofile != "" {
-		pf, err := os.Create(f.cpuprofile)
-		if err != nil {
-			return err
-		}
-		pprof.StartCPUProfile(pf)
-		defer pprof.StopCPUProfile()
+	stopProfile, err := startProfile(f)
+	if err != nil {
+		return err
 	}
+	defer stopProfile()
 	cpu0 := cpuSeconds()
 	sys0, sw0 := syscallCount(), switches()
 	dbCPU0 := backendCPU(ctx, db)
@@ -628,4 +632,19 @@ func machine() string {
 	load, _ := os.ReadFile("/proc/loadavg")
 	return fmt.Sprintf("%s: %d CPUs (%s), %s, %s %s/%s, load average %s", time.Now().Format(time.RFC3339), runtime.NumCPU(), model, mem,
 		runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.Join(strings.Fields(string(load))[:3], " "))
+}
+
+// startProfile starts the CPU profile -cpuprofile asks for.
+func startProfile(f flags) (stop func(), err error) {
+	if f.cpuprofile == "" {
+		return func() {}, nil
+	}
+	pf, err := os.Create(f.cpuprofile)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(pf); err != nil {
+		return nil, err
+	}
+	return pprof.StopCPUProfile, nil
 }

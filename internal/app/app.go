@@ -29,6 +29,7 @@ import (
 	"github.com/fanmail/fanmail/internal/segment"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/tracking"
 	"github.com/fanmail/fanmail/internal/web"
 	"github.com/fanmail/fanmail/internal/web/admin"
@@ -56,6 +57,7 @@ type App struct {
 	Outbox    *delivery.Outbox
 	Events    *jobs.Events
 	Fan       *fan.Service
+	Surveys   *survey.Service
 	Loyalty   *loyalty.Service
 	dkim      *email.DKIM
 	inbound   *inbound.Server
@@ -134,7 +136,8 @@ func (a *App) buildHandler() error {
 		Config: a.cfg, Logger: a.logger,
 		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_staff", Path: "/admin", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
 		Staff:    a.Staff, Catalog: a.Catalog, Members: a.Members, Mailer: a.Mailer,
-		Campaigns: a.Campaigns, Segments: a.Segments, Tracking: a.Tracking, Orders: a.Orders, Loyalty: a.Loyalty,
+		Campaigns: a.Campaigns, Segments: a.Segments, Tracking: a.Tracking, Orders: a.Orders, Surveys: a.Surveys,
+		Loyalty: a.Loyalty, AfterCommit: func() { a.afterCommit() },
 	})
 	if err != nil {
 		return err
@@ -143,14 +146,14 @@ func (a *App) buildHandler() error {
 	po, err := portal.New(portal.Deps{
 		Config: a.cfg, Logger: a.logger,
 		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_member", Path: "/", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
-		Catalog:  a.Catalog, Members: a.Members, Loyalty: a.Loyalty,
+		Catalog:  a.Catalog, Members: a.Members, Surveys: a.Surveys, Loyalty: a.Loyalty,
 	})
 	if err != nil {
 		return err
 	}
 	po.Routes(mux)
 	api.New(api.Deps{Config: a.cfg, Logger: a.logger, Staff: a.Staff, Members: a.Members, Catalog: a.Catalog, Orders: a.Orders,
-		Loyalty: a.Loyalty}).Routes(mux)
+		Surveys: a.Surveys, Loyalty: a.Loyalty}).Routes(mux)
 	secret, err := tracking.WebhookSecret(context.Background(), a.db, a.cfg.WebhookSecret)
 	if err != nil {
 		return err
@@ -161,6 +164,7 @@ func (a *App) buildHandler() error {
 	}
 	tr.Routes(mux)
 	var h http.Handler = web.LangSwitch(mux)
+	h = web.SecurityHeaders(a.cfg.SecureCookies(), h) // HSTS with an https base URL
 	h = a.accessLog(h)
 	if a.cfg.TrustProxy {
 		h = web.TrustProxy(h)
@@ -232,8 +236,12 @@ func (a *App) Run(ctx context.Context) error {
 	return a.Close()
 }
 
-// Close releases the mail connection and the database.
+// Close releases the listener (when Run never served on it), the mail
+// connection and the database.
 func (a *App) Close() error {
+	if a.listener != nil {
+		a.listener.Close() // an error only says Serve has closed it already
+	}
 	if a.sender != nil {
 		a.sender.Close()
 	}

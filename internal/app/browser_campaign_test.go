@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -56,9 +57,12 @@ func TestBrowser_CampaignSent(t *testing.T) {
 		others := []campaignMember{minjun, yuna, seoyun}
 		all := append(slices.Clone(audience), others...)
 		seedCampaignMembers(t, ta, all)
-		// Confirmed members with favourite brands also get chip mails from
-		// the fan program, at their own pace: those are not counted here.
-		notChip := func(m channeltest.Message) bool { return !strings.Contains(m.Subject, "매니아칩") }
+		// Confirmed members with favourite brands also get chip mails and
+		// brand survey invitations from the fan program, at their own
+		// pace: those are not counted here.
+		notChip := func(m channeltest.Message) bool {
+			return !strings.Contains(m.Subject, "매니아칩") && !strings.Contains(m.Subject, "브랜드 설문")
+		}
 		confirmations := len(slices.DeleteFunc(ta.SMTP.Messages(), func(m channeltest.Message) bool { return !notChip(m) }))
 		const (
 			senderName    = "오즈세컨 강남점"
@@ -169,12 +173,7 @@ func TestBrowser_CampaignSent(t *testing.T) {
 		if got := b.text("#preview-member"); got != jimin.Name {
 			t.Errorf("preview member = %q, want %s", got, jimin.Name)
 		}
-		srcdoc := b.attr("#preview-html", "srcdoc")
-		for _, want := range []string{jimin.Name + "님, 안녕하세요!", senderName, senderAddress, senderPhone, "/u/"} {
-			if !strings.Contains(srcdoc, want) {
-				t.Errorf("preview HTML lacks %q:\n%s", want, srcdoc)
-			}
-		}
+		frame := b.attr("#preview-html", "src")
 		if got := b.text("#preview-text"); !strings.Contains(got, jimin.Name+"님") {
 			t.Errorf("preview text part does not greet %s:\n%s", jimin.Name, got)
 		}
@@ -189,6 +188,14 @@ func TestBrowser_CampaignSent(t *testing.T) {
 		}
 		if b.count("#preview-no-consent") != 0 {
 			t.Errorf("the preview says %s has no marketing consent", jimin.Name)
+		}
+		// The frame's mail HTML, opened on its own (its styles are inline).
+		b.open(frame)
+		mailHTML := b.html()
+		for _, want := range []string{jimin.Name + "님, 안녕하세요!", senderName, senderAddress, senderPhone, "/u/"} {
+			if !strings.Contains(mailHTML, want) {
+				t.Errorf("preview HTML lacks %q:\n%s", want, mailHTML)
+			}
 		}
 		b.open(fmt.Sprintf("/admin/campaigns/%d/preview?q=%s", campaignID, url.QueryEscape(seoyun.Email)))
 		b.waitVisible("#preview-no-consent")
@@ -260,6 +267,23 @@ func TestBrowser_CampaignSent(t *testing.T) {
 			}
 			checkCampaignMail(t, ta, msg, m, subject, senderName, senderAddress, senderPhone)
 		}
+
+		// An open makes the campaign page draw its chart: Chart.js must work
+		// under the page's Content-Security-Policy (watchCSP reports any
+		// refusal).
+		pixel := openPixel.FindString(msgs[confirmations].HTML)
+		if pixel == "" {
+			t.Fatalf("the campaign mail has no open pixel:\n%s", msgs[confirmations].HTML)
+		}
+		if r := get(t, client(t), pixel); r.Status != http.StatusOK {
+			t.Fatalf("open pixel: status %d", r.Status)
+		}
+		if err := ta.Tracking.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		b.open(fmt.Sprintf("/admin/campaigns/%d", campaignID))
+		b.waitJS("Chart.js to draw the opens", stepTimeout,
+			`!!window.Chart && !!Chart.getChart(document.getElementById('campaign-chart'))`)
 		var personal []string
 		for _, m := range all {
 			personal = append(personal, m.Email, m.Phone)
@@ -267,6 +291,9 @@ func TestBrowser_CampaignSent(t *testing.T) {
 		ta.assertNoPersonalData(t, personal...)
 	})
 }
+
+// openPixel finds the open-tracking image of a campaign mail.
+var openPixel = regexp.MustCompile(`https?://[^"\s]+/t/o/[^"\s]+\.gif`)
 
 // checkCampaignMail checks one received campaign mail to m.
 func checkCampaignMail(t *testing.T, ta *testApp, msg channeltest.Message, m campaignMember, subject string, sender ...string) {
@@ -449,6 +476,13 @@ func (b *browser) attr(css, name string) string {
 	n, _ := json.Marshal(name)
 	return run(b, "read "+name+" of "+css, chromedp.Evaluate[string](fmt.Sprintf(
 		`(() => { const e = document.querySelector(%s); return (e && e.getAttribute(%s)) || '' })()`, sel, n)))
+}
+
+// html returns the markup of the page shown, read through the DOM rather
+// than a script: the page may allow none (the campaign preview's frame).
+func (b *browser) html() string {
+	b.t.Helper()
+	return run(b, "read the page", chromedp.OuterHTML(chromedp.CSS("html")))
 }
 
 // count returns how many elements match the CSS selector css.

@@ -7,9 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 	"github.com/google/go-cmp/cmp"
 
@@ -92,7 +94,41 @@ func newBrowser(t *testing.T, base string) *browser {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium %s: %v", path, err)
 	}
+	watchCSP(t, ctx)
 	return &browser{t: t, ctx: ctx, base: base}
+}
+
+// watchCSP fails the test, when it ends, for every Content-Security-Policy
+// violation the browser reported on the tab of ctx: a script, style or
+// handler that the policy refused is a page that broke (htmx, Chart.js, a
+// confirm dialog) even when the test's steps still passed.
+func watchCSP(t *testing.T, ctx context.Context) {
+	t.Helper()
+	var (
+		mu         sync.Mutex
+		violations []string
+	)
+	err := chromedp.Listen(ctx, func(ev any) {
+		e, ok := ev.(*cdplog.EventEntryAdded)
+		if !ok || e.Entry == nil || !strings.Contains(e.Entry.Text, "Content Security Policy") {
+			return
+		}
+		mu.Lock()
+		violations = append(violations, e.Entry.URL+": "+e.Entry.Text)
+		mu.Unlock()
+	})
+	if err != nil {
+		t.Fatalf("listen to the browser log: %v", err)
+	}
+	// Registered after newBrowser's cleanup, so it runs before the browser
+	// is gone.
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, v := range violations {
+			t.Errorf("CSP violation: %s", v)
+		}
+	})
 }
 
 // query builds the action of an element query for sel.
@@ -424,6 +460,26 @@ func TestBrowser_VisitorJoins(t *testing.T) {
 			t.Errorf("SMS marketing consent = %q, want not granted (동의하지 않음)", got)
 		}
 		b.screenshot("visitor-portal-" + engine)
+
+		// The 오즈세컨 deep survey, answered from its invitation: the
+		// one-click answer opens the survey with it picked, and one press
+		// sends it.
+		inv := ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("오즈세컨 브랜드 설문"))[0]
+		b.open(oneClickLink(t, inv, "61-plus"))
+		b.waitVisible("#survey-prefilled")
+		if !b.checked(optionBox("wardrobe_share", "61% 이상")) {
+			t.Errorf("the answer picked in the mail is not ticked\n%s", b.describe())
+		}
+		b.check(optionBox("planned_items", "니트"))
+		b.screenshot("visitor-survey-" + engine)
+		b.click("#survey-confirm")
+		b.waitVisible("#survey-done")
+		if got := b.text("#survey-done"); !strings.Contains(got, "매니아칩") {
+			t.Errorf("thanks page = %q, want it to promise the chip", got)
+		}
+		if status := b.openStatus(oneClickLink(t, inv, "0-10")); status != 410 {
+			t.Errorf("the invitation's link after answering: %d, want 410", status)
+		}
 		ta.assertNoPersonalData(t, email, phone)
 	})
 }

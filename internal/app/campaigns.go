@@ -44,7 +44,7 @@ func (a *App) openCampaigns(ctx context.Context) error {
 	a.Segments = segment.New(a.db, a.cfg.AgeBands, a.logger)
 	a.Tracking = tracking.New(a.db, a.logger, tracking.Options{URLs: urls})
 	a.Campaigns = campaign.New(a.db, campaign.Options{BaseURL: a.cfg.BaseURL, URLs: urls, Relays: relays, DKIM: dkim}, a.logger)
-	a.Orders = order.New(a.db, a.Mailer, order.Options{SupportPhone: a.cfg.SupportPhone}, a.logger)
+	a.Orders = order.New(a.db, a.Mailer, order.Options{SupportPhone: a.cfg.SupportPhone, AfterCommit: func() { a.afterCommit() }}, a.logger)
 	if a.cfg.InboundSMTPAddr != "" {
 		a.inbound = inbound.New(a.Tracking, a.logger, inbound.Options{
 			Addr: a.cfg.InboundSMTPAddr, RepliesAddress: a.cfg.RepliesAddress, Domain: baseHost(a.cfg.BaseURL),

@@ -48,7 +48,7 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
 	}
-	if cmd == "help" || (cmd == "serve" && len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help")) {
+	if cmd == "help" || (cmd == "serve" && len(args) > 0 && isHelp(args[0])) {
 		fmt.Fprint(stdout, usage)
 		if cmd == "serve" {
 			fmt.Fprintln(stdout, "\nFlags:")
@@ -66,6 +66,12 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		fmt.Fprintf(stderr, "fanmail: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
+	if cmd != "serve" && len(args) > 0 && isHelp(args[0]) {
+		// The command's own help, not the settings': it runs no further
+		// than parsing its flags.
+		run(ctx, config.Default(), NewLogger(config.Default(), stderr), args, stdout)
+		return 0
+	}
 	cfg, rest, err := config.Load(cmd, args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -75,12 +81,17 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		return 2
 	}
 	logger := NewLogger(cfg, stderr)
-	if err := run(ctx, cfg, logger, rest, stdout); err != nil {
+	if err := run(ctx, cfg, logger, rest, stdout); errors.Is(err, flag.ErrHelp) {
+		return 0
+	} else if err != nil {
 		fmt.Fprintln(stderr, "fanmail:", err)
 		return 1
 	}
 	return 0
 }
+
+// isHelp reports whether arg asks for help.
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
 
 type command func(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error
 
@@ -116,8 +127,19 @@ func NewLogger(cfg config.Config, w io.Writer) *slog.Logger {
 }
 
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error {
+	if domain := cfg.LocalMailDomain(); domain != "" {
+		logger.Warn("system mail is sent from a local domain that receivers refuse; set FANMAIL_BASE_URL to the public URL or FANMAIL_MAIL_FROM",
+			"domain", domain)
+	}
 	a, err := Open(ctx, cfg, logger)
 	if err != nil {
+		return err
+	}
+	// Bind before Prepare prints the first admin's password: on a busy
+	// port the process must stop before the account exists, so that the
+	// next start creates it and prints the password again.
+	if err := a.Listen(); err != nil {
+		a.Close()
 		return err
 	}
 	if err := a.Prepare(ctx, out); err != nil {
@@ -128,6 +150,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 }
 
 func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error {
+	if _, err := parseCommand(flag.NewFlagSet("fanmail migrate", flag.ContinueOnError), "migrate", args, 0, 0, out); err != nil {
+		return err
+	}
 	a, err := Open(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -138,8 +163,8 @@ func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 }
 
 // Prepare readies a fresh database for use: the first admin account (its
-// password is printed once to out), the default profile survey and, unless
-// disabled, demo data for an empty catalogue.
+// password is printed once to out), the default surveys (profile and deep
+// brand survey) and, unless disabled, demo data for an empty catalogue.
 func (a *App) Prepare(ctx context.Context, out io.Writer) error {
 	if !a.cfg.NoDemo {
 		empty, err := demo.IsEmpty(ctx, a.db)
@@ -154,8 +179,8 @@ func (a *App) Prepare(ctx context.Context, out io.Writer) error {
 		}
 	}
 	// After the demo brands, so style options link to them.
-	if err := a.Members.EnsureProfileSurvey(ctx); err != nil {
-		return fmt.Errorf("profile survey: %w", err)
+	if err := a.Surveys.EnsureDefaults(ctx); err != nil {
+		return fmt.Errorf("default surveys: %w", err)
 	}
 	email, password, created, err := a.Staff.EnsureAdmin(ctx)
 	if err != nil {
@@ -168,13 +193,22 @@ func (a *App) Prepare(ctx context.Context, out io.Writer) error {
 }
 
 func demoCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error {
-	reset := len(args) > 0 && (args[0] == "--reset" || args[0] == "-reset" || args[0] == "reset")
+	fs := flag.NewFlagSet("fanmail demo", flag.ContinueOnError)
+	reset := fs.Bool("reset", false, "delete the demo brand groups with their brands, products, images and brand preferences, then load them again")
+	args, err := parseCommand(fs, "demo", args, 0, 1, out)
+	if err != nil {
+		return err
+	}
+	if len(args) == 1 && args[0] != "reset" {
+		return errors.New("usage: " + commandUsage["demo"])
+	}
+	*reset = *reset || len(args) == 1
 	a, err := Open(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	if reset {
+	if *reset {
 		if err := demo.Reset(ctx, a.db, a.Catalog); err != nil {
 			return err
 		}
@@ -185,5 +219,5 @@ func demoCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 		}
 		fmt.Fprintln(out, "demo data loaded")
 	}
-	return a.Members.EnsureProfileSurvey(ctx)
+	return a.Surveys.EnsureDefaults(ctx)
 }

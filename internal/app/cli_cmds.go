@@ -28,11 +28,63 @@ func init() {
 	commands["dkim"] = dkimCmd
 }
 
+// commandUsage is the synopsis of each command but serve, shown by its
+// --help and with a wrong number of arguments.
+var commandUsage = map[string]string{
+	"migrate":  "fanmail migrate",
+	"demo":     "fanmail demo [--reset]",
+	"user":     "fanmail user add EMAIL ROLE [NAME] | fanmail user passwd EMAIL",
+	"import":   "fanmail import FILE.csv [--status active] [--consent marketing_email]",
+	"export":   "fanmail export [--status STATUS] [--lang ko|en]",
+	"campaign": "fanmail campaign status ID",
+	"dkim":     "fanmail dkim keygen DOMAIN [--algo ed25519|rsa] [--selector S] [--key-file FILE]",
+}
+
+// parseCommand parses the flags of command cmd, which may stand before,
+// between or after its arguments, and returns the arguments, of which
+// there must be from min to max (-1: no limit). -h or --help prints the
+// command's usage and flags to out and returns flag.ErrHelp. An argument
+// starting with "-" that is no flag of the command (after "--") is refused
+// rather than taken for a name, a domain or a file.
+func parseCommand(fs *flag.FlagSet, cmd string, args []string, min, max int, out io.Writer) ([]string, error) {
+	fs.SetOutput(io.Discard)
+	usage := "usage: " + commandUsage[cmd]
+	var rest []string
+	for {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(out, "Usage: %s\n", commandUsage[cmd])
+			fs.SetOutput(out)
+			fs.PrintDefaults()
+			fmt.Fprintln(out, "\nThe settings of \"fanmail serve --help\" may stand before the arguments.")
+			return nil, err
+		} else if err != nil {
+			return nil, fmt.Errorf("%w\n%s", err, usage)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		rest, args = append(rest, fs.Arg(0)), fs.Args()[1:]
+	}
+	for _, a := range rest {
+		if strings.HasPrefix(a, "-") {
+			return nil, fmt.Errorf("%q is not a flag of this command, nor a valid argument\n%s", a, usage)
+		}
+	}
+	if len(rest) < min || (max >= 0 && len(rest) > max) {
+		return nil, errors.New(usage)
+	}
+	return rest, nil
+}
+
 // userCmd: "user add EMAIL ROLE [NAME]" and "user passwd EMAIL" print a
 // generated password once.
 func userCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error {
-	if len(args) < 2 || (args[0] == "add" && len(args) < 3) {
-		return errors.New("usage: fanmail user add EMAIL ROLE [NAME] | fanmail user passwd EMAIL")
+	args, err := parseCommand(flag.NewFlagSet("fanmail user", flag.ContinueOnError), "user", args, 2, -1, out)
+	if err != nil {
+		return err
+	}
+	if args[0] == "add" && len(args) < 3 {
+		return errors.New("usage: " + commandUsage["user"])
 	}
 	a, err := Open(ctx, cfg, logger)
 	if err != nil {
@@ -69,13 +121,11 @@ func importCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 	fs := flag.NewFlagSet("fanmail import", flag.ContinueOnError)
 	status := fs.String("status", fanmail.MemberPending, "status of imported members: pending or active (only for lists confirmed elsewhere)")
 	consents := fs.String("consent", "", "consent purposes granted for rows that don't say, comma-separated, e.g. marketing_email")
-	if len(args) == 0 {
-		return errors.New("usage: fanmail import FILE.csv [--status active] [--consent marketing_email]")
-	}
-	path := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
+	args, err := parseCommand(fs, "import", args, 1, 1, out)
+	if err != nil {
 		return err
 	}
+	path := args[0]
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -109,7 +159,7 @@ func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 	fs := flag.NewFlagSet("fanmail export", flag.ContinueOnError)
 	status := fs.String("status", "", "only members with this status: pending, active or inactive")
 	lang := fs.String("lang", fanmail.LangKorean, "header language: ko or en")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseCommand(fs, "export", args, 0, 0, out); err != nil {
 		return err
 	}
 	a, err := Open(ctx, cfg, logger)
@@ -122,8 +172,12 @@ func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 
 // campaignCmd: "campaign status ID" prints a campaign's progress.
 func campaignCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error {
-	if len(args) != 2 || args[0] != "status" {
-		return errors.New("usage: fanmail campaign status ID")
+	args, err := parseCommand(flag.NewFlagSet("fanmail campaign", flag.ContinueOnError), "campaign", args, 2, 2, out)
+	if err != nil {
+		return err
+	}
+	if args[0] != "status" {
+		return errors.New("usage: " + commandUsage["campaign"])
 	}
 	id, err := strconv.ParseInt(args[1], 10, 64)
 	if err != nil {
@@ -145,16 +199,18 @@ func campaignCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, ar
 
 // dkimCmd: "dkim keygen DOMAIN [--algo rsa] [--selector S] [--key-file F]".
 func dkimCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error {
-	if len(args) < 2 || args[0] != "keygen" {
-		return errors.New("usage: fanmail dkim keygen DOMAIN [--algo ed25519|rsa] [--selector S] [--key-file FILE]")
-	}
 	fs := flag.NewFlagSet("fanmail dkim keygen", flag.ContinueOnError)
-	o := campaign.KeygenOptions{Domain: args[1]}
+	var o campaign.KeygenOptions
 	fs.StringVar(&o.Algo, "algo", "ed25519", "ed25519 or rsa (RSA-2048, for receivers without ed25519 support)")
 	fs.StringVar(&o.Selector, "selector", "", "DKIM selector; default "+campaign.DefaultDKIMSelector)
 	fs.StringVar(&o.KeyFile, "key-file", "", "write the private key to this new file (mode 0600) instead of printing it")
-	if err := fs.Parse(args[2:]); err != nil {
+	args, err := parseCommand(fs, "dkim", args, 2, 2, out)
+	if err != nil {
 		return err
 	}
+	if args[0] != "keygen" {
+		return errors.New("usage: " + commandUsage["dkim"])
+	}
+	o.Domain = args[1]
 	return campaign.DKIMKeygen(out, o)
 }

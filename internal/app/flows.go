@@ -10,12 +10,13 @@ import (
 	"github.com/fanmail/fanmail/internal/fan"
 	"github.com/fanmail/fanmail/internal/jobs"
 	"github.com/fanmail/fanmail/internal/loyalty"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/tracking"
 )
 
-// openFlows builds the outbox, the event relay, the fan program and the
-// loyalty service, and registers their renderers and handlers. It runs before openQueue, which
-// adds the handlers to the queue.
+// openFlows builds the outbox, the event relay, the survey service, the fan
+// program and the loyalty service, and registers their renderers and
+// handlers. It runs before openQueue, which adds the handlers to the queue.
 func (a *App) openFlows(ctx context.Context) error {
 	urls, err := tracking.LoadURLs(ctx, a.db, a.cfg.BaseURL)
 	if err != nil {
@@ -35,14 +36,19 @@ func (a *App) openFlows(ctx context.Context) error {
 	}
 	a.Outbox = delivery.NewOutbox(a.db, a.logger, opts)
 	a.Events = jobs.NewEvents(a.db, a.logger)
-	a.Fan = fan.New(a.db, a.logger, fan.Options{BaseURL: a.cfg.BaseURL, AfterCommit: a.afterCommit})
+	a.Surveys = survey.New(a.db, a.logger, survey.Options{AgeBands: a.cfg.AgeBands, BaseURL: a.cfg.BaseURL,
+		AfterCommit: a.afterCommit})
+	a.Outbox.Register(fanmail.MessageSurveyInvitation, a.Surveys.Render)
+	// A selected brand's welcome chip comes with an invitation to the
+	// brand's deep survey, in the same transaction.
+	a.Fan = fan.New(a.db, a.logger, fan.Options{BaseURL: a.cfg.BaseURL, AfterCommit: a.afterCommit,
+		Invite: a.Surveys.InviteBrandDeep})
 	a.Fan.Register(a.Events)
+	a.Outbox.RegisterAll(a.Fan.Renderers())
+	a.Outbox.RegisterAll(a.Members.Renderers())
+	a.Outbox.RegisterAll(a.Orders.Renderers())
 	a.Loyalty = loyalty.New(a.db, a.logger, loyalty.Options{BaseURL: a.cfg.BaseURL, AfterCommit: a.afterCommit})
-	for _, rs := range []map[string]delivery.Renderer{a.Fan.Renderers(), a.Loyalty.Renderers()} {
-		for kind, r := range rs {
-			a.Outbox.Register(kind, r)
-		}
-	}
+	a.Outbox.RegisterAll(a.Loyalty.Renderers())
 	return nil
 }
 

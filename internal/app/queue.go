@@ -24,23 +24,21 @@ func (a *App) openQueue(ctx context.Context) error {
 			return err
 		},
 	}
-	for kind, h := range a.Members.JobHandlers() {
-		handlers[kind] = h
-	}
-	for _, hs := range []map[string]jobs.Handler{a.Campaigns.JobHandlers(), a.Orders.JobHandlers(), a.Events.Handlers(),
-		a.Loyalty.JobHandlers()} {
+	for _, hs := range []map[string]jobs.Handler{a.Campaigns.JobHandlers(), a.Events.Handlers(), a.Loyalty.JobHandlers()} {
 		for kind, h := range hs {
 			handlers[kind] = h
 		}
 	}
 	periodic := []jobs.Periodic{{Kind: jobSessionCleanup, Every: time.Hour, RunOnStart: true}}
 	periodic = append(periodic, a.Campaigns.Periodic()...)
-	periodic = append(periodic, a.Orders.Periodic()...)
 	periodic = append(periodic, a.Loyalty.Periodic()...)
 	q, err := jobs.New(a.db, a.logger, jobs.Options{
 		Handlers: handlers,
 		Workers:  a.cfg.Workers,
 		Periodic: periodic,
+		// Flow steps (a chip mail after a brand selection) should not wait
+		// up to River's default second for a worker to notice them.
+		PollInterval: 100 * time.Millisecond,
 	})
 	if err != nil {
 		return err
@@ -53,8 +51,6 @@ func (a *App) openQueue(ctx context.Context) error {
 	enqueue := func(ctx context.Context, kind string, payload any) error {
 		return q.Insert(ctx, kind, payload)
 	}
-	a.Members.SetEnqueue(enqueue)
 	a.Campaigns.SetEnqueue(enqueue)
-	a.Orders.SetEnqueue(enqueue)
 	return nil
 }

@@ -31,6 +31,9 @@ func DKIMKeygen(w io.Writer, o KeygenOptions) error {
 	if o.Domain == "" || strings.ContainsAny(o.Domain, " /@") {
 		return errors.New("dkim keygen: give the mail domain, e.g. mail.example.com")
 	}
+	if strings.HasPrefix(o.Domain, "-") { // a flag taken for the domain; no DNS label starts with "-"
+		return fmt.Errorf("dkim keygen: %q is not a domain name", o.Domain)
+	}
 	if o.Selector == "" {
 		o.Selector = DefaultDKIMSelector
 	}

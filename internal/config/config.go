@@ -7,6 +7,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"strings"
@@ -24,7 +26,7 @@ type Config struct {
 	// each with ?concurrency=&rate= (FANMAIL_CAMPAIGN_SMTP_URLS); default SMTPURL.
 	CampaignSMTPURLs string
 	BaseURL          string // FANMAIL_BASE_URL: public address used in mailed links
-	MailFrom         string // FANMAIL_MAIL_FROM: sender of system mail
+	MailFrom         string // FANMAIL_MAIL_FROM: sender of system mail; default no-reply@ the base URL's host
 	MediaDir         string // FANMAIL_MEDIA_DIR: where uploaded images are stored
 	AgeBands         []fanmail.AgeBand
 	NoDemo           bool   // --no-demo / FANMAIL_NO_DEMO: do not load demo data into an empty database
@@ -47,6 +49,7 @@ type Config struct {
 	MaxUploadBytes int64
 
 	bandsFlag *string
+	fileErr   error // the first *_FILE that could not be read
 }
 
 // Default returns the settings used when nothing is set.
@@ -54,12 +57,12 @@ func Default() Config {
 	return Config{
 		HTTPAddr:       ":8080",
 		DatabaseURL:    "sqlite:fanmail.db",
-		MailFrom:       "fanmail <no-reply@fanmail.localhost>",
+		MailFrom:       "fanmail <no-reply@localhost>", // as derived from the default base URL
 		MediaDir:       "media",
 		AgeBands:       fanmail.DefaultAgeBands,
 		LogLevel:       "info",
 		LogFormat:      "text",
-		Workers:        4,
+		Workers:        16,
 		ConfirmTTL:     72 * time.Hour,
 		MagicLinkTTL:   30 * time.Minute,
 		SessionTTL:     12 * time.Hour,
@@ -68,17 +71,21 @@ func Default() Config {
 }
 
 // envOr reads name from getenv, or name_FILE (a file holding the value, for
-// secrets), or returns def.
-func envOr(getenv func(string) string, name, def string) string {
+// secrets), or returns def. A name_FILE that cannot be read is an error: a
+// secret silently missing would start fanmail without it.
+func envOr(getenv func(string) string, name, def string) (string, error) {
 	if v := getenv(name); v != "" {
-		return v
+		return v, nil
 	}
-	if f := getenv(name + "_FILE"); f != "" {
-		if b, err := os.ReadFile(f); err == nil {
-			return strings.TrimSpace(string(b))
-		}
+	f := getenv(name + "_FILE")
+	if f == "" {
+		return def, nil
 	}
-	return def
+	b, err := os.ReadFile(f)
+	if err != nil {
+		return def, fmt.Errorf("config: %s_FILE: %w", name, err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // FlagSet declares the flags of cmd on a new flag set writing help to out;
@@ -87,26 +94,33 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	fs := flag.NewFlagSet("fanmail "+cmd, flag.ContinueOnError)
 	fs.SetOutput(out)
 	d := Default()
-	fs.StringVar(&c.HTTPAddr, "http-addr", envOr(getenv, "FANMAIL_HTTP_ADDR", d.HTTPAddr), "HTTP listen address (FANMAIL_HTTP_ADDR)")
-	fs.StringVar(&c.DatabaseURL, "database-url", envOr(getenv, "FANMAIL_DATABASE_URL", d.DatabaseURL), "database: sqlite:PATH or postgres://user@host/db (FANMAIL_DATABASE_URL)")
-	fs.StringVar(&c.SMTPURL, "smtp-url", envOr(getenv, "FANMAIL_SMTP_URL", ""), "outgoing mail: smtp://user:pass@host:587, smtps://…, smtp://host:25?tls=none, or console to print mails; empty = not configured (FANMAIL_SMTP_URL, or FANMAIL_SMTP_URL_FILE)")
-	fs.StringVar(&c.CampaignSMTPURLs, "campaign-smtp-urls", envOr(getenv, "FANMAIL_CAMPAIGN_SMTP_URLS", ""), "relays for campaign mail, comma-separated, each with ?concurrency=N&rate=PER_SECOND; default the SMTP URL (FANMAIL_CAMPAIGN_SMTP_URLS)")
-	fs.StringVar(&c.BaseURL, "base-url", envOr(getenv, "FANMAIL_BASE_URL", ""), "public URL used in mailed links; default http://localhost:PORT (FANMAIL_BASE_URL)")
-	fs.StringVar(&c.MailFrom, "mail-from", envOr(getenv, "FANMAIL_MAIL_FROM", d.MailFrom), "sender of system mail (FANMAIL_MAIL_FROM)")
-	fs.StringVar(&c.MediaDir, "media-dir", envOr(getenv, "FANMAIL_MEDIA_DIR", d.MediaDir), "directory for uploaded images (FANMAIL_MEDIA_DIR)")
-	bands := fs.String("age-bands", envOr(getenv, "FANMAIL_AGE_BANDS", ""), "age bands for brand statistics, e.g. 15-18,19-20,40+ (FANMAIL_AGE_BANDS)")
-	fs.BoolVar(&c.NoDemo, "no-demo", envOr(getenv, "FANMAIL_NO_DEMO", "") == "1", "do not load demo data into an empty database (FANMAIL_NO_DEMO=1)")
-	fs.BoolVar(&c.TrustProxy, "trust-proxy", envOr(getenv, "FANMAIL_TRUST_PROXY", "") == "1", "take client addresses from X-Forwarded-For (FANMAIL_TRUST_PROXY=1)")
-	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "FANMAIL_LOG_LEVEL", d.LogLevel), "debug, info, warn or error (FANMAIL_LOG_LEVEL)")
-	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "FANMAIL_LOG_FORMAT", d.LogFormat), "text or json (FANMAIL_LOG_FORMAT)")
+	env := func(name, def string) string {
+		v, err := envOr(getenv, name, def)
+		if err != nil && c.fileErr == nil {
+			c.fileErr = err // reported by Load
+		}
+		return v
+	}
+	fs.StringVar(&c.HTTPAddr, "http-addr", env("FANMAIL_HTTP_ADDR", d.HTTPAddr), "HTTP listen address (FANMAIL_HTTP_ADDR)")
+	fs.StringVar(&c.DatabaseURL, "database-url", env("FANMAIL_DATABASE_URL", d.DatabaseURL), "database: sqlite:PATH or postgres://user@host/db (FANMAIL_DATABASE_URL)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", env("FANMAIL_SMTP_URL", ""), "outgoing mail: smtp://user:pass@host:587, smtps://…, smtp://host:25?tls=none, or console to print mails; empty = not configured (FANMAIL_SMTP_URL, or FANMAIL_SMTP_URL_FILE)")
+	fs.StringVar(&c.CampaignSMTPURLs, "campaign-smtp-urls", env("FANMAIL_CAMPAIGN_SMTP_URLS", ""), "relays for campaign mail, comma-separated, each with ?concurrency=N&rate=PER_SECOND; default the SMTP URL (FANMAIL_CAMPAIGN_SMTP_URLS)")
+	fs.StringVar(&c.BaseURL, "base-url", env("FANMAIL_BASE_URL", ""), "public URL used in mailed links; default http://localhost:PORT (FANMAIL_BASE_URL)")
+	fs.StringVar(&c.MailFrom, "mail-from", env("FANMAIL_MAIL_FROM", ""), "sender of opt-in, sign-in and order mail, e.g. \"오즈세컨 <no-reply@mail.example.com>\"; default no-reply@ the base URL's host (FANMAIL_MAIL_FROM)")
+	fs.StringVar(&c.MediaDir, "media-dir", env("FANMAIL_MEDIA_DIR", d.MediaDir), "directory for uploaded images (FANMAIL_MEDIA_DIR)")
+	bands := fs.String("age-bands", env("FANMAIL_AGE_BANDS", ""), "age bands for brand statistics, e.g. 15-18,19-20,40+ (FANMAIL_AGE_BANDS)")
+	fs.BoolVar(&c.NoDemo, "no-demo", env("FANMAIL_NO_DEMO", "") == "1", "do not load demo data into an empty database (FANMAIL_NO_DEMO=1)")
+	fs.BoolVar(&c.TrustProxy, "trust-proxy", env("FANMAIL_TRUST_PROXY", "") == "1", "take client addresses from X-Forwarded-For (FANMAIL_TRUST_PROXY=1)")
+	fs.StringVar(&c.LogLevel, "log-level", env("FANMAIL_LOG_LEVEL", d.LogLevel), "debug, info, warn or error (FANMAIL_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", env("FANMAIL_LOG_FORMAT", d.LogFormat), "text or json (FANMAIL_LOG_FORMAT)")
 	fs.IntVar(&c.Workers, "workers", d.Workers, "background job workers")
-	fs.StringVar(&c.InboundSMTPAddr, "inbound-smtp-addr", envOr(getenv, "FANMAIL_INBOUND_SMTP_ADDR", ""), "listen address of the embedded SMTP receiver for bounces and replies, e.g. :2525; empty = off (FANMAIL_INBOUND_SMTP_ADDR)")
-	fs.StringVar(&c.RepliesAddress, "replies-address", envOr(getenv, "FANMAIL_REPLIES_ADDRESS", ""), "mailbox the embedded receiver accepts replies for (FANMAIL_REPLIES_ADDRESS)")
-	fs.StringVar(&c.WebhookSecret, "webhook-secret", envOr(getenv, "FANMAIL_WEBHOOK_SECRET", ""), "HMAC key of provider bounce webhooks; default generated and stored (FANMAIL_WEBHOOK_SECRET or _FILE)")
-	fs.StringVar(&c.DKIMDomain, "dkim-domain", envOr(getenv, "FANMAIL_DKIM_DOMAIN", ""), "sign campaign mail with DKIM for this domain (FANMAIL_DKIM_DOMAIN)")
-	fs.StringVar(&c.DKIMSelector, "dkim-selector", envOr(getenv, "FANMAIL_DKIM_SELECTOR", ""), "DKIM selector (FANMAIL_DKIM_SELECTOR)")
-	fs.StringVar(&c.DKIMKeyFile, "dkim-key-file", envOr(getenv, "FANMAIL_DKIM_KEY_FILE", ""), "DKIM private key file from \"fanmail dkim keygen\" (FANMAIL_DKIM_KEY_FILE)")
-	fs.StringVar(&c.SupportPhone, "support-phone", envOr(getenv, "FANMAIL_SUPPORT_PHONE", ""), "customer centre phone printed in transactional mail (FANMAIL_SUPPORT_PHONE)")
+	fs.StringVar(&c.InboundSMTPAddr, "inbound-smtp-addr", env("FANMAIL_INBOUND_SMTP_ADDR", ""), "listen address of the embedded SMTP receiver for bounces and replies, e.g. :2525; empty = off (FANMAIL_INBOUND_SMTP_ADDR)")
+	fs.StringVar(&c.RepliesAddress, "replies-address", env("FANMAIL_REPLIES_ADDRESS", ""), "mailbox the embedded receiver accepts replies for (FANMAIL_REPLIES_ADDRESS)")
+	fs.StringVar(&c.WebhookSecret, "webhook-secret", env("FANMAIL_WEBHOOK_SECRET", ""), "HMAC key of provider bounce webhooks; default generated and stored (FANMAIL_WEBHOOK_SECRET or _FILE)")
+	fs.StringVar(&c.DKIMDomain, "dkim-domain", env("FANMAIL_DKIM_DOMAIN", ""), "sign campaign mail with DKIM for this domain (FANMAIL_DKIM_DOMAIN)")
+	fs.StringVar(&c.DKIMSelector, "dkim-selector", env("FANMAIL_DKIM_SELECTOR", ""), "DKIM selector (FANMAIL_DKIM_SELECTOR)")
+	fs.StringVar(&c.DKIMKeyFile, "dkim-key-file", env("FANMAIL_DKIM_KEY_FILE", ""), "DKIM private key file from \"fanmail dkim keygen\" (FANMAIL_DKIM_KEY_FILE)")
+	fs.StringVar(&c.SupportPhone, "support-phone", env("FANMAIL_SUPPORT_PHONE", ""), "customer centre phone printed in transactional mail (FANMAIL_SUPPORT_PHONE)")
 	c.ConfirmTTL, c.MagicLinkTTL, c.SessionTTL, c.MaxUploadBytes = d.ConfirmTTL, d.MagicLinkTTL, d.SessionTTL, d.MaxUploadBytes
 	c.AgeBands = d.AgeBands
 	c.bandsFlag = bands
@@ -128,6 +142,9 @@ func Load(cmd string, args []string, getenv func(string) string, out io.Writer) 
 }
 
 func (c *Config) finish() error {
+	if c.fileErr != nil {
+		return c.fileErr
+	}
 	if c.bandsFlag != nil && *c.bandsFlag != "" {
 		b, err := fanmail.ParseAgeBands(*c.bandsFlag)
 		if err != nil {
@@ -141,6 +158,11 @@ func (c *Config) finish() error {
 		c.BaseURL = "http://localhost:" + port
 	}
 	c.BaseURL = strings.TrimSuffix(c.BaseURL, "/")
+	if c.MailFrom == "" {
+		if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
+			c.MailFrom = "fanmail <no-reply@" + u.Hostname() + ">"
+		}
+	}
 	return c.Validate()
 }
 
@@ -156,6 +178,9 @@ func (c Config) Validate() error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("config: base URL %q must be http(s)://host", c.BaseURL)
 	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		return errors.New("config: the mail sender (--mail-from) is not an address like \"fanmail <no-reply@mail.example.com>\"")
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -168,6 +193,22 @@ func (c Config) Validate() error {
 		return errors.New("config: workers must be at least 1")
 	}
 	return nil
+}
+
+// LocalMailDomain returns the domain of MailFrom when receivers will refuse
+// mail from it: localhost, a name without a dot (a machine of the local
+// network) or an IP address. It returns "" for a public domain.
+func (c Config) LocalMailDomain() string {
+	addr, err := mail.ParseAddress(c.MailFrom)
+	if err != nil {
+		return ""
+	}
+	domain := strings.ToLower(addr.Address[strings.LastIndex(addr.Address, "@")+1:])
+	domain = strings.Trim(domain, "[]")
+	if domain == "localhost" || strings.HasSuffix(domain, ".localhost") || !strings.Contains(domain, ".") || net.ParseIP(domain) != nil {
+		return domain
+	}
+	return ""
 }
 
 // SecureCookies reports whether cookies get the Secure flag (HTTPS base URL).

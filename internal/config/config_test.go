@@ -2,6 +2,9 @@ package config
 
 import (
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -38,6 +41,58 @@ func TestLoad(t *testing.T) {
 	t.Run("ErrBadBaseURL", func(t *testing.T) {
 		if _, _, err := Load("serve", []string{"--base-url", "ftp://x"}, getenv, io.Discard); err == nil {
 			t.Error("want error for ftp base URL")
+		}
+	})
+	t.Run("ErrUnreadableSecretFile", func(t *testing.T) {
+		missing := filepath.Join(t.TempDir(), "smtp-url")
+		env := map[string]string{"FANMAIL_SMTP_URL_FILE": missing}
+		_, _, err := Load("serve", nil, func(k string) string { return env[k] }, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "FANMAIL_SMTP_URL_FILE") {
+			t.Errorf("Load with an unreadable secret file: %v, want an error naming FANMAIL_SMTP_URL_FILE", err)
+		}
+	})
+	t.Run("SecretFile", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "smtp-url")
+		if err := os.WriteFile(file, []byte("smtp://relay.example.com:587\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{"FANMAIL_SMTP_URL_FILE": file}
+		c, _, err := Load("serve", nil, func(k string) string { return env[k] }, io.Discard)
+		if err != nil || c.SMTPURL != "smtp://relay.example.com:587" {
+			t.Errorf("Load = %q, %v; want the file's URL", c.SMTPURL, err)
+		}
+	})
+}
+
+func TestLoad_MailFrom(t *testing.T) {
+	tests := []struct {
+		name      string
+		args      []string
+		wantFrom  string
+		wantLocal string // LocalMailDomain
+	}{
+		{"Default", nil, "fanmail <no-reply@localhost>", "localhost"},
+		{"FromBaseURL", []string{"--base-url", "https://crm.ozsecond.example:8443/"}, "fanmail <no-reply@crm.ozsecond.example>", ""},
+		{"NoDot", []string{"--base-url", "http://crm:8080"}, "fanmail <no-reply@crm>", "crm"},
+		{"IPAddress", []string{"--base-url", "http://192.0.2.7"}, "fanmail <no-reply@192.0.2.7>", "192.0.2.7"},
+		{"Set", []string{"--base-url", "http://localhost:8080", "--mail-from", "오즈세컨 <no-reply@mail.ozsecond.example>"},
+			"오즈세컨 <no-reply@mail.ozsecond.example>", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, err := Load("serve", tt.args, func(string) string { return "" }, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.MailFrom != tt.wantFrom || c.LocalMailDomain() != tt.wantLocal {
+				t.Errorf("MailFrom %q, LocalMailDomain %q; want %q, %q", c.MailFrom, c.LocalMailDomain(), tt.wantFrom, tt.wantLocal)
+			}
+		})
+	}
+	t.Run("ErrNotAnAddress", func(t *testing.T) {
+		_, _, err := Load("serve", []string{"--mail-from", "no-reply"}, func(string) string { return "" }, io.Discard)
+		if err == nil {
+			t.Error("want an error for a sender that is no address")
 		}
 	})
 }

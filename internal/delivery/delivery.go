@@ -3,12 +3,10 @@
 package delivery
 
 import (
-	"context"
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
 	"log/slog"
-	"net/mail"
 	"strings"
 	texttemplate "text/template"
 
@@ -16,8 +14,9 @@ import (
 	"github.com/fanmail/fanmail/internal/channel"
 )
 
-// Mailer renders transactional mails and hands them to the e-mail sender.
-// A nil Sender means mail is not configured.
+// Mailer says whether mail is configured (a nil Sender: it is not). Every
+// mail is sent by the Outbox; services ask the Mailer only whether their
+// mails can leave, to tell users.
 type Mailer struct {
 	Sender channel.EmailSender
 	From   string
@@ -32,15 +31,6 @@ func NewMailer(sender channel.EmailSender, from string, logger *slog.Logger) *Ma
 
 // Configured reports whether mail can be sent.
 func (mr *Mailer) Configured() bool { return mr != nil && mr.Sender != nil }
-
-// Mail is a transactional mail to render: which template, in which language,
-// to whom, with what data (the template's own struct, e.g. ConfirmData).
-type Mail struct {
-	Template string // "confirm", "signin"
-	Lang     string // "ko" or "en"; anything else falls back to Korean
-	To       string
-	Data     any
-}
 
 // ConfirmData fills the "confirm" template (double opt-in).
 type ConfirmData struct {
@@ -93,62 +83,28 @@ type htmlView struct {
 	Data    any
 }
 
-// Render returns the e-mail for m, without sending it. It fails for an unknown
-// template or data that does not fit it.
-func (mr *Mailer) Render(m Mail) (channel.Email, error) {
-	lang := m.Lang
+// TemplateContent renders the transactional mail template ("confirm",
+// "signin", "order_confirm") in lang with data, for an outbox Renderer: a
+// whole HTML document with the template's own layout (Content.Document), so
+// it must not be marketing. Anything but English falls back to Korean.
+func TemplateContent(template, lang string, data any) (Content, error) {
 	if lang != fanmail.LangEnglish {
 		lang = fanmail.LangKorean
 	}
-	t, ok := templates[m.Template+"."+lang]
+	t, ok := templates[template+"."+lang]
 	if !ok {
-		return channel.Email{}, fmt.Errorf("render mail: no template %s.%s", m.Template, lang)
+		return Content{}, fmt.Errorf("render mail: no template %s.%s", template, lang)
 	}
 	var subject, text, html strings.Builder
-	if err := t.text.ExecuteTemplate(&subject, "subject", m.Data); err != nil {
-		return channel.Email{}, fmt.Errorf("render mail %s subject: %w", m.Template, err)
+	if err := t.text.ExecuteTemplate(&subject, "subject", data); err != nil {
+		return Content{}, fmt.Errorf("render mail %s subject: %w", template, err)
 	}
-	if err := t.text.Execute(&text, m.Data); err != nil {
-		return channel.Email{}, fmt.Errorf("render mail %s text: %w", m.Template, err)
+	if err := t.text.Execute(&text, data); err != nil {
+		return Content{}, fmt.Errorf("render mail %s text: %w", template, err)
 	}
 	subj := strings.TrimSpace(subject.String())
-	if err := t.html.ExecuteTemplate(&html, "layout", htmlView{Lang: lang, Subject: subj, Data: m.Data}); err != nil {
-		return channel.Email{}, fmt.Errorf("render mail %s html: %w", m.Template, err)
+	if err := t.html.ExecuteTemplate(&html, "layout", htmlView{Lang: lang, Subject: subj, Data: data}); err != nil {
+		return Content{}, fmt.Errorf("render mail %s html: %w", template, err)
 	}
-	name, addr := mr.from()
-	return channel.Email{
-		FromName:    name,
-		FromAddress: addr,
-		To:          m.To,
-		Subject:     subj,
-		Text:        strings.TrimLeft(text.String(), "\n"),
-		HTML:        html.String(),
-	}, nil
-}
-
-func (mr *Mailer) from() (name, addr string) {
-	a, err := mail.ParseAddress(mr.From)
-	if err != nil {
-		return "", strings.TrimSpace(mr.From)
-	}
-	return a.Name, a.Address
-}
-
-// Send renders m and sends it. It returns EUNAVAILABLE when mail is not
-// configured, and the sender's error (free of addresses) when sending fails.
-func (mr *Mailer) Send(ctx context.Context, m Mail) error {
-	if !mr.Configured() {
-		return fanmail.Errorf(fanmail.EUNAVAILABLE, "Mail is not configured.")
-	}
-	e, err := mr.Render(m)
-	if err != nil {
-		return err
-	}
-	if err := mr.Sender.SendEmail(ctx, e); err != nil {
-		return fmt.Errorf("send %s mail: %w", m.Template, err)
-	}
-	if mr.logger != nil {
-		mr.logger.Debug("mail sent", "template", m.Template, "lang", m.Lang)
-	}
-	return nil
+	return Content{Subject: subj, Text: strings.TrimLeft(text.String(), "\n"), HTML: html.String(), Document: true}, nil
 }

@@ -38,9 +38,13 @@ type OutboxOptions struct {
 	// Sender gives the legal footer of marketing messages: who sends them,
 	// their postal address and phone (Network Act art. 50(4)).
 	Sender func(ctx context.Context) (fanmail.Sender, error)
-	Batch  int           // messages claimed at once (default 200)
-	Lease  time.Duration // how long a claim holds (default one minute)
-	Poll   time.Duration // how often to look for due messages unwoken (default one second)
+	Batch  int // messages claimed at once (default 200)
+	// Workers claim and send batches side by side, each over its own relay
+	// connection (default 2), so one batch's database work overlaps
+	// another's SMTP round trips.
+	Workers int
+	Lease   time.Duration // how long a claim holds (default one minute)
+	Poll    time.Duration // how often to look for due messages unwoken (default one second)
 	// MaxAttempts before a message fails for good (default 12).
 	MaxAttempts int
 }
@@ -53,15 +57,22 @@ type OutboxOptions struct {
 // by a node that died is claimed again when its lease lapses; a sent message
 // is never sent again.
 type Outbox struct {
-	db        *store.DB
-	logger    *slog.Logger
-	opts      OutboxOptions
-	renderers map[string]Renderer
-	wake      chan struct{}
+	db     *store.DB
+	logger *slog.Logger
+	opts   OutboxOptions
+	wake   chan struct{}
+	lanes  []*lane
 
-	mu   sync.Mutex // one pass at a time in this process
-	pipe *email.Pipe
-	b    email.Builder
+	mu        sync.RWMutex // guards renderers
+	renderers map[string]Renderer
+}
+
+// lane is one worker's relay connection and MIME builder.
+type lane struct {
+	mu     sync.Mutex // one batch at a time
+	pipe   *email.Pipe
+	b      email.Builder
+	footer *fanmail.Sender // the legal footer's sender, read once a batch
 }
 
 // NewOutbox returns an Outbox over db.
@@ -84,11 +95,30 @@ func NewOutbox(db *store.DB, logger *slog.Logger, opts OutboxOptions) *Outbox {
 	if opts.HeloName == "" {
 		opts.HeloName = opts.BounceDomain
 	}
-	return &Outbox{db: db, logger: logger, opts: opts, renderers: map[string]Renderer{}, wake: make(chan struct{}, 1)}
+	if opts.Workers <= 0 {
+		opts.Workers = 2
+	}
+	o := &Outbox{db: db, logger: logger, opts: opts, renderers: map[string]Renderer{}, wake: make(chan struct{}, 1)}
+	for range opts.Workers {
+		o.lanes = append(o.lanes, &lane{})
+	}
+	return o
 }
 
-// Register sets the renderer of message kind. Call it before Run.
-func (o *Outbox) Register(kind string, r Renderer) { o.renderers[kind] = r }
+// Register sets the renderer of message kind. Messages of a kind with no
+// renderer wait and are tried again.
+func (o *Outbox) Register(kind string, r Renderer) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.renderers[kind] = r
+}
+
+// RegisterAll sets the renderers of several kinds.
+func (o *Outbox) RegisterAll(rs map[string]Renderer) {
+	for kind, r := range rs {
+		o.Register(kind, r)
+	}
+}
 
 // Configured reports whether messages can leave.
 func (o *Outbox) Configured() bool { return o.opts.SMTP != nil || o.opts.Console != nil }
@@ -103,18 +133,32 @@ func (o *Outbox) Notify() {
 	}
 }
 
-// Run sends due messages until ctx ends.
+// Run sends due messages with Workers workers until ctx ends.
 func (o *Outbox) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, l := range o.lanes {
+		wg.Go(func() { o.runLane(ctx, l) })
+	}
+	wg.Wait()
+}
+
+// runLane is one worker: it sends batch after batch while there are due
+// messages, waking another worker when its batch was full, then waits for
+// a Notify or the next poll.
+func (o *Outbox) runLane(ctx context.Context, l *lane) {
 	t := time.NewTicker(o.opts.Poll)
 	defer t.Stop()
-	defer o.closePipe()
+	defer o.closePipe(l)
 	for {
-		n, err := o.SendDue(ctx)
+		n, err := o.sendDue(ctx, l)
 		if err != nil && ctx.Err() == nil {
 			o.logger.Warn("outbox", "err", err)
 		}
 		if n > 0 && err == nil {
-			continue // more may be due
+			if n == o.opts.Batch {
+				o.Notify() // more are due: another worker may take them
+			}
+			continue
 		}
 		select {
 		case <-ctx.Done():
@@ -125,51 +169,60 @@ func (o *Outbox) Run(ctx context.Context) {
 	}
 }
 
-// SendDue claims one batch of due messages and sends it. It returns how many
-// messages it claimed.
+// SendDue claims one batch of due messages and sends it on the first
+// worker's connection. It returns how many messages it claimed.
 func (o *Outbox) SendDue(ctx context.Context) (int, error) {
+	return o.sendDue(ctx, o.lanes[0])
+}
+
+func (o *Outbox) sendDue(ctx context.Context, l *lane) (int, error) {
 	if !o.Configured() {
 		return 0, nil
 	}
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.footer = nil
 	now := o.db.Now()
 	claims, err := o.db.ClaimMessages(ctx, now, o.opts.Lease, o.opts.Batch)
 	if err != nil || len(claims) == 0 {
 		return 0, err
 	}
-	outs := make([]store.MessageOutcome, len(claims))
-	var ready []int // claims rendered and waiting for the relay
-	msgs := make([][]byte, len(claims))
+	// Each message goes to the relay as soon as it is rendered, so the
+	// first of a batch does not wait for the last to be rendered.
+	t := o.newTransmission(ctx, l, claims)
 	for i := range claims {
 		c := &claims[i]
-		outs[i] = store.MessageOutcome{ID: c.ID}
-		msg, out, ok := o.prepare(ctx, c, now)
+		msg, out, ok := o.prepare(ctx, l, c, now)
 		if !ok {
-			outs[i] = out
-			outs[i].ID = c.ID
+			t.settle(i, out)
 			continue
 		}
-		msgs[i] = msg
-		ready = append(ready, i)
+		t.send(i, msg)
 	}
-	o.transmit(ctx, claims, msgs, ready, outs)
+	outs := t.finish()
 	if err := o.db.RecordMessages(context.WithoutCancel(ctx), outs); err != nil {
 		return len(claims), err
+	}
+	for i, out := range outs {
+		if out.Status == fanmail.MessageSent {
+			o.logger.Debug("message sent", "kind", claims[i].Kind, "message_id", claims[i].ID, "member_id", claims[i].MemberID)
+		}
 	}
 	return len(claims), nil
 }
 
 // prepare checks the contact rule and renders c. ok is false when c is not
 // to be sent now; out then says what becomes of it.
-func (o *Outbox) prepare(ctx context.Context, c *store.OutboxClaim, now time.Time) ([]byte, store.MessageOutcome, bool) {
+func (o *Outbox) prepare(ctx context.Context, l *lane, c *store.OutboxClaim, now time.Time) ([]byte, store.MessageOutcome, bool) {
 	if reason, wait := fanmail.MayContact(c.Contact(), now); reason != "" {
 		if reason == fanmail.SkipQuietHours {
 			return nil, store.MessageOutcome{Status: fanmail.MessageQueued, RunAt: wait, Reason: reason}, false
 		}
 		return nil, store.MessageOutcome{Status: fanmail.MessageSkipped, Reason: reason}, false
 	}
+	o.mu.RLock()
 	r, ok := o.renderers[c.Kind]
+	o.mu.RUnlock()
 	if !ok {
 		return nil, o.retry(c, now, "no renderer for this kind on this node"), false
 	}
@@ -183,7 +236,7 @@ func (o *Outbox) prepare(ctx context.Context, c *store.OutboxClaim, now time.Tim
 		o.logger.Warn("outbox render failed", "kind", c.Kind, "message_id", c.ID, "err", err)
 		return nil, o.retry(c, now, "render: "+err.Error()), false
 	}
-	msg, err := o.frame(ctx, c, content, now)
+	msg, err := o.frame(ctx, l, c, content, now)
 	if err != nil {
 		return nil, o.retry(c, now, err.Error()), false
 	}
@@ -200,54 +253,76 @@ func (o *Outbox) retry(c *store.OutboxClaim, now time.Time, why string) store.Me
 	return store.MessageOutcome{Status: fanmail.MessageQueued, RunAt: now.Add(min(backoff, time.Hour)), Error: why}
 }
 
-// transmit hands the ready messages to the relay and fills their outcomes.
-func (o *Outbox) transmit(ctx context.Context, claims []store.OutboxClaim, msgs [][]byte, ready []int, outs []store.MessageOutcome) {
-	now := o.db.Now()
+// transmission hands one batch's messages to the relay, one by one, and
+// collects their outcomes.
+type transmission struct {
+	o      *Outbox
+	ctx    context.Context
+	l      *lane
+	claims []store.OutboxClaim
+	msgs   [][]byte
+	outs   []store.MessageOutcome
+	done   []bool
+	now    time.Time
+	down   error // the relay could not be reached: the rest wait
+}
+
+func (o *Outbox) newTransmission(ctx context.Context, l *lane, claims []store.OutboxClaim) *transmission {
+	return &transmission{o: o, ctx: ctx, l: l, claims: claims, msgs: make([][]byte, len(claims)),
+		outs: make([]store.MessageOutcome, len(claims)), done: make([]bool, len(claims)), now: o.db.Now()}
+}
+
+// settle records message i's outcome.
+func (t *transmission) settle(i int, out store.MessageOutcome) {
+	out.ID = t.claims[i].ID
+	t.outs[i], t.done[i] = out, true
+}
+
+// send hands message i to the relay (or the console).
+func (t *transmission) send(i int, msg []byte) {
+	o, c := t.o, &t.claims[i]
+	t.msgs[i] = msg
 	if o.opts.SMTP == nil {
-		for _, i := range ready {
-			if err := o.opts.Console.SendEmail(ctx, consoleEmail(msgs[i], claims[i].Email)); err != nil {
-				outs[i] = o.retry(&claims[i], now, err.Error())
-			} else {
-				outs[i] = sentOutcome(msgs[i])
-			}
-			outs[i].ID = claims[i].ID
+		if err := o.opts.Console.SendEmail(t.ctx, consoleEmail(msg, c.Email)); err != nil {
+			t.settle(i, o.retry(c, t.now, err.Error()))
+		} else {
+			t.settle(i, sentOutcome(msg))
 		}
 		return
 	}
-	settled := map[int]bool{}
-	done := func(tag int, err error) {
-		settled[tag] = true
-		outs[tag] = o.outcome(&claims[tag], msgs[tag], err, now)
-		outs[tag].ID = claims[tag].ID
-	}
-	for k, i := range ready {
-		if err := o.connect(ctx, done); err != nil {
-			for _, j := range ready[k:] {
-				outs[j] = o.retry(&claims[j], now, "relay: "+err.Error())
-				outs[j].ID = claims[j].ID
-			}
-			o.logger.Warn("outbox relay unavailable", "err", err)
-			return
-		}
-		from := tracking.VERP(tokenOf(msgs[i]), o.opts.BounceDomain)
-		if err := o.pipe.Send(i, from, claims[i].Email, msgs[i]); err != nil {
-			o.pipe = nil // broken; earlier messages got their Done
-			outs[i] = o.retry(&claims[i], now, "relay: "+err.Error())
-			outs[i].ID = claims[i].ID
-			settled[i] = true
+	if t.down == nil {
+		t.down = o.connect(t.ctx, t.l, func(tag int, err error) {
+			t.settle(tag, o.outcome(&t.claims[tag], t.msgs[tag], err, t.now))
+		})
+		if t.down != nil {
+			o.logger.Warn("outbox relay unavailable", "err", t.down)
 		}
 	}
-	if o.pipe != nil {
-		if err := o.pipe.Flush(); err != nil {
-			o.pipe = nil
+	if t.down != nil {
+		t.settle(i, o.retry(c, t.now, "relay: "+t.down.Error()))
+		return
+	}
+	from := tracking.VERP(tokenOf(msg), o.opts.BounceDomain)
+	if err := t.l.pipe.Send(i, from, c.Email, msg); err != nil {
+		t.l.pipe = nil // broken; earlier messages got their Done
+		t.settle(i, o.retry(c, t.now, "relay: "+err.Error()))
+	}
+}
+
+// finish collects the relay's last answers and returns every outcome; a
+// message sent without an answer is tried again.
+func (t *transmission) finish() []store.MessageOutcome {
+	if t.l.pipe != nil {
+		if err := t.l.pipe.Flush(); err != nil {
+			t.l.pipe = nil
 		}
 	}
-	for _, i := range ready {
-		if !settled[i] {
-			outs[i] = o.retry(&claims[i], now, "relay: no answer")
-			outs[i].ID = claims[i].ID
+	for i := range t.claims {
+		if !t.done[i] {
+			t.settle(i, t.o.retry(&t.claims[i], t.now, "relay: no answer"))
 		}
 	}
+	return t.outs
 }
 
 // outcome turns the relay's answer to one message into its outcome: a 5xx
@@ -266,9 +341,9 @@ func sentOutcome(msg []byte) store.MessageOutcome {
 	return store.MessageOutcome{Status: fanmail.MessageSent, MessageID: headerValue(msg, "Message-ID: <", ">")}
 }
 
-func (o *Outbox) connect(ctx context.Context, done func(int, error)) error {
-	if o.pipe != nil {
-		o.pipe.Done = done
+func (o *Outbox) connect(ctx context.Context, l *lane, done func(int, error)) error {
+	if l.pipe != nil {
+		l.pipe.Done = done
 		return nil
 	}
 	p, err := email.DialPipe(ctx, *o.opts.SMTP, o.opts.HeloName)
@@ -276,23 +351,23 @@ func (o *Outbox) connect(ctx context.Context, done func(int, error)) error {
 		return err
 	}
 	p.Done = done
-	o.pipe = p
+	l.pipe = p
 	return nil
 }
 
-func (o *Outbox) closePipe() {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.pipe != nil {
-		o.pipe.Close()
-		o.pipe = nil
+func (o *Outbox) closePipe(l *lane) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.pipe != nil {
+		l.pipe.Close()
+		l.pipe = nil
 	}
 }
 
 // frame assembles the whole MIME message of c: headers, layout, and for
 // marketing the "(광고)" prefix, the legal footer and the RFC 8058
 // unsubscribe headers; DKIM-signed when configured.
-func (o *Outbox) frame(ctx context.Context, c *store.OutboxClaim, ct Content, now time.Time) ([]byte, error) {
+func (o *Outbox) frame(ctx context.Context, l *lane, c *store.OutboxClaim, ct Content, now time.Time) ([]byte, error) {
 	token, err := o.db.MessageToken(ctx, c.ID)
 	if err != nil {
 		return nil, err
@@ -301,10 +376,14 @@ func (o *Outbox) frame(ctx context.Context, c *store.OutboxClaim, ct Content, no
 	subject, text, footer := ct.Subject, ct.Text, ""
 	var unsub string
 	if marketing {
-		snd, err := o.sender(ctx)
-		if err != nil {
-			return nil, err
+		if l.footer == nil {
+			snd, err := o.sender(ctx)
+			if err != nil {
+				return nil, err
+			}
+			l.footer = &snd
 		}
+		snd := *l.footer
 		unsub = string(o.opts.URLs.Signer().AppendUnsubscribe(nil, token))
 		subject = fanmail.AdSubjectPrefix + " " + subject
 		who := legalLine(snd)
@@ -319,9 +398,9 @@ func (o *Outbox) frame(ctx context.Context, c *store.OutboxClaim, ct Content, no
 		}
 	}
 	fromName, fromAddr := o.from()
-	b := &o.b
+	b := &l.b
 	b.Reset()
-	b.EightBit = o.pipe != nil && o.pipe.EightBit()
+	b.EightBit = l.pipe != nil && l.pipe.EightBit()
 	b.HeaderString("Date", now.Format(time.RFC1123Z))
 	b.Address("From", fromName, fromAddr)
 	b.Address("To", strings.TrimSpace(c.Name), c.Email)

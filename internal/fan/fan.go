@@ -83,7 +83,7 @@ type fanData struct {
 
 // BrandSelected issues the welcome chip for a brand the member selected and
 // queues its mail and the brand's deep-survey invitation, all in one
-// transaction. Members who are not confirmed, have no e-mail marketing
+// transaction; each of the two only when the brand's step is on. Members who are not confirmed, have no e-mail marketing
 // consent, or chose an unpublished brand get nothing (the portal tells them
 // why); a repeated event changes nothing.
 func (s *Service) BrandSelected(ctx context.Context, ev fanmail.BrandSelected) error {
@@ -92,11 +92,21 @@ func (s *Service) BrandSelected(ctx context.Context, ev fanmail.BrandSelected) e
 		return err
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		ref := fmt.Sprintf("welcome:member:%d:brand:%d", ev.MemberID, ev.BrandID)
-		if err := s.awardChip(ctx, tx, ev.MemberID, ev.BrandID, s.opts.WelcomeChips, fanmail.ReasonBrandWelcome, ref); err != nil {
+		welcome, err := tx.BrandStep(ctx, ev.BrandID, fanmail.StepWelcomeChip)
+		if err != nil {
 			return err
 		}
-		if s.opts.Invite != nil {
+		if welcome.Enabled {
+			ref := fmt.Sprintf("welcome:member:%d:brand:%d", ev.MemberID, ev.BrandID)
+			if err := s.awardChip(ctx, tx, ev.MemberID, ev.BrandID, s.opts.WelcomeChips, fanmail.ReasonBrandWelcome, ref); err != nil {
+				return err
+			}
+		}
+		invite, err := tx.BrandStep(ctx, ev.BrandID, fanmail.StepSurveyInvitation)
+		if err != nil {
+			return err
+		}
+		if invite.Enabled && s.opts.Invite != nil {
 			return s.opts.Invite(ctx, tx, ev.MemberID, ev.BrandID, "welcome")
 		}
 		return nil
@@ -167,9 +177,17 @@ func (s *Service) SurveyAnswered(ctx context.Context, ev fanmail.SurveyAnswered)
 	if err != nil {
 		return err
 	}
+	// The chips the invitation promised: the survey's own reward, or the
+	// program's default.
+	chips := s.opts.SurveyChips
+	if sv, err := s.db.SurveyByID(ctx, ev.SurveyID); err == nil && sv.ChipReward > 0 {
+		chips = int64(sv.ChipReward)
+	} else if err != nil && fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+		return err
+	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		ref := "survey:response:" + strconv.FormatInt(ev.ResponseID, 10)
-		if err := s.awardChip(ctx, tx, ev.MemberID, ev.BrandID, s.opts.SurveyChips, fanmail.ReasonSurveyAnswered, ref); err != nil {
+		if err := s.awardChip(ctx, tx, ev.MemberID, ev.BrandID, chips, fanmail.ReasonSurveyAnswered, ref); err != nil {
 			return err
 		}
 		n, err := tx.CountLedgerEntries(ctx, ev.MemberID, ev.BrandID, fanmail.ReasonSurveyAnswered)
@@ -177,6 +195,10 @@ func (s *Service) SurveyAnswered(ctx context.Context, ev fanmail.SurveyAnswered)
 			return err
 		}
 		in.SurveysAnswered = n
+		decide, err := tx.BrandStep(ctx, ev.BrandID, fanmail.StepFanDecision)
+		if err != nil || !decide.Enabled {
+			return err
+		}
 		return s.decide(ctx, tx, ev, in, code)
 	})
 	if err != nil {
@@ -211,8 +233,14 @@ func (s *Service) decide(ctx context.Context, tx *store.Tx, ev fanmail.SurveyAns
 		}
 	}
 	if newFan {
-		if err := s.reward(ctx, tx, ev.MemberID, ev.BrandID, code); err != nil {
+		step, err := tx.BrandStep(ctx, ev.BrandID, fanmail.StepFanReward)
+		if err != nil {
 			return err
+		}
+		if step.Enabled {
+			if err := s.reward(ctx, tx, ev.MemberID, ev.BrandID, code); err != nil {
+				return err
+			}
 		}
 	}
 	return tx.Emit(ctx, fanmail.FanDecided{DecisionID: d.ID, MemberID: ev.MemberID, BrandID: ev.BrandID,

@@ -220,3 +220,76 @@ func TestFanProgram_UnpublishedBrandWhileQueued(t *testing.T) {
 		}
 	})
 }
+
+// Staff turn steps off per brand and write their own chip mail: a turned-off
+// welcome step issues no chip; with it on, the chip mail carries staff's
+// subject and opening paragraph; with the reward step off a new fan is
+// decided but gets no certificate.
+func TestFanProgram_BrandSteps(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := setup(t, db)
+		set := func(s fanmail.BrandStep) {
+			t.Helper()
+			s.BrandID = w.brand.ID
+			if _, err := db.SetBrandStep(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set(fanmail.BrandStep{Step: fanmail.StepWelcomeChip, Enabled: false})
+		sel := fanmail.BrandSelected{MemberID: w.member.ID, BrandID: w.brand.ID, Source: "portal"}
+		w.emit(t, sel)
+		if bal, _ := db.Balance(ctx, w.member.ID, w.brand.ID, fanmail.UnitChip); bal != 0 || len(w.srv.Messages()) != 0 {
+			t.Fatalf("welcome step off: balance %d, %d mails; want none", bal, len(w.srv.Messages()))
+		}
+
+		set(fanmail.BrandStep{Step: fanmail.StepWelcomeChip, Enabled: true, SubjectKo: "오즈세컨이 드리는 선물", IntroKo: "가을 신상품과 함께\n매니아칩을 보내 드려요."})
+		other := storetest.MustCreateMember(t, db, "minji@example.com")
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			return tx.AddConsent(ctx, fanmail.Consent{MemberID: other.ID, Purpose: fanmail.PurposeMarketingEmail, Channel: "email",
+				Granted: true, Source: "web", Version: fanmail.ConsentWordingVersion})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		w.emit(t, fanmail.BrandSelected{MemberID: other.ID, BrandID: w.brand.ID, Source: "portal"})
+		chip := w.srv.WaitFor(t, 1, 5*time.Second)[0]
+		if chip.Subject != fanmail.AdSubjectPrefix+" 오즈세컨이 드리는 선물" || !strings.Contains(chip.Text, "가을 신상품과 함께\n매니아칩을 보내 드려요.") ||
+			!strings.Contains(chip.Text, "No:10001") {
+			t.Errorf("chip mail with staff's wording: %q\n%s", chip.Subject, chip.Text)
+		}
+
+		set(fanmail.BrandStep{Step: fanmail.StepFanReward, Enabled: false})
+		// The survey promises 3 chips: the answer pays what was promised.
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE surveys SET chip_reward = 3 WHERE id = $1`, w.survey); err != nil {
+			t.Fatal(err)
+		}
+		w.emit(t, fanmail.SurveyAnswered{ResponseID: 9, SurveyID: w.survey, MemberID: other.ID, BrandID: w.brand.ID,
+			Answers: []fanmail.AnsweredValue{{Question: "wardrobe_share", Options: []string{"61+"}}}})
+		ms, err := db.FanMemberships(ctx, other.ID)
+		if err != nil || len(ms) != 1 {
+			t.Fatalf("memberships %+v, %v; want the new fan", ms, err)
+		}
+		if bal, _ := db.Balance(ctx, other.ID, w.brand.ID, fanmail.UnitChip); bal != 4 {
+			t.Errorf("balance after the welcome chip and a 3-chip survey: %d, want 4", bal)
+		}
+		if certs, _ := db.Certificates(ctx, other.ID); len(certs) != 0 {
+			t.Errorf("reward step off: %d certificates", len(certs))
+		}
+		for _, m := range w.srv.Messages() {
+			if strings.Contains(m.Subject, "매니아 회원") {
+				t.Errorf("reward step off, yet a fan notice was sent: %q", m.Subject)
+			}
+		}
+
+		if _, err := db.SetBrandStep(ctx, fanmail.BrandStep{BrandID: w.brand.ID, Step: "nope"}); fanmail.ErrorField(err) != "step" {
+			t.Errorf("unknown step: %v", err)
+		}
+		if _, err := db.SetBrandStep(ctx, fanmail.BrandStep{BrandID: w.brand.ID, Step: fanmail.StepFanReward, IntroKo: "a\x00b"}); fanmail.ErrorField(err) != "intro_ko" {
+			t.Errorf("NUL in the intro: %v", err)
+		}
+		steps, err := db.BrandSteps(ctx, w.brand.ID)
+		if err != nil || len(steps) != 4 || steps[0].SubjectKo != "오즈세컨이 드리는 선물" || !steps[1].Enabled || steps[3].Enabled {
+			t.Errorf("brand steps %+v, %v", steps, err)
+		}
+	})
+}

@@ -43,6 +43,8 @@ type chipView struct {
 	Certificate string // fan notice: the certificate code
 	Value       string // fan notice: its value
 	Expires     string
+	Subject     string // staff's own subject for this brand's step, if any
+	Intro       string // staff's own opening paragraph, if any
 }
 
 func (s *Service) renderChip(ctx context.Context, c *store.OutboxClaim) (delivery.Content, error) {
@@ -59,6 +61,11 @@ func (s *Service) renderChip(ctx context.Context, c *store.OutboxClaim) (deliver
 		return delivery.Content{}, err
 	}
 	v.Count, v.Survey = e.Amount, e.Reason == fanmail.ReasonSurveyAnswered
+	if e.Reason == fanmail.ReasonBrandWelcome {
+		if err := s.ownWording(ctx, &v, e.BrandID, fanmail.StepWelcomeChip, c.Lang); err != nil {
+			return delivery.Content{}, err
+		}
+	}
 	v.Number = "No:" + strconv.FormatInt(e.ChipNumber, 10)
 	if e.Amount > 1 {
 		v.Number += "–" + strconv.FormatInt(e.ChipNumber+e.Amount-1, 10)
@@ -79,11 +86,25 @@ func (s *Service) renderFanNotice(ctx context.Context, c *store.OutboxClaim) (de
 	if err != nil {
 		return delivery.Content{}, err
 	}
+	if err := s.ownWording(ctx, &v, cert.BrandID, fanmail.StepFanReward, c.Lang); err != nil {
+		return delivery.Content{}, err
+	}
 	v.Certificate, v.Value = cert.Code, won(cert.Value)
 	if cert.ExpiresAt != nil {
 		v.Expires = cert.ExpiresAt.In(fanmail.KST).Format("2006-01-02")
 	}
 	return render(fanTemplates, v, cert.BrandID)
+}
+
+// ownWording puts staff's subject and opening paragraph for the brand's
+// step, if they wrote any, into v.
+func (s *Service) ownWording(ctx context.Context, v *chipView, brandID int64, step, lang string) error {
+	st, err := s.db.BrandStep(ctx, brandID, step)
+	if err != nil {
+		return err
+	}
+	v.Subject, v.Intro = st.Subject(lang, ""), st.Intro(lang, "")
+	return nil
 }
 
 // view gathers what both mails show: the member, the brand and its new
@@ -136,7 +157,9 @@ type mailTemplates struct {
 
 func render(t mailTemplates, v chipView, brandID int64) (delivery.Content, error) {
 	var subj, text, html strings.Builder
-	if err := t.subject.Execute(&subj, v); err != nil {
+	if v.Subject != "" {
+		subj.WriteString(v.Subject)
+	} else if err := t.subject.Execute(&subj, v); err != nil {
 		return delivery.Content{}, err
 	}
 	if err := t.text.Execute(&text, v); err != nil {
@@ -151,10 +174,18 @@ func render(t mailTemplates, v chipView, brandID int64) (delivery.Content, error
 func parse(subject, text, html string) mailTemplates {
 	return mailTemplates{
 		subject: texttemplate.Must(texttemplate.New("s").Parse(subject)),
-		text:    texttemplate.Must(texttemplate.New("t").Parse(text + productsText)),
-		html:    htmltemplate.Must(htmltemplate.New("h").Parse(html + productsHTML)),
+		text:    texttemplate.Must(texttemplate.New("t").Parse(introText + text + productsText)),
+		html:    htmltemplate.Must(htmltemplate.New("h").Parse(introHTML + html + productsHTML)),
 	}
 }
+
+// introText and introHTML open a mail with staff's own paragraph.
+const (
+	introText = `{{with .Intro}}{{.}}
+
+{{end}}`
+	introHTML = `{{with .Intro}}<p style="white-space:pre-line">{{.}}</p>{{end}}`
+)
 
 const productsText = `
 {{range .Products}}- {{.Name}} {{.Price}}{{if .Styling}} / {{.Styling}}{{end}}

@@ -164,5 +164,7 @@ func init() {
 		"The key must be lower-case letters, digits or underscores, starting with a letter.": "키는 영문 소문자로 시작하고 영문 소문자, 숫자, 밑줄만 쓸 수 있습니다.",
 		"The maximum number of picks must be between 0 (no limit) and 50.":                   "최대 선택 수는 0(제한 없음)에서 50 사이여야 합니다.",
 		"Members chose this option, so it cannot be removed. Rename it instead.":             "회원이 고른 보기라 삭제할 수 없습니다. 대신 문구를 바꾸세요.",
+		"The member is no longer waiting for confirmation.":                                  "회원이 이미 확인을 마쳤습니다.",
+		"The member left.": "탈퇴한 회원입니다.",
 	})
 }

@@ -147,8 +147,12 @@ func (q *Queue) riverConfig(opts Options, periodic []*river.PeriodicJob) *river.
 		FetchPollInterval: opts.PollInterval,
 	}
 	if opts.PollInterval > 0 {
-		// River refuses a poll interval shorter than its fetch cooldown.
-		cfg.FetchCooldown = min(opts.PollInterval, river.FetchCooldownDefault)
+		// River fetches at most once a cooldown, and a fetch takes at most
+		// as many jobs as workers are free: with the default 100 ms, a
+		// burst of flow steps ran 4 jobs per 100 ms. A short cooldown lets
+		// finished workers take the next jobs at once (River refuses a poll
+		// interval shorter than the cooldown).
+		cfg.FetchCooldown = min(opts.PollInterval, 10*time.Millisecond)
 	}
 	if opts.RetryDelay != nil {
 		cfg.RetryPolicy = retryPolicy{opts.RetryDelay}

@@ -10,12 +10,10 @@ import (
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/channel/channeltest"
-	"github.com/fanmail/fanmail/internal/channel/email"
-	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/link"
 	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/store"
-	"github.com/fanmail/fanmail/internal/tracking"
 )
 
 // world is the loyalty service over a database with a brand, a member, a
@@ -23,7 +21,6 @@ import (
 type world struct {
 	db     *store.DB
 	svc    *loyalty.Service
-	outbox *delivery.Outbox
 	smtp   *channeltest.SMTPServer
 	brand  fanmail.Brand
 	member fanmail.Member
@@ -49,35 +46,13 @@ func newWorld(t testing.TB, db *store.DB) *world {
 	return w
 }
 
-// withOutbox adds an outbox mailing to an in-process SMTP server.
+// withOutbox runs an outbox with the service's renderers, mailing to an
+// in-process SMTP server.
 func (w *world) withOutbox(t testing.TB) *world {
 	t.Helper()
 	w.smtp = channeltest.NewSMTPServer(t)
-	cfg, err := email.ParseURL(w.smtp.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.outbox = delivery.NewOutbox(w.db, slog.New(slog.NewTextHandler(io.Discard, nil)), delivery.OutboxOptions{
-		SMTP: &cfg, From: "fanmail <no-reply@fan.example.com>", BounceDomain: "fan.example.com",
-		URLs: tracking.NewURLs("https://fan.example.com", []byte("k"))})
-	for k, r := range w.svc.Renderers() {
-		w.outbox.Register(k, r)
-	}
+	deliverytest.Start(t, w.db, w.smtp.URL()).RegisterAll(w.svc.Renderers())
 	return w
-}
-
-// sendAll runs the outbox until nothing is due.
-func (w *world) sendAll(t testing.TB) {
-	t.Helper()
-	for {
-		n, err := w.outbox.SendDue(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-	}
 }
 
 func mustMember(t testing.TB, db *store.DB, addr, name, lang string) fanmail.Member {

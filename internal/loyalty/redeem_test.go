@@ -275,7 +275,6 @@ func TestService_Redeem_ReceiptMail(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		w.sendAll(t)
 		msgs := w.smtp.WaitFor(t, 2, 10*time.Second)
 		byTo := map[string]string{}
 		for _, m := range msgs {

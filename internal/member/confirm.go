@@ -3,17 +3,15 @@ package member
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/fanmail/fanmail"
-	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/link"
 	"github.com/fanmail/fanmail/internal/store"
 )
 
-// SendConfirmation mails a pending member a fresh confirmation link. Members
-// who are no longer pending (or gone) get nothing; that keeps a retried job
-// harmless. It is the handler of JobConfirmationMail.
+// SendConfirmation queues a fresh confirmation mail for a pending member
+// (staff or the member asked again). Members who are no longer pending, or
+// gone, get nothing.
 func (s *Service) SendConfirmation(ctx context.Context, memberID int64) error {
 	m, err := s.db.MemberByID(ctx, memberID)
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
@@ -25,19 +23,13 @@ func (s *Service) SendConfirmation(ctx context.Context, memberID int64) error {
 	if m.Status != fanmail.MemberPending {
 		return nil
 	}
-	token, err := s.links.Issue(ctx, link.Confirm, m.ID, 0, s.opts.ConfirmTTL)
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		return enqueueMail(ctx, tx, fanmail.MessageOptIn, m.ID, requestRef(fanmail.MessageOptIn, m.ID))
+	})
 	if err != nil {
 		return err
 	}
-	err = s.mailer.Send(ctx, delivery.Mail{Template: "confirm", Lang: m.Lang, To: m.Email, Data: delivery.ConfirmData{
-		Name:       m.Name,
-		Link:       s.opts.BaseURL + "/confirm?token=" + token,
-		ValidHours: int(s.opts.ConfirmTTL.Hours()),
-	}})
-	if err != nil {
-		return fmt.Errorf("confirmation mail to member %d: %w", m.ID, err)
-	}
-	s.logger.Info("confirmation mail sent", "member_id", m.ID)
+	s.afterCommit()
 	return nil
 }
 
@@ -71,6 +63,11 @@ func (s *Service) Confirm(ctx context.Context, token string) (fanmail.Member, er
 		}
 		if cur.Status == fanmail.MemberInactive {
 			return errClosed
+		}
+		if cur.Status != fanmail.MemberPending {
+			// Opt-in links are stateless (a confirmed member makes them
+			// useless): confirming again is a used link.
+			return store.ErrLinkUsed
 		}
 		if m, err = tx.ConfirmMember(ctx, m.ID); err != nil {
 			return err

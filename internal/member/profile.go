@@ -165,7 +165,7 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, u fanmail.MemberU
 		if err != nil {
 			return err
 		}
-		clean, err := checkAnswers(qs, answers)
+		clean, err := fanmail.CheckAnswers(qs, answers)
 		if err != nil {
 			return err
 		}

@@ -3,8 +3,8 @@ package member
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/fanmail/fanmail"
@@ -60,7 +60,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (fanmail.Member,
 		if err != nil {
 			return err
 		}
-		answers, err := checkAnswers(qs, r.Answers)
+		answers, err := fanmail.CheckAnswers(qs, r.Answers)
 		if err != nil {
 			return err
 		}
@@ -94,13 +94,18 @@ func (s *Service) Register(ctx context.Context, r Registration) (fanmail.Member,
 				return err
 			}
 		}
-		return nil
+		// The opt-in mail is written with the member: it cannot be lost
+		// between the commit and a queue.
+		return enqueueMail(ctx, tx, fanmail.MessageOptIn, m.ID, "optin:"+strconv.FormatInt(m.ID, 10))
 	})
 	if err != nil {
 		return fanmail.Member{}, err
 	}
+	s.afterCommit()
 	s.logger.Info("member registered", "member_id", m.ID, "source", m.Source, "shop_id", m.ShopID)
-	s.mailLater(ctx, JobConfirmationMail, m.ID)
+	if !s.mailer.Configured() {
+		s.logger.Warn("mail not configured; the opt-in mail waits in the outbox", "member_id", m.ID)
+	}
 	return m, nil
 }
 
@@ -218,40 +223,4 @@ func isPostalCode(s string) bool {
 		}
 	}
 	return true
-}
-
-// checkAnswers validates answers against the active questions qs and returns
-// them cleaned: one per question, options de-duplicated, text trimmed and
-// dropped where the question takes none.
-func checkAnswers(qs []fanmail.Question, answers []fanmail.Answer) ([]fanmail.Answer, error) {
-	byQuestion := map[int64]fanmail.Answer{}
-	for _, a := range answers {
-		if _, dup := byQuestion[a.QuestionID]; dup {
-			return nil, fanmail.FieldError("answers", "A question was answered twice.")
-		}
-		byQuestion[a.QuestionID] = a
-	}
-	var out []fanmail.Answer
-	for _, q := range qs {
-		a, ok := byQuestion[q.ID]
-		delete(byQuestion, q.ID)
-		a.QuestionID = q.ID
-		a.Text = strings.TrimSpace(a.Text)
-		slices.Sort(a.OptionIDs)
-		a.OptionIDs = slices.Compact(a.OptionIDs)
-		if q.Kind != fanmail.QuestionText && !a.Other {
-			a.Text = ""
-		}
-		if err := q.ValidateAnswer(a); err != nil {
-			return nil, err
-		}
-		if ok && (len(a.OptionIDs) > 0 || a.Other || a.Text != "") {
-			a.AnsweredAt = time.Time{}
-			out = append(out, a)
-		}
-	}
-	if len(byQuestion) > 0 {
-		return nil, fanmail.FieldError("answers", "Unknown question.")
-	}
-	return out, nil
 }

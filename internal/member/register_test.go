@@ -17,9 +17,11 @@ import (
 	"github.com/fanmail/fanmail/internal/channel/channeltest"
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
+	"github.com/fanmail/fanmail/internal/survey"
 )
 
 const regBaseURL = "http://fanmail.test"
@@ -27,9 +29,10 @@ const regBaseURL = "http://fanmail.test"
 // regEnv is a member service over a fresh database with a real SMTP server,
 // the default profile survey and four casual brands.
 type regEnv struct {
-	db   *store.DB
-	svc  *member.Service
-	smtp *channeltest.SMTPServer
+	db     *store.DB
+	svc    *member.Service
+	smtp   *channeltest.SMTPServer
+	outbox *delivery.Outbox
 
 	mu  sync.Mutex
 	now time.Time
@@ -69,9 +72,12 @@ func regSetup(t *testing.T, db *store.DB) *regEnv {
 	}
 	t.Cleanup(func() { sender.Close() })
 	mailer := delivery.NewMailer(sender, "팬메일 <no-reply@fanmail.test>", regLogger(t))
-	e.svc = member.New(db, mailer, member.Options{BaseURL: regBaseURL, ConfirmTTL: 72 * time.Hour, MagicLinkTTL: 30 * time.Minute}, regLogger(t))
+	e.outbox = deliverytest.Start(t, db, e.smtp.URL())
+	e.svc = member.New(db, mailer, member.Options{BaseURL: regBaseURL, ConfirmTTL: 72 * time.Hour, MagicLinkTTL: 30 * time.Minute,
+		AfterCommit: e.outbox.Notify}, regLogger(t))
+	e.outbox.RegisterAll(e.svc.Renderers())
 	ctx := context.Background()
-	if err := e.svc.EnsureProfileSurvey(ctx); err != nil {
+	if err := survey.New(db, regLogger(t), survey.Options{}).EnsureDefaults(ctx); err != nil {
 		t.Fatal(err)
 	}
 	qs, err := e.svc.ProfileQuestions(ctx)
@@ -143,43 +149,6 @@ func (e *regEnv) minji(t *testing.T) member.Registration {
 		Source:   fanmail.SourceWeb,
 		IP:       "203.0.113.7",
 	}
-}
-
-func TestService_EnsureProfileSurvey(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		e := regSetup(t, db)
-		ctx := context.Background()
-		if err := e.svc.EnsureProfileSurvey(ctx); err != nil { // second run: no-op
-			t.Fatal(err)
-		}
-		qs, _ := e.svc.AllProfileQuestions(ctx)
-		var keys []string
-		for _, q := range qs {
-			keys = append(keys, q.Key)
-		}
-		if diff := cmp.Diff([]string{"occupation", "style", "info_sources", "wanted_info", "fashion_sites"}, keys); diff != "" {
-			t.Errorf("default questions (-want +got):\n%s", diff)
-		}
-		occ := e.questions["occupation"]
-		if occ.Kind != "single" || !occ.Required || !occ.AllowOther || len(occ.Options) != 6 || occ.LabelKo != "귀하의 직업은 무엇입니까?" {
-			t.Errorf("occupation = %+v", occ)
-		}
-		if q := e.questions["info_sources"]; q.Kind != "multi" || q.MaxChoices != 3 || !q.AllowOther {
-			t.Errorf("info_sources = %+v", q)
-		}
-		if q := e.questions["fashion_sites"]; q.Kind != "text" {
-			t.Errorf("fashion_sites = %+v", q)
-		}
-		links := map[string]int64{}
-		for _, o := range e.questions["style"].Options {
-			links[o.Value] = o.BrandID
-		}
-		want := map[string]int64{"feminine-cute": e.mienc, "urban-casual": e.ozoc, "simple-character": e.ozSecond,
-			"lovely-daily": e.sj, "modern-formal": 0, "classic-formal": 0, "sporty": 0}
-		if diff := cmp.Diff(want, links); diff != "" {
-			t.Errorf("style options linked to brands (-want +got):\n%s", diff)
-		}
-	})
 }
 
 func TestService_Register(t *testing.T) {
@@ -377,16 +346,28 @@ func TestService_Register_Refused(t *testing.T) {
 			t.Errorf("after refusals: %d members, %d consents, answers of %d, %d counted preferences; want 1, %d, 1, 2",
 				members, consents, answers, prefs, len(fanmail.Purposes))
 		}
-		if n := len(e.smtp.Messages()); n != 1 {
-			t.Errorf("%d mails sent, want only the first member's", n)
+		if n := e.messages(t, ""); n != 1 {
+			t.Errorf("%d mails written, want only the first member's", n)
 		}
 	})
+}
+
+// messages counts the outbox messages of kind ("" for all).
+func (e *regEnv) messages(t *testing.T, kind string) int {
+	t.Helper()
+	var n int
+	if err := e.db.SQL().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM messages WHERE $1 = '' OR kind = $1`, kind).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func TestService_Register_NoMail(t *testing.T) {
 	db := storetest.OpenSQLite(t)
 	e := regSetup(t, db)
-	svc := member.New(db, delivery.NewMailer(nil, "x@example.com", regLogger(t)), member.Options{BaseURL: regBaseURL}, regLogger(t))
+	ob := deliverytest.Start(t, db, "")
+	svc := member.New(db, delivery.NewMailer(nil, "x@example.com", regLogger(t)), member.Options{BaseURL: regBaseURL, AfterCommit: ob.Notify}, regLogger(t))
+	ob.RegisterAll(svc.Renderers())
 	m, err := svc.Register(context.Background(), e.minji(t))
 	if err != nil {
 		t.Fatalf("register without mail: %v", err)
@@ -400,48 +381,97 @@ func TestService_Register_NoMail(t *testing.T) {
 	if err := svc.RequestSignIn(context.Background(), "minji@example.com"); fanmail.ErrorCode(err) != fanmail.EUNAVAILABLE {
 		t.Errorf("RequestSignIn without mail: %v, want EUNAVAILABLE", err)
 	}
+	// The opt-in mail waits in the outbox until mail is configured.
+	msg, err := db.MessageByRef(context.Background(), "optin:"+itoa(m.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Status != fanmail.MessageQueued || msg.Kind != fanmail.MessageOptIn || msg.Purpose != fanmail.PurposeTransactional {
+		t.Errorf("opt-in message = %+v, want a queued transactional opt-in", msg)
+	}
 }
 
-func TestService_Register_Enqueue(t *testing.T) {
+// The opt-in mail is written in the registration's transaction and sent
+// once by the outbox; asking again for a confirmed member sends nothing.
+func TestService_Register_OptInThroughOutbox(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := regSetup(t, db)
+		ctx := context.Background()
+		m, err := e.svc.Register(ctx, e.minji(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg := e.smtp.WaitFor(t, 1, 10*time.Second)[0]
+		if !strings.Contains(msg.Header.Get("Message-Id"), "@fanmail.test>") || msg.Header.Get("Auto-Submitted") != "auto-generated" {
+			t.Errorf("opt-in headers: Message-ID %q, Auto-Submitted %q", msg.Header.Get("Message-Id"), msg.Header.Get("Auto-Submitted"))
+		}
+		if strings.HasPrefix(msg.Subject, fanmail.AdSubjectPrefix) || msg.Header.Get("List-Unsubscribe") != "" {
+			t.Errorf("opt-in mail framed as an ad: %q", msg.Subject)
+		}
+		if _, err := e.svc.Confirm(ctx, regConfirmLink(t, msg).Query().Get("token")); err != nil {
+			t.Fatal(err)
+		}
+		stored := deliverytest.WaitStatus(t, db, "optin:"+itoa(m.ID), fanmail.MessageSent)
+		if stored.MessageID == "" || !strings.Contains(msg.Header.Get("Message-Id"), stored.MessageID) {
+			t.Errorf("opt-in message after sending = %+v", stored)
+		}
+		// Confirmed: a new request writes nothing, and nothing more is sent.
+		if err := e.svc.SendConfirmation(ctx, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.SendConfirmation(ctx, 424242); err != nil {
+			t.Errorf("confirmation for a missing member: %v", err)
+		}
+		if n := e.messages(t, fanmail.MessageOptIn); n != 1 {
+			t.Errorf("%d opt-in messages, want 1", n)
+		}
+	})
+}
+
+// A confirmation mail queued for a member who confirmed meanwhile is
+// skipped, not sent with a useless link.
+func TestService_OptIn_SkippedOnceConfirmed(t *testing.T) {
 	db := storetest.OpenSQLite(t)
 	e := regSetup(t, db)
 	ctx := context.Background()
-	type job struct {
-		kind    string
-		payload any
-	}
-	var jobs []job
-	e.svc.SetEnqueue(func(ctx context.Context, kind string, payload any) error {
-		jobs = append(jobs, job{kind, payload})
-		return nil
-	})
 	m, err := e.svc.Register(ctx, e.minji(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff([]job{{member.JobConfirmationMail, member.MailJob{MemberID: m.ID}}}, jobs, cmp.AllowUnexported(job{})); diff != "" {
-		t.Fatalf("enqueued jobs (-want +got):\n%s", diff)
-	}
-	if n := len(e.smtp.Messages()); n != 0 {
-		t.Errorf("%d mails sent before the job ran", n)
-	}
-	handler := e.svc.JobHandlers()[member.JobConfirmationMail]
-	if err := handler(ctx, []byte(`{"member_id":`+itoa(m.ID)+`}`)); err != nil {
+	link := regConfirmLink(t, e.smtp.WaitFor(t, 1, 10*time.Second)[0])
+	// A second request is queued while the relay is down, then the member
+	// confirms with the first link.
+	e.smtp.RejectNext(1, 451)
+	if err := e.svc.SendConfirmation(ctx, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	msg := e.smtp.WaitFor(t, 1, 10*time.Second)[0]
-	if _, err := e.svc.Confirm(ctx, regConfirmLink(t, msg).Query().Get("token")); err != nil {
+	if _, err := e.svc.Confirm(ctx, link.Query().Get("token")); err != nil {
 		t.Fatal(err)
 	}
-	// A retried job for a member who is no longer pending sends nothing.
-	if err := handler(ctx, []byte(`{"member_id":`+itoa(m.ID)+`}`)); err != nil {
-		t.Fatal(err)
-	}
-	if err := handler(ctx, []byte(`{"member_id":424242}`)); err != nil {
-		t.Errorf("job for a missing member: %v", err)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		// The test clock stands still: bring a retry's backoff forward.
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE messages SET run_at = $1 WHERE status = 'queued'`, db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		e.outbox.Notify()
+		msgs, err := db.Messages(ctx, store.MessageFilter{MemberID: m.ID, Kind: fanmail.MessageOptIn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(msgs) == 2 && msgs[0].Status == fanmail.MessageSkipped {
+			if msgs[0].SkipReason != fanmail.SkipExpired {
+				t.Errorf("skip reason %q, want %q", msgs[0].SkipReason, fanmail.SkipExpired)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("second opt-in message not skipped: %+v", msgs)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	if n := len(e.smtp.Messages()); n != 1 {
-		t.Errorf("%d mails after retries, want 1", n)
+		t.Errorf("%d mails delivered, want 1", n)
 	}
 }
 

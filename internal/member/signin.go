@@ -3,11 +3,9 @@ package member
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/fanmail/fanmail"
-	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/link"
 	"github.com/fanmail/fanmail/internal/store"
 )
@@ -53,7 +51,7 @@ func (s *Service) RequestSignIn(ctx context.Context, email string) error {
 		s.logger.Info("sign-in link asked for a deactivated member", "member_id", m.ID)
 		return nil
 	}
-	n, err := s.db.CountLinkTokens(ctx, m.ID, link.SignIn, s.now().Add(-signInMailWindow))
+	n, err := s.db.CountMemberMessages(ctx, m.ID, fanmail.MessageSignIn, s.now().Add(-signInMailWindow))
 	if err != nil {
 		return err
 	}
@@ -61,35 +59,13 @@ func (s *Service) RequestSignIn(ctx context.Context, email string) error {
 		s.logger.Warn("sign-in mails throttled", "member_id", m.ID, "sent_last_hour", n)
 		return nil
 	}
-	s.mailLater(ctx, JobSignInMail, m.ID)
-	return nil
-}
-
-// sendSignIn mails a fresh sign-in link; the handler of JobSignInMail.
-func (s *Service) sendSignIn(ctx context.Context, memberID int64) error {
-	m, err := s.db.MemberByID(ctx, memberID)
-	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
-		return nil
-	}
+	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		return enqueueMail(ctx, tx, fanmail.MessageSignIn, m.ID, requestRef(fanmail.MessageSignIn, m.ID))
+	})
 	if err != nil {
 		return err
 	}
-	if m.Status == fanmail.MemberInactive {
-		return nil
-	}
-	token, err := s.links.Issue(ctx, link.SignIn, m.ID, 0, s.opts.MagicLinkTTL)
-	if err != nil {
-		return err
-	}
-	err = s.mailer.Send(ctx, delivery.Mail{Template: "signin", Lang: m.Lang, To: m.Email, Data: delivery.SignInData{
-		Name:         m.Name,
-		Link:         s.opts.BaseURL + "/login/link?token=" + token,
-		ValidMinutes: int(s.opts.MagicLinkTTL.Minutes()),
-	}})
-	if err != nil {
-		return fmt.Errorf("sign-in mail to member %d: %w", m.ID, err)
-	}
-	s.logger.Info("sign-in mail sent", "member_id", m.ID)
+	s.afterCommit()
 	return nil
 }
 

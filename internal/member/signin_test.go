@@ -115,8 +115,8 @@ func TestService_RequestSignIn_Throttled(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := len(e.smtp.WaitFor(t, 6, 10*time.Second)); n != 6 {
-		t.Errorf("%d mails, want the confirmation and 5 sign-in mails", n)
+	if n := len(e.smtp.WaitFor(t, 6, 10*time.Second)); n != 6 || e.messages(t, "") != 6 {
+		t.Errorf("%d mails, %d written, want the confirmation and 5 sign-in mails", n, e.messages(t, ""))
 	}
 	e.advance(time.Hour + time.Second)
 	if err := e.svc.RequestSignIn(ctx, "minji@example.com"); err != nil {

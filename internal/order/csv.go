@@ -244,12 +244,18 @@ func (im *importer) add(line int, rec []string) {
 			im.fail(line, "The order number (external_id) is empty.")
 			return
 		}
+		if im.badText(line, rec) {
+			return
+		}
 		if err := im.header(line, rec); err != nil {
 			im.bad = true
 			return
 		}
 	}
 	if im.bad {
+		return
+	}
+	if im.badText(line, rec) {
 		return
 	}
 	it, ok := im.item(line, rec)
@@ -259,6 +265,20 @@ func (im *importer) add(line int, rec []string) {
 	}
 	im.order.Items = append(im.order.Items, it)
 	im.lines = append(im.lines, line)
+}
+
+// badText refuses the order of a line holding text that is not valid UTF-8
+// or contains a NUL (which PostgreSQL cannot store), before any of it is
+// looked up or stored.
+func (im *importer) badText(line int, rec []string) bool {
+	for _, v := range rec {
+		if !fanmail.ValidText(v) {
+			im.bad = true
+			im.fail(line, "This line holds text that is not valid UTF-8 or contains a NUL character.")
+			return true
+		}
+	}
+	return false
 }
 
 // header reads the order-level columns from the first line of an order.

@@ -120,3 +120,31 @@ func TestService_ImportCSV_Encodings(t *testing.T) {
 		}
 	})
 }
+
+// TestService_ImportCSV_BadText refuses the orders of lines holding a NUL,
+// which SQLite would store and PostgreSQL refuse, line by line.
+func TestService_ImportCSV_BadText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		e.member(t, "minji@example.com", "김민지", "ko", true)
+		file := "external_id,member_email,ordered_at,product_code,name,quantity,unit_price,shop_code\n" +
+			"N-1,minji@example.com,2026-03-14 10:00,,니트 양말,1,15000,GN\x0001\n" + // line 2: NUL in the shop code
+			"N-2,minji@example.com,2026-03-14 10:00,,니트 양말,1,15000,\n" + // line 3: a good order...
+			"N-2,minji@example.com,2026-03-14 10:00,,울\x00 코트,1,259000,\n" + // line 4: ...with a bad line
+			"N-3,minji@example.com,2026-03-14 10:00,,니트 양말,2,15000,\n" // line 5
+		res, err := e.svc.ImportCSV(t.Context(), strings.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		const bad = "This line holds text that is not valid UTF-8 or contains a NUL character."
+		want := order.ImportResult{Lines: 4, Orders: 1, Items: 1, Failed: 2, Errors: []order.LineError{
+			{Line: 2, Message: bad}, {Line: 4, Message: bad},
+		}}
+		if diff := cmp.Diff(want, res); diff != "" {
+			t.Errorf("result (-want +got):\n%s", diff)
+		}
+		if _, err := db.OrderByExternalID(t.Context(), "N-2"); fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+			t.Errorf("order N-2 with a bad line: %v, want not stored", err)
+		}
+	})
+}

@@ -10,33 +10,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/delivery"
-	"github.com/fanmail/fanmail/internal/jobs"
 	"github.com/fanmail/fanmail/internal/store"
-)
-
-// Job kinds this package handles (see JobHandlers).
-const (
-	// JobConfirmation sends the confirmation mail of one order (payload
-	// ConfirmJob); enqueued when the order is stored.
-	JobConfirmation = "order.confirmation_mail"
-	// JobSweep sends the confirmations still due (the process died between
-	// storing an order and enqueueing its mail); periodic.
-	JobSweep = "order.confirmation_sweep"
 )
 
 // Defaults for zero Options.
 const (
 	DefaultTimezone      = "Asia/Seoul"
 	DefaultConfirmWithin = 48 * time.Hour
-	// sweepGrace is how old a due confirmation must be before the sweeper
-	// takes it, so it does not race the job enqueued with the order.
-	sweepGrace = 10 * time.Minute
-	sweepBatch = 200
 )
 
 // Options configure a Service.
@@ -50,9 +36,9 @@ type Options struct {
 	// ConfirmWithin: an order placed longer ago than this gets no
 	// confirmation mail (a CSV of last year's purchases); default 48h.
 	ConfirmWithin time.Duration
-	// Enqueue hands JobConfirmation to the durable queue. When nil the
-	// mail is sent at once, after the order is stored.
-	Enqueue func(ctx context.Context, kind string, payload any) error
+	// AfterCommit runs after an order and its confirmation mail were
+	// written (wakes the outbox).
+	AfterCommit func()
 }
 
 // Service stores orders and sends their confirmations. Its clock is the
@@ -65,8 +51,8 @@ type Service struct {
 	logger *slog.Logger
 }
 
-// New returns a Service sending mail through mailer (nil or unconfigured:
-// orders are stored, confirmations skipped).
+// New returns a Service. Confirmation mails go through the outbox (see
+// Renderers); mailer only tells whether mail is configured.
 func New(db *store.DB, mailer *delivery.Mailer, opts Options, logger *slog.Logger) *Service {
 	if opts.Timezone == "" {
 		opts.Timezone = DefaultTimezone
@@ -82,12 +68,6 @@ func New(db *store.DB, mailer *delivery.Mailer, opts Options, logger *slog.Logge
 		logger = slog.Default()
 	}
 	return &Service{db: db, mailer: mailer, opts: opts, loc: loc, logger: logger}
-}
-
-// SetEnqueue sets Options.Enqueue after construction: the queue needs
-// JobHandlers before it exists. Call it before serving requests.
-func (s *Service) SetEnqueue(fn func(ctx context.Context, kind string, payload any) error) {
-	s.opts.Enqueue = fn
 }
 
 // Location returns the time zone orders are shown in.
@@ -132,14 +112,28 @@ func (s *Service) Create(ctx context.Context, n NewOrder) (fanmail.Order, error)
 		return o, err
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		o, err = tx.CreateOrder(ctx, o)
+		if o, err = tx.CreateOrder(ctx, o); err != nil {
+			return err
+		}
+		// An order placed long ago (last year's purchases in a CSV) gets
+		// no confirmation; any other gets its mail in the same transaction.
+		if s.db.Now().Sub(o.OrderedAt) > s.opts.ConfirmWithin {
+			o.ConfirmationSkipped = fanmail.ConfirmSkipOld
+			return tx.SkipOrderConfirmation(ctx, o.ID, o.ConfirmationSkipped)
+		}
+		id := strconv.FormatInt(o.ID, 10)
+		_, _, err := tx.EnqueueMessage(ctx, fanmail.Message{Kind: fanmail.MessageOrderConfirmation, Channel: fanmail.ChannelEmail,
+			Purpose: fanmail.PurposeTransactional, MemberID: o.MemberID, Ref: store.OrderConfirmationRef(o.ID),
+			Data: json.RawMessage(`{"order_id":` + id + `}`)})
 		return err
 	})
 	if err != nil {
 		return o, err
 	}
+	if s.opts.AfterCommit != nil {
+		s.opts.AfterCommit()
+	}
 	s.logger.Info("order stored", "order_id", o.ID, "member_id", o.MemberID, "source", o.Source, "items", len(o.Items))
-	s.confirmLater(ctx, o.ID)
 	return o, nil
 }
 
@@ -281,128 +275,30 @@ func (s *Service) MemberOrders(ctx context.Context, memberID int64, limit int) (
 	return out, nil
 }
 
-// ConfirmJob is the payload of JobConfirmation.
-type ConfirmJob struct {
-	OrderID int64 `json:"order_id"`
+// Renderers returns the outbox renderer of order confirmation mails. The
+// outbox checks the contact rule at send time: a member who left or an
+// address that bounced or complained gets nothing, an unsubscribe does not
+// stop a confirmation.
+func (s *Service) Renderers() map[string]delivery.Renderer {
+	return map[string]delivery.Renderer{fanmail.MessageOrderConfirmation: s.renderConfirmation}
 }
 
-// JobHandlers returns the handlers of this package's job kinds.
-func (s *Service) JobHandlers() map[string]jobs.Handler {
-	return map[string]jobs.Handler{
-		JobConfirmation: func(ctx context.Context, payload json.RawMessage) error {
-			var j ConfirmJob
-			if err := json.Unmarshal(payload, &j); err != nil {
-				return jobs.Permanent(fmt.Errorf("decode order confirmation job: %w", err))
-			}
-			return s.SendConfirmation(ctx, j.OrderID)
-		},
-		JobSweep: func(ctx context.Context, _ json.RawMessage) error { return s.Sweep(ctx) },
+func (s *Service) renderConfirmation(ctx context.Context, c *store.OutboxClaim) (delivery.Content, error) {
+	var d struct {
+		OrderID int64 `json:"order_id"`
 	}
-}
-
-// Periodic returns the periodic jobs this package needs.
-func (s *Service) Periodic() []jobs.Periodic {
-	return []jobs.Periodic{{Kind: JobSweep, Every: 5 * time.Minute, RunOnStart: true}}
-}
-
-// confirmLater enqueues the confirmation of order id, or sends it at once
-// when there is no queue. Failures are logged, not returned: the order is
-// stored either way and the sweeper tries again.
-func (s *Service) confirmLater(ctx context.Context, id int64) {
-	var err error
-	if s.opts.Enqueue != nil {
-		err = s.opts.Enqueue(ctx, JobConfirmation, ConfirmJob{OrderID: id})
-	} else {
-		err = s.SendConfirmation(ctx, id)
+	if err := json.Unmarshal(c.Data, &d); err != nil {
+		return delivery.Content{}, fmt.Errorf("order confirmation data: %w", err)
 	}
+	o, err := s.db.OrderByID(ctx, d.OrderID)
 	if err != nil {
-		s.logger.Warn("order confirmation not sent yet", "order_id", id, "err", err)
+		return delivery.Content{}, err // ENOTFOUND: deleted with its member; skipped
 	}
-}
-
-// Sweep sends the confirmations still due for orders stored between
-// ConfirmWithin and a few minutes ago.
-func (s *Service) Sweep(ctx context.Context) error {
-	now := s.db.Now()
-	ids, err := s.db.DueConfirmations(ctx, now.Add(-s.opts.ConfirmWithin), now.Add(-sweepGrace), sweepBatch)
+	data, err := s.mailData(ctx, fanmail.Member{Name: c.Name, Lang: c.Lang}, o)
 	if err != nil {
-		return err
+		return delivery.Content{}, err
 	}
-	var failed int
-	var last error
-	for _, id := range ids {
-		if err := s.SendConfirmation(ctx, id); err != nil {
-			failed++
-			last = err
-		}
-	}
-	if failed > 0 {
-		return fmt.Errorf("order confirmation sweep: %d of %d failed, last: %w", failed, len(ids), last)
-	}
-	return nil
-}
-
-// SendConfirmation sends the confirmation mail of order id unless it was
-// sent or skipped already. It skips (and records why) an order placed longer
-// ago than ConfirmWithin, a member who is not active any more, an address
-// that bounces or complained, and mail that is not configured. A send error
-// is returned, so the job is retried.
-func (s *Service) SendConfirmation(ctx context.Context, id int64) error {
-	o, err := s.db.OrderByID(ctx, id)
-	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
-		return nil // deleted with its member meanwhile
-	}
-	if err != nil {
-		return err
-	}
-	if o.ConfirmationSentAt != nil || o.ConfirmationSkipped != "" {
-		return nil
-	}
-	skip := func(reason string) error {
-		_, err := s.db.MarkOrderConfirmation(ctx, id, nil, reason)
-		s.logger.Info("order confirmation skipped", "order_id", id, "reason", reason)
-		return err
-	}
-	now := s.db.Now()
-	if now.Sub(o.OrderedAt) > s.opts.ConfirmWithin {
-		return skip(fanmail.ConfirmSkipOld)
-	}
-	m, err := s.db.MemberByID(ctx, o.MemberID)
-	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if m.Status == fanmail.MemberInactive {
-		return skip(fanmail.ConfirmSkipInactive)
-	}
-	// An unsubscribe concerns marketing; an address that bounces, complained
-	// or was blocked by staff gets nothing.
-	sup, err := s.db.SuppressionOf(ctx, m.Email)
-	switch {
-	case err == nil && sup.Reason != store.SuppressUnsubscribed:
-		return skip(fanmail.ConfirmSkipSuppressed)
-	case err != nil && fanmail.ErrorCode(err) != fanmail.ENOTFOUND:
-		return err
-	}
-	if !s.mailer.Configured() {
-		return skip(fanmail.ConfirmSkipNotConfigured)
-	}
-	data, err := s.mailData(ctx, m, o)
-	if err != nil {
-		return err
-	}
-	err = s.mailer.Send(ctx, delivery.Mail{Template: delivery.OrderConfirmTemplate, Lang: m.Lang, To: m.Email, Data: data})
-	if err != nil {
-		return fmt.Errorf("order %d confirmation: %w", id, err)
-	}
-	sent := s.db.Now()
-	if _, err := s.db.MarkOrderConfirmation(ctx, id, &sent, ""); err != nil {
-		return err
-	}
-	s.logger.Info("order confirmation sent", "order_id", id, "member_id", m.ID)
-	return nil
+	return delivery.TemplateContent(delivery.OrderConfirmTemplate, c.Lang, data)
 }
 
 func (s *Service) mailData(ctx context.Context, m fanmail.Member, o fanmail.Order) (delivery.OrderConfirmData, error) {

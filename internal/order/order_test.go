@@ -2,7 +2,6 @@ package order_test
 
 import (
 	"context"
-	"encoding/json"
 	"log/slog"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/fanmail/fanmail/internal/channel/channeltest"
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
@@ -48,6 +48,11 @@ func newEnv(t *testing.T, db *store.DB, opts ...func(*order.Options)) *env {
 	o := order.Options{SupportPhone: "1588-1234"}
 	for _, f := range opts {
 		f(&o)
+	}
+	if o.AfterCommit == nil { // nil: no outbox runs until the test starts one
+		ob := deliverytest.Start(t, db, e.smtp.URL())
+		o.AfterCommit = ob.Notify
+		defer func() { ob.RegisterAll(e.svc.Renderers()) }()
 	}
 	e.svc = order.New(db, delivery.NewMailer(sender, "팬메일 <no-reply@fanmail.test>", logger), o, logger)
 	ctx := context.Background()
@@ -136,16 +141,13 @@ func TestService_Create(t *testing.T) {
 			if strings.Contains(m.Subject+m.Text+m.HTML, "(광고)") || m.Header.Get("List-Unsubscribe") != "" {
 				t.Error("order confirmation carries advertising marks")
 			}
+			deliverytest.WaitStatus(t, db, store.OrderConfirmationRef(o.ID), fanmail.MessageSent)
 			got, _ := e.svc.Order(ctx, o.ID)
-			if got.ConfirmationSentAt == nil {
-				t.Error("confirmation not recorded")
-			}
-			// Sending again (a retried job) sends nothing.
-			if err := e.svc.SendConfirmation(ctx, o.ID); err != nil {
-				t.Fatal(err)
+			if got.ConfirmationSentAt == nil || got.ConfirmationSkipped != "" {
+				t.Errorf("confirmation recorded as %v %q, want sent", got.ConfirmationSentAt, got.ConfirmationSkipped)
 			}
 			if n := len(e.smtp.Messages()); n != 1 {
-				t.Errorf("%d mails after a repeated job, want 1", n)
+				t.Errorf("%d mails, want 1", n)
 			}
 		})
 
@@ -205,7 +207,7 @@ func TestService_Create(t *testing.T) {
 	})
 }
 
-func TestService_SendConfirmation_Skips(t *testing.T) {
+func TestService_Confirmation_Skips(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db)
 		ctx := context.Background()
@@ -245,6 +247,16 @@ func TestService_SendConfirmation_Skips(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			switch c.skipped {
+			case "":
+				deliverytest.WaitStatus(t, db, store.OrderConfirmationRef(o.ID), fanmail.MessageSent)
+			case fanmail.ConfirmSkipOld: // decided when stored: no message
+				if _, err := db.MessageByRef(ctx, store.OrderConfirmationRef(o.ID)); fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+					t.Errorf("%s: a message was written for an old order: %v", c.ext, err)
+				}
+			default:
+				deliverytest.WaitStatus(t, db, store.OrderConfirmationRef(o.ID), fanmail.MessageSkipped)
+			}
 			got, _ := e.svc.Order(ctx, o.ID)
 			if got.ConfirmationSkipped != c.skipped || (got.ConfirmationSentAt != nil) != (c.skipped == "") {
 				t.Errorf("%s: sent %v, skipped %q; want skipped %q", c.ext, got.ConfirmationSentAt, got.ConfirmationSkipped, c.skipped)
@@ -257,65 +269,32 @@ func TestService_SendConfirmation_Skips(t *testing.T) {
 	})
 }
 
-// With a queue the order only enqueues its mail; the job sends it, and the
-// sweeper sends what was never enqueued.
-func TestService_Queue(t *testing.T) {
-	db := storetest.OpenSQLite(t)
-	var queued []json.RawMessage
-	e := newEnv(t, db, func(o *order.Options) {
-		o.Enqueue = func(_ context.Context, kind string, payload any) error {
-			if kind != order.JobConfirmation {
-				t.Errorf("enqueued %s", kind)
-			}
-			b, _ := json.Marshal(payload)
-			queued = append(queued, b)
-			return nil
-		}
-	})
-	ctx := context.Background()
-	e.member(t, "minji@example.com", "김민지", "ko", true)
-	o, err := e.svc.Create(ctx, order.NewOrder{MemberEmail: "minji@example.com", ExternalID: "Q-1",
-		Items: []order.NewItem{{ProductID: e.coat.ID, Quantity: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(queued) != 1 || len(e.smtp.Messages()) != 0 {
-		t.Fatalf("%d jobs, %d mails; want 1 job, no mail yet", len(queued), len(e.smtp.Messages()))
-	}
-	handlers := e.svc.JobHandlers()
-	for range 2 { // at least once: the second run sends nothing
-		if err := handlers[order.JobConfirmation](ctx, queued[0]); err != nil {
+// The confirmation is written with the order: when no outbox runs (the
+// process died right after the commit), the next one sends it.
+func TestService_ConfirmationSurvivesRestart(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, func(o *order.Options) { o.AfterCommit = func() {} })
+		ctx := context.Background()
+		e.member(t, "minji@example.com", "김민지", "ko", true)
+		o, err := e.svc.Create(ctx, order.NewOrder{MemberEmail: "minji@example.com", ExternalID: "Q-1",
+			Items: []order.NewItem{{ProductID: e.coat.ID, Quantity: 1}}})
+		if err != nil {
 			t.Fatal(err)
 		}
-	}
-	e.smtp.WaitFor(t, 1, 10*time.Second)
-
-	// An order whose job was lost (crash before enqueue) is swept up later.
-	e.svc.SetEnqueue(func(context.Context, string, any) error { return nil })
-	lost, err := e.svc.Create(ctx, order.NewOrder{MemberEmail: "minji@example.com", ExternalID: "Q-2",
-		Items: []order.NewItem{{ProductID: e.coat.ID, Quantity: 1}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := handlers[order.JobSweep](ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	if n := len(e.smtp.Messages()); n != 1 {
-		t.Fatalf("sweeper sent a fresh order's mail: %d mails", n)
-	}
-	e.now = e.now.Add(15 * time.Minute)
-	if err := handlers[order.JobSweep](ctx, nil); err != nil {
-		t.Fatal(err)
-	}
-	msgs := e.smtp.WaitFor(t, 2, 10*time.Second)
-	if !strings.Contains(msgs[1].Subject, "Q-2") {
-		t.Errorf("swept mail %q", msgs[1].Subject)
-	}
-	got, _ := e.svc.Order(ctx, lost.ID)
-	if got.ConfirmationSentAt == nil {
-		t.Error("swept confirmation not recorded")
-	}
-	if o.ID == lost.ID {
-		t.Error("same order twice")
-	}
+		msg, err := db.MessageByRef(ctx, store.OrderConfirmationRef(o.ID))
+		if err != nil || msg.Status != fanmail.MessageQueued {
+			t.Fatalf("confirmation message %+v, %v; want queued", msg, err)
+		}
+		if got, _ := e.svc.Order(ctx, o.ID); got.ConfirmationSentAt != nil || got.ConfirmationSkipped != "" {
+			t.Errorf("confirmation before any outbox ran: %v %q, want due", got.ConfirmationSentAt, got.ConfirmationSkipped)
+		}
+		deliverytest.Start(t, db, e.smtp.URL()).RegisterAll(e.svc.Renderers())
+		if m := e.smtp.WaitFor(t, 1, 10*time.Second)[0]; !strings.Contains(m.Subject, "Q-1") {
+			t.Errorf("mail %q", m.Subject)
+		}
+		deliverytest.WaitStatus(t, db, store.OrderConfirmationRef(o.ID), fanmail.MessageSent)
+		if n := len(e.smtp.Messages()); n != 1 {
+			t.Errorf("%d mails, want 1", n)
+		}
+	})
 }

@@ -608,6 +608,19 @@ func purgeGroup(ctx context.Context, tx *Tx, slug string) ([]string, error) {
 		// Purchase history outlives the catalogue: items keep their names.
 		`UPDATE order_items SET product_id = NULL WHERE product_id IN (` + productsOf + `)`,
 		`UPDATE order_items SET brand_id = NULL WHERE brand_id IN (` + brandsOf + `)`,
+		// The brands' fan program goes with them (the demo's brands are
+		// purged when demo data is reloaded): redemptions first (their
+		// ledger entries cascade), then chips, balances, certificates,
+		// rewards and fan rules, decisions and memberships.
+		`DELETE FROM redemptions WHERE brand_id IN (` + brandsOf + `) OR reward_id IN (SELECT r.id FROM rewards r
+			WHERE r.brand_id IN (` + brandsOf + `) OR r.product_id IN (` + productsOf + `))`,
+		`DELETE FROM ledger_entries WHERE brand_id IN (` + brandsOf + `)`,
+		`DELETE FROM balances WHERE brand_id IN (` + brandsOf + `)`,
+		`DELETE FROM certificates WHERE brand_id IN (` + brandsOf + `)`,
+		`DELETE FROM rewards WHERE brand_id IN (` + brandsOf + `) OR product_id IN (` + productsOf + `)`,
+		`DELETE FROM fan_memberships WHERE brand_id IN (` + brandsOf + `)`,
+		`DELETE FROM fan_decisions WHERE brand_id IN (` + brandsOf + `)`,
+		`DELETE FROM fan_rules WHERE brand_id IN (` + brandsOf + `)`,
 		`DELETE FROM products WHERE brand_id IN (` + brandsOf + `)`,
 		`DELETE FROM brand_preferences WHERE brand_id IN (` + brandsOf + `)`,
 		`DELETE FROM brand_preference_counts WHERE brand_id IN (` + brandsOf + `)`,

@@ -293,6 +293,38 @@ func TestDB_PurgeBrandGroups(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustExec(`INSERT INTO question_options (question_id, value, label_ko, label_en, brand_id) VALUES ($1, 'cute', '귀여운', 'Cute', $2)`, questionID, mienc.ID)
+		// 미앤씨's fan program: a chip, a reward redeemed, a fan rule, a
+		// decision and a membership.
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			if _, _, err := tx.Issue(ctx, fanmail.LedgerEntry{MemberID: memberID, BrandID: mienc.ID, Unit: fanmail.UnitChip,
+				Op: fanmail.OpIssue, Amount: 3, Reason: fanmail.ReasonBrandWelcome, Ref: "welcome:test"}); err != nil {
+				return err
+			}
+			if _, err := tx.AddFanMembership(ctx, memberID, mienc.ID); err != nil {
+				return err
+			}
+			_, _, err := tx.RecordFanDecision(ctx, fanmail.FanDecision{MemberID: memberID, BrandID: mienc.ID, IsFan: true,
+				Rule: "share", ResponseID: 0})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reward, err := db.CreateReward(ctx, fanmail.Reward{BrandID: mienc.ID, Kind: fanmail.RewardProduct, Name: "양말", NameEn: "Socks", Cost: 1, Active: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			_, _, err := tx.Redeem(ctx, fanmail.Redemption{IdempotencyKey: "k1", MemberID: memberID, BrandID: mienc.ID, RewardID: reward.ID, Cost: 1})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SetFanRule(ctx, fanmail.FanRule{BrandID: mienc.ID, Enabled: true, Kind: fanmail.FanShareAtLeast,
+			QuestionKey: "wardrobe_share", MinPosition: 2}); err != nil {
+			t.Fatal(err)
+		}
 
 		paths, err := db.PurgeBrandGroups(ctx, []string{"casual", "nothing-here"})
 		if err != nil {
@@ -315,6 +347,13 @@ func TestDB_PurgeBrandGroups(t *testing.T) {
 		sqlDB.QueryRowContext(ctx, `SELECT COUNT(*) FROM question_options WHERE brand_id IS NOT NULL`).Scan(&linked)
 		if prefs != 0 || counts != 0 || linked != 0 {
 			t.Errorf("references left: preferences %d, counts %d, linked options %d", prefs, counts, linked)
+		}
+		for _, table := range []string{"ledger_entries", "balances", "redemptions", "rewards", "fan_rules", "fan_decisions", "fan_memberships"} {
+			var n int
+			sqlDB.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+table).Scan(&n)
+			if n != 0 {
+				t.Errorf("%d rows of the purged brand left in %s", n, table)
+			}
 		}
 	})
 }

@@ -41,12 +41,21 @@ type DB struct {
 	tokens atomic.Pointer[sendTokens]
 	// Now returns the current time; tests replace it. Always UTC.
 	Now func() time.Time
+	// writer admits one write transaction at a time on SQLite (nil on
+	// PostgreSQL), see InTx.
+	writer chan struct{}
 }
 
 // sqliteParams are set on every pooled connection (STACK.md: without
 // _txlock=immediate read-then-write transactions fail with SQLITE_BUSY; without
 // _time_format=sqlite times do not sort).
 const sqliteParams = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+
+// sqliteBusyTimeout is how long a write waits for SQLite's one writer (the
+// busy_timeout of sqliteParams, and InTx's queue).
+const sqliteBusyTimeout = 10 * time.Second
+
+var errWriterBusy = errors.New("database is busy: another write did not finish within 10 s")
 
 // Open connects to url: "sqlite:PATH" (or a bare path ending in .db), or
 // "postgres://…". It does not migrate; call Migrate.
@@ -87,7 +96,7 @@ func OpenSQLite(path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
-	return &DB{sql: db, engine: SQLite, d: sqliteDialect, Now: utcNow}, nil
+	return &DB{sql: db, engine: SQLite, d: sqliteDialect, Now: utcNow, writer: make(chan struct{}, 1)}, nil
 }
 
 // OpenPostgresConfig opens a pool from a parsed config; tests use it to set a
@@ -158,6 +167,25 @@ type Tx struct {
 
 // InTx runs fn in a transaction, committing when fn returns nil.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.writer != nil {
+		// SQLite has one writer. Its busy handler makes waiting writers
+		// sleep and retry, up to 100 ms a sleep: 1,000 members confirming
+		// at once waited seconds behind each other. Queued here, each
+		// starts the moment the last one commits. The wait is bounded like
+		// the busy timeout, so a transaction opened inside another (a bug)
+		// still fails instead of hanging.
+		t := time.NewTimer(sqliteBusyTimeout)
+		select {
+		case db.writer <- struct{}{}:
+			t.Stop()
+			defer func() { <-db.writer }()
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+			return fmt.Errorf("begin: %w", errWriterBusy)
+		}
+	}
 	stx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)

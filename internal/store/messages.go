@@ -273,12 +273,12 @@ func (db *DB) RecordMessages(ctx context.Context, outs []MessageOutcome) error {
 		return nil
 	}
 	return db.InTx(ctx, func(tx *Tx) error {
+		var sent []MessageOutcome
 		for _, o := range outs {
 			var err error
 			switch o.Status {
 			case fanmail.MessageSent:
-				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'sent', message_id = $2, sent_at = $3,
-					locked_until = NULL, error = '' WHERE id = $1`, o.ID, o.MessageID, tx.Now)
+				sent = append(sent, o) // below, in bulk
 			case fanmail.MessageQueued:
 				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'queued', run_at = $2, error = $3,
 					skip_reason = $4, locked_until = NULL WHERE id = $1`, o.ID, o.RunAt.UTC(), o.Error, o.Reason)
@@ -295,8 +295,40 @@ func (db *DB) RecordMessages(ctx context.Context, outs []MessageOutcome) error {
 				return fmt.Errorf("record message %d: %w", o.ID, err)
 			}
 		}
-		return nil
+		return tx.recordSent(ctx, sent)
 	})
+}
+
+// recordSent marks sent messages in statements of up to 500 rows: most
+// outcomes of a batch are sends, and a statement per message would cost a
+// database round trip each.
+func (tx *Tx) recordSent(ctx context.Context, sent []MessageOutcome) error {
+	for len(sent) > 0 {
+		chunk := sent[:min(len(sent), 500)]
+		sent = sent[len(chunk):]
+		var sb strings.Builder
+		sb.WriteString(`WITH v(id, mid) AS (VALUES `)
+		var args []any
+		for i, o := range chunk {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(CAST(")
+			tx.bindVar(&sb, len(args)+1)
+			sb.WriteString(" AS BIGINT), ")
+			tx.bindVar(&sb, len(args)+2)
+			sb.WriteString(")")
+			args = append(args, o.ID, o.MessageID)
+		}
+		sb.WriteString(`) UPDATE messages SET status = 'sent', message_id = v.mid, sent_at = `)
+		tx.bindVar(&sb, len(args)+1)
+		args = append(args, tx.Now)
+		sb.WriteString(`, locked_until = NULL, error = '' FROM v WHERE messages.id = v.id`)
+		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+			return fmt.Errorf("record %d sent messages: %w", len(chunk), err)
+		}
+	}
+	return nil
 }
 
 // ReleaseMessages puts claimed messages back as queued without spending an
@@ -309,4 +341,44 @@ func (db *DB) ReleaseMessages(ctx context.Context, ids []int64) error {
 		}
 	}
 	return nil
+}
+
+// CountMemberMessages returns how many messages of kind were written for the
+// member since the given time, whatever became of them (sign-in mails are
+// limited with it).
+func (db *DB) CountMemberMessages(ctx context.Context, memberID int64, kind string, since time.Time) (int, error) {
+	var n int
+	err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE member_id = $1 AND kind = $2 AND created_at >= $3`,
+		memberID, kind, since.UTC()).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count member messages: %w", err)
+	}
+	return n, nil
+}
+
+// ResendMessage queues a copy of message id to go out again (staff resend a
+// step), under the original's ref with a ":resend:N" suffix.
+func (db *DB) ResendMessage(ctx context.Context, id int64) (fanmail.Message, error) {
+	orig, err := db.MessageByID(ctx, id)
+	if err != nil {
+		return orig, err
+	}
+	var out fanmail.Message
+	err = db.InTx(ctx, func(tx *Tx) error {
+		// Each resend takes the next free suffix (EnqueueMessage is
+		// idempotent on ref, so a taken one is not written again).
+		for n := 1; n <= 1000; n++ {
+			m, created, err := tx.EnqueueMessage(ctx, fanmail.Message{Kind: orig.Kind, Channel: orig.Channel, Purpose: orig.Purpose,
+				MemberID: orig.MemberID, BrandID: orig.BrandID, Data: orig.Data, Ref: orig.Ref + ":resend:" + strconv.Itoa(n)})
+			if err != nil || created {
+				out = m
+				return err
+			}
+		}
+		return fanmail.Errorf(fanmail.ECONFLICT, "This message was sent again too often.")
+	})
+	if err != nil {
+		return out, fmt.Errorf("resend message %d: %w", id, err)
+	}
+	return out, nil
 }

@@ -5,25 +5,44 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"time"
+	"strconv"
 
 	"github.com/fanmail/fanmail"
 )
 
+// orderColumns reads an order's confirmation from its outbox message (ref
+// OrderConfirmationRef, joined as c by orderFrom); the order's own columns
+// hold a decision made when it was stored (too old) and the outcomes of
+// orders from before the outbox.
 const orderColumns = `o.id, o.member_id, o.external_id, o.ordered_at, o.amount, o.source, o.shop_id,
-	o.confirmation_sent_at, o.confirmation_skipped, o.created_at`
+	o.confirmation_sent_at, c.sent_at, o.confirmation_skipped,
+	CASE c.status WHEN 'skipped' THEN c.skip_reason WHEN 'failed' THEN '` + fanmail.ConfirmFailed + `' ELSE '' END,
+	o.created_at`
+
+// orderFrom is the FROM clause orderColumns reads.
+const orderFrom = `orders o LEFT JOIN messages c ON c.ref = 'order:' || o.id`
+
+// OrderConfirmationRef is the outbox ref of order id's confirmation mail.
+func OrderConfirmationRef(id int64) string { return "order:" + strconv.FormatInt(id, 10) }
 
 func scanOrder(row interface{ Scan(...any) error }, extra ...any) (fanmail.Order, error) {
 	var o fanmail.Order
 	var shopID sql.NullInt64
-	var sent sql.NullTime
+	var sent, msgSent sql.NullTime
+	var msgSkipped string
 	dest := append([]any{&o.ID, &o.MemberID, &o.ExternalID, &o.OrderedAt, &o.Amount, &o.Source, &shopID,
-		&sent, &o.ConfirmationSkipped, &o.CreatedAt}, extra...)
+		&sent, &msgSent, &o.ConfirmationSkipped, &msgSkipped, &o.CreatedAt}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return o, err
 	}
 	o.ShopID = shopID.Int64
+	if !sent.Valid {
+		sent = msgSent
+	}
 	o.ConfirmationSentAt = timeOrNil(sent)
+	if o.ConfirmationSkipped == "" && o.ConfirmationSentAt == nil {
+		o.ConfirmationSkipped = msgSkipped
+	}
 	o.OrderedAt, o.CreatedAt = o.OrderedAt.UTC(), o.CreatedAt.UTC()
 	return o, nil
 }
@@ -76,7 +95,7 @@ func (db *DB) OrderByExternalID(ctx context.Context, ext string) (fanmail.Order,
 }
 
 func (db *DB) orderWhere(ctx context.Context, where string, arg any) (fanmail.Order, error) {
-	o, err := scanOrder(db.sql.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders o WHERE `+where, arg))
+	o, err := scanOrder(db.sql.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM `+orderFrom+` WHERE `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, errOrderNotFound
 	}
@@ -116,7 +135,7 @@ func (db *DB) Orders(ctx context.Context, f OrderFilter) ([]OrderSummary, error)
 		before = 1<<63 - 1
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+orderColumns+`, m.name, m.email
-		FROM orders o JOIN members m ON m.id = o.member_id
+		FROM `+orderFrom+` JOIN members m ON m.id = o.member_id
 		WHERE o.id < $1 AND (o.member_id = $2 OR $2 = 0)
 		ORDER BY o.id DESC LIMIT $3`, before, f.MemberID, f.Limit)
 	if err != nil {
@@ -183,45 +202,11 @@ func (db *DB) attachItems(ctx context.Context, orders []fanmail.Order) error {
 	return nil
 }
 
-// MarkOrderConfirmation records the outcome of order id's confirmation mail:
-// sent at sentAt, or (sentAt nil) skipped for the reason skipped. It changes
-// only an order whose confirmation is still due and reports whether it did,
-// so of two racing senders only one records.
-func (db *DB) MarkOrderConfirmation(ctx context.Context, id int64, sentAt *time.Time, skipped string) (bool, error) {
-	var sent sql.NullTime
-	if sentAt != nil {
-		sent = sql.NullTime{Time: sentAt.UTC(), Valid: true}
-		skipped = ""
+// SkipOrderConfirmation records that order id gets no confirmation mail,
+// and why.
+func (tx *Tx) SkipOrderConfirmation(ctx context.Context, id int64, reason string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE orders SET confirmation_skipped = $1 WHERE id = $2`, reason, id); err != nil {
+		return fmt.Errorf("skip order %d confirmation: %w", id, err)
 	}
-	res, err := db.sql.ExecContext(ctx, `UPDATE orders SET confirmation_sent_at = $1, confirmation_skipped = $2
-		WHERE id = $3 AND confirmation_sent_at IS NULL AND confirmation_skipped = ''`, sent, skipped, id)
-	if err != nil {
-		return false, fmt.Errorf("mark order %d confirmation: %w", id, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("mark order %d confirmation: %w", id, err)
-	}
-	return n > 0, nil
-}
-
-// DueConfirmations returns up to limit ids of orders stored between since
-// and until whose confirmation mail is still due, oldest first.
-func (db *DB) DueConfirmations(ctx context.Context, since, until time.Time, limit int) ([]int64, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT id FROM orders
-		WHERE confirmation_sent_at IS NULL AND confirmation_skipped = '' AND created_at >= $1 AND created_at < $2
-		ORDER BY created_at, id LIMIT $3`, since.UTC(), until.UTC(), limit)
-	if err != nil {
-		return nil, fmt.Errorf("due confirmations: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("due confirmations: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return nil
 }

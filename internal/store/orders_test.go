@@ -122,35 +122,45 @@ func TestDB_Orders(t *testing.T) {
 		})
 
 		t.Run("Confirmation", func(t *testing.T) {
-			due, err := db.DueConfirmations(ctx, t0.Add(-time.Hour), t0.Add(time.Hour), 10)
+			// o1's confirmation is an outbox message; o2 was too old.
+			var msgID int64
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				m, _, err := tx.EnqueueMessage(ctx, fanmail.Message{Kind: fanmail.MessageOrderConfirmation, Channel: fanmail.ChannelEmail,
+					Purpose: fanmail.PurposeTransactional, MemberID: o1.MemberID, Ref: store.OrderConfirmationRef(o1.ID)})
+				msgID = m.ID
+				if err != nil {
+					return err
+				}
+				return tx.SkipOrderConfirmation(ctx, o2.ID, fanmail.ConfirmSkipOld)
+			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff([]int64{o1.ID, o2.ID}, due); diff != "" {
-				t.Errorf("due (-want +got):\n%s", diff)
-			}
-			sent := t0.Add(2 * time.Minute)
-			if ok, err := db.MarkOrderConfirmation(ctx, o1.ID, &sent, ""); !ok || err != nil {
-				t.Fatalf("mark sent: %v %v", ok, err)
-			}
-			// A second sender records nothing.
-			if ok, err := db.MarkOrderConfirmation(ctx, o1.ID, &sent, ""); ok || err != nil {
-				t.Errorf("marked twice: %v %v", ok, err)
-			}
-			if ok, err := db.MarkOrderConfirmation(ctx, o2.ID, nil, fanmail.ConfirmSkipInactive); !ok || err != nil {
-				t.Fatalf("mark skipped: %v %v", ok, err)
-			}
-			due, _ = db.DueConfirmations(ctx, t0.Add(-time.Hour), t0.Add(time.Hour), 10)
-			if len(due) != 0 {
-				t.Errorf("still due: %v", due)
-			}
 			got, _ := db.OrderByID(ctx, o1.ID)
-			if got.ConfirmationSentAt == nil || !got.ConfirmationSentAt.Equal(sent) || got.ConfirmationSkipped != "" {
-				t.Errorf("o1 confirmation %v %q", got.ConfirmationSentAt, got.ConfirmationSkipped)
+			if got.ConfirmationSentAt != nil || got.ConfirmationSkipped != "" {
+				t.Errorf("o1 confirmation while queued: %v %q, want due", got.ConfirmationSentAt, got.ConfirmationSkipped)
+			}
+			if err := db.RecordMessages(ctx, []store.MessageOutcome{{ID: msgID, Status: fanmail.MessageSent, MessageID: "x@test"}}); err != nil {
+				t.Fatal(err)
+			}
+			got, _ = db.OrderByID(ctx, o1.ID)
+			if got.ConfirmationSentAt == nil || !got.ConfirmationSentAt.Equal(db.Now()) || got.ConfirmationSkipped != "" {
+				t.Errorf("o1 confirmation %v %q, want sent at %v", got.ConfirmationSentAt, got.ConfirmationSkipped, db.Now())
 			}
 			got, _ = db.OrderByID(ctx, o2.ID)
-			if got.ConfirmationSentAt != nil || got.ConfirmationSkipped != fanmail.ConfirmSkipInactive {
+			if got.ConfirmationSentAt != nil || got.ConfirmationSkipped != fanmail.ConfirmSkipOld {
 				t.Errorf("o2 confirmation %v %q", got.ConfirmationSentAt, got.ConfirmationSkipped)
+			}
+			if err := db.RecordMessages(ctx, []store.MessageOutcome{{ID: msgID, Status: fanmail.MessageFailed, Error: "550"}}); err != nil {
+				t.Fatal(err)
+			}
+			// A failure after a send cannot happen; this reads the failed state.
+			if _, err := db.SQL().ExecContext(ctx, `UPDATE messages SET sent_at = NULL WHERE id = $1`, msgID); err != nil {
+				t.Fatal(err)
+			}
+			list, _ := db.Orders(ctx, store.OrderFilter{MemberID: o1.MemberID})
+			if len(list) != 1 || list[0].ConfirmationSkipped != fanmail.ConfirmFailed {
+				t.Errorf("failed confirmation in the list: %+v", list)
 			}
 		})
 	})

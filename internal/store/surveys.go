@@ -55,6 +55,18 @@ func (db *DB) SurveyByKey(ctx context.Context, key string) (fanmail.Survey, erro
 	return surveyWhere(ctx, db.sql, `key = $1`, key)
 }
 
+// SurveyByKey is DB.SurveyByKey inside tx.
+func (tx *Tx) SurveyByKey(ctx context.Context, key string) (fanmail.Survey, error) {
+	return surveyWhere(ctx, tx, `key = $1`, key)
+}
+
+// BrandSurvey returns the newest active survey of brand id, or ENOTFOUND
+// when staff made none.
+func (tx *Tx) BrandSurvey(ctx context.Context, brandID int64) (fanmail.Survey, error) {
+	return queryOne(ctx, tx, scanSurvey, errSurveyNotFound, `SELECT `+surveyColumns+` FROM surveys
+		WHERE brand_id = $1 AND active = $2 ORDER BY id DESC LIMIT 1`, brandID, true)
+}
+
 func surveyWhere(ctx context.Context, q querier, where string, arg any) (fanmail.Survey, error) {
 	return queryOne(ctx, q, scanSurvey, errSurveyNotFound, `SELECT `+surveyColumns+` FROM surveys WHERE `+where, arg)
 }

@@ -4,7 +4,6 @@
 package web
 
 import (
-	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -159,15 +158,6 @@ func TrustProxy(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// ErrBodyTooLarge reports an oversized request body as ETOOLARGE.
-func ErrBodyTooLarge(err error) error {
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
-		return fanmail.Errorf(fanmail.ETOOLARGE, "The upload is too large.")
-	}
-	return err
 }
 
 var errUnauthorized = fanmail.Errorf(fanmail.EUNAUTHORIZED, "You must sign in.")

@@ -25,3 +25,22 @@ func MustCreateMember(t testing.TB, db *store.DB, email string) fanmail.Member {
 	}
 	return m
 }
+
+// MustCreateBrand stores a published brand in a published group "casual"
+// (made on first use) and returns it.
+func MustCreateBrand(t testing.TB, db *store.DB, slug, name string) fanmail.Brand {
+	t.Helper()
+	ctx := context.Background()
+	g, err := db.BrandGroupBySlug(ctx, "casual", false)
+	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
+		g, err = db.CreateBrandGroup(ctx, fanmail.BrandGroup{Slug: "casual", NameKo: "캐주얼", NameEn: "Casual", Published: true})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := db.CreateBrand(ctx, fanmail.Brand{GroupID: g.ID, Slug: slug, Name: name, Published: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

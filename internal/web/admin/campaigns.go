@@ -76,6 +76,7 @@ func (h *Handler) campaignRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/campaigns/{id}/edit", page(p.editForm))
 	mux.Handle("POST /admin/campaigns/{id}", page(p.update))
 	mux.Handle("GET /admin/campaigns/{id}/preview", page(p.preview))
+	mux.Handle("GET /admin/campaigns/{id}/preview/html", page(p.previewHTML))
 	mux.Handle("POST /admin/campaigns/{id}/test", page(p.testSend))
 	mux.Handle("POST /admin/campaigns/{id}/schedule", page(p.schedule))
 	mux.Handle("POST /admin/campaigns/{id}/unschedule", page(p.move(p.svc.Unschedule, "Back to draft.")))

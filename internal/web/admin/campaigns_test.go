@@ -26,8 +26,10 @@ import (
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/member"
+	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/segment"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
@@ -66,12 +68,15 @@ func newCmpEnv(t *testing.T, db *store.DB) *cmpEnv {
 	}
 	t.Cleanup(func() { sender.Close() })
 	mailer := delivery.NewMailer(sender, "팬메일 <no-reply@fanmail.test>", logger)
+	outbox := deliverytest.Start(t, db, e.smtp.URL())
+	orders := order.New(db, mailer, order.Options{AfterCommit: outbox.Notify}, logger)
+	outbox.RegisterAll(orders.Renderers())
 	h, err := New(Deps{
 		Config: e.cfg, Logger: logger,
 		Sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
 		Staff:    e.staff, Catalog: catalog.New(db, e.cfg.MediaDir, logger),
 		Members: member.New(db, mailer, member.Options{AgeBands: e.cfg.AgeBands, BaseURL: e.cfg.BaseURL}, logger),
-		Mailer:  mailer,
+		Mailer:  mailer, Orders: orders,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -348,9 +353,9 @@ func TestCampaignPages(t *testing.T) {
 			res := e.get(t, base+"/preview?lang=ko&q=minji@example.com", c)
 			wantStatus(t, res, http.StatusOK, "")
 			text := html.UnescapeString(res.Body)
+			frame := fmt.Sprintf(`src="%s/preview/html?member=%d"`, base, minji.ID)
 			for _, want := range []string{
-				`id="preview-html"`, `sandbox=""`,
-				"<p>김민지님, 봄 신상품이 나왔어요.</p>", // in the srcdoc
+				`id="preview-html"`, `sandbox=""`, frame,
 				"(광고) 김민지님을 위한 봄 신상품",
 				"List-Unsubscribe-Post", "울 코트", "259,000원", "서울특별시 강남구 테헤란로 1",
 			} {
@@ -361,9 +366,25 @@ func TestCampaignPages(t *testing.T) {
 			if !regexp.MustCompile(`(?s)<pre id="preview-text"[^>]*>.*김민지님, 봄 신상품이 나왔어요\.`).MatchString(res.Body) {
 				t.Errorf("text part not personalised:\n%s", res.Body)
 			}
-			// The mail's HTML is inside the attribute, not the page.
+			// The mail's HTML is the frame's own answer, with a policy that
+			// allows the mail's inline styles but no script, framed only by
+			// fanmail itself.
 			if strings.Contains(res.Body, "<p>김민지님") {
-				t.Error("mail HTML is not escaped into srcdoc")
+				t.Error("mail HTML is in the preview page itself")
+			}
+			mail := e.get(t, fmt.Sprintf("%s/preview/html?member=%d", base, minji.ID), c)
+			wantStatus(t, mail, http.StatusOK, "")
+			if !strings.Contains(mail.Body, "<p>김민지님, 봄 신상품이 나왔어요.</p>") || !strings.Contains(mail.Body, `style="`) {
+				t.Errorf("preview frame lacks the personalised mail HTML:\n%s", mail.Body)
+			}
+			csp := mail.Header.Get("Content-Security-Policy")
+			for _, want := range []string{"default-src 'none'", "style-src 'unsafe-inline'", "frame-ancestors 'self'", "sandbox"} {
+				if !strings.Contains(csp, want) {
+					t.Errorf("preview frame policy %q lacks %s", csp, want)
+				}
+			}
+			if strings.Contains(csp, "script-src") {
+				t.Errorf("preview frame policy %q allows scripts", csp)
 			}
 			cmpMember(t, db, "seohyun@example.com", "김서현", fanmail.GenderFemale, false, 0)
 			picker := e.get(t, base+"/preview?q=김", c)

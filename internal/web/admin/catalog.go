@@ -40,6 +40,7 @@ func (h *Handler) catalogRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/catalog/products/{id}/images", page(h.addImages))
 	mux.Handle("POST /admin/catalog/images/{id}/delete", page(h.deleteImage))
 	mux.Handle("GET /admin/media/{path...}", page(h.serveMedia))
+	h.brandProgramRoutes(mux)
 }
 
 // --- shared form plumbing ---
@@ -445,7 +446,8 @@ func (h *Handler) renderProductForm(w http.ResponseWriter, r *http.Request, stat
 
 // parseUploadForm reads a multipart form of at most maxImagesPerPost images
 // and returns its "images" files; close must be called when done. An
-// oversized body is ETOOLARGE and nothing of it is used.
+// oversized body is ETOOLARGE and nothing of it is used; a field or file name
+// with invalid UTF-8 or a NUL is EINVALID.
 func (h *Handler) parseUploadForm(w http.ResponseWriter, r *http.Request) (uploads []catalog.Upload, close func(), err error) {
 	limit := h.Catalog.MaxImageSize()*maxImagesPerPost + 1<<20
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
@@ -464,9 +466,16 @@ func (h *Handler) parseUploadForm(w http.ResponseWriter, r *http.Request) (uploa
 		}
 		r.MultipartForm.RemoveAll()
 	}
+	// web.CheckInput leaves multipart forms to their readers.
+	if err := web.CheckValues(r.MultipartForm.Value); err != nil {
+		return nil, close, err
+	}
 	for _, fh := range r.MultipartForm.File["images"] {
 		if fh.Filename == "" && fh.Size == 0 {
 			continue // the browser sends an empty part when no file was chosen
+		}
+		if err := web.CheckText("images", fh.Filename); err != nil {
+			return nil, close, err
 		}
 		if len(uploads) == maxImagesPerPost {
 			return nil, close, fanmail.FieldError("images", "Upload at most 10 images at a time.")

@@ -1,5 +1,5 @@
 // Package admin serves the staff UI under /admin: catalogue, members, imports,
-// staff accounts, the profile survey editor and the shop terminal.
+// staff accounts, the survey editor with results and the shop terminal.
 package admin
 
 import (
@@ -20,6 +20,7 @@ import (
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/segment"
 	"github.com/fanmail/fanmail/internal/staff"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/tracking"
 	"github.com/fanmail/fanmail/internal/web"
 )
@@ -42,7 +43,12 @@ type Deps struct {
 	Segments  *segment.Service
 	Tracking  *tracking.Service
 	Orders    *order.Service
-	Loyalty   *loyalty.Service // chips, rewards, redemption, fan rules
+	// AfterCommit wakes the outbox after staff queued a message.
+	AfterCommit func()
+	// Surveys edits surveys and shows results; nil builds one over the
+	// session store's database.
+	Surveys *survey.Service
+	Loyalty *loyalty.Service // chips, rewards, redemption, fan rules
 }
 
 // Handler serves /admin.
@@ -57,6 +63,9 @@ func New(d Deps) (*Handler, error) {
 	rd, err := web.NewRenderer(sub, nil)
 	if err != nil {
 		return nil, err
+	}
+	if d.Surveys == nil && d.Sessions != nil {
+		d.Surveys = survey.New(d.Sessions.DB, d.Logger, survey.Options{AgeBands: d.Config.AgeBands, BaseURL: d.Config.BaseURL})
 	}
 	return &Handler{Deps: d, rd: rd}, nil
 }
@@ -145,14 +154,15 @@ func (h *Handler) page(perm string, fn web.HandlerFunc) http.Handler {
 	})
 }
 
-// Routes registers every admin route on mux, behind cross-origin protection.
+// Routes registers every admin route on mux, behind cross-origin protection
+// and the input checks of web.CheckInput.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	inner := http.NewServeMux()
 	h.authRoutes(inner)     // auth.go: login, logout, dashboard
 	h.staffRoutes(inner)    // users.go: staff accounts, API tokens
 	h.catalogRoutes(inner)  // catalog.go: groups, brands, products, images
 	h.memberRoutes(inner)   // members.go: search, view, edit, deactivate
-	h.surveyRoutes(inner)   // survey.go: profile survey questions
+	h.surveyRoutes(inner)   // survey.go, survey_question.go: surveys, questions, results
 	h.shopRoutes(inner)     // shop.go: shop terminal registration
 	h.redeemRoutes(inner)   // shop_redeem.go: redemption at the shop terminal
 	h.loyaltyRoutes(inner)  // loyalty.go: rewards catalogue, fan rules, ledger reversals
@@ -161,7 +171,10 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.campaignRoutes(inner) // campaigns.go: campaigns, preview, progress, statistics
 	h.senderRoutes(inner)   // senders.go: sender identities
 	h.orderRoutes(inner)    // orders.go: purchases, order CSV import
-	mux.Handle("/admin/", web.CrossOrigin(h.errorPage, inner))
+	// The member import is the largest upload; each upload handler bounds
+	// its own body tighter (orders, images).
+	limits := web.Limits{Body: web.MaxFormBytes, Multipart: maxImportBytes}
+	mux.Handle("/admin/", web.CrossOrigin(h.errorPage, web.CheckInput(h.errorPage, limits, inner)))
 }
 
 var errTitle = fanmail.Errorf(fanmail.EINTERNAL, "Error")

@@ -245,6 +245,9 @@ func (up *importUpload) readPart(part *multipart.Part) error {
 		if part.FileName() == "" || up.path != "" {
 			return nil
 		}
+		if err := web.CheckText("file", part.FileName()); err != nil {
+			return err
+		}
 		f, err := os.CreateTemp("", "fanmail-import-*.csv")
 		if err != nil {
 			return fmt.Errorf("store upload: %w", err)
@@ -264,6 +267,9 @@ func (up *importUpload) readPart(part *multipart.Part) error {
 		return web.ErrBodyTooLarge(err)
 	}
 	v := strings.TrimSpace(string(b))
+	if err := web.CheckText(part.FormName(), v); err != nil {
+		return err // web.CheckInput leaves multipart forms to their readers
+	}
 	switch part.FormName() {
 	case "status":
 		up.form.Status = v

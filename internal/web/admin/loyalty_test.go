@@ -3,8 +3,6 @@ package admin_test
 import (
 	"context"
 	"html"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -14,12 +12,10 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
-	"github.com/fanmail/fanmail/internal/channel/email"
-	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/channel/channeltest"
 	"github.com/fanmail/fanmail/internal/link"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
-	"github.com/fanmail/fanmail/internal/tracking"
 )
 
 // loyaltyMember is a member of the shop env holding chips of 오즈세컨 and
@@ -174,19 +170,7 @@ func TestShopTerminal_Redeem(t *testing.T) {
 		}
 
 		// Both receipts reach the member through the outbox.
-		scfg, err := email.ParseURL(e.smtp.URL())
-		if err != nil {
-			t.Fatal(err)
-		}
-		outbox := delivery.NewOutbox(db, slog.New(slog.NewTextHandler(io.Discard, nil)), delivery.OutboxOptions{SMTP: &scfg,
-			From: "fanmail <no-reply@fan.example.com>", BounceDomain: "fan.example.com", URLs: tracking.NewURLs("http://fanmail.test", []byte("k"))})
-		for k, r := range e.loyalty.Renderers() {
-			outbox.Register(k, r)
-		}
-		if _, err := outbox.SendDue(ctx); err != nil {
-			t.Fatal(err)
-		}
-		msgs := e.smtp.WaitFor(t, 2, 10*time.Second)
+		msgs := e.smtp.WaitForMatching(t, 2, 10*time.Second, func(m channeltest.Message) bool { return strings.Contains(m.Subject, "교환 영수증") })
 		if len(msgs) != 2 || !strings.Contains(msgs[0].Text+msgs[1].Text, "강남점") || !strings.Contains(msgs[0].Text+msgs[1].Text, lm.certificate.Code) {
 			t.Errorf("receipts: %d mails", len(msgs))
 		}

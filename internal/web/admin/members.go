@@ -18,6 +18,7 @@ func (h *Handler) memberRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/members/{id}/edit", h.page(fanmail.PermEditMembers, h.editMemberForm))
 	mux.Handle("POST /admin/members/{id}", h.page(fanmail.PermEditMembers, h.updateMember))
 	mux.Handle("POST /admin/members/{id}/deactivate", h.page(fanmail.PermEditMembers, h.deactivateMember))
+	h.journeyRoutes(mux)
 }
 
 // mbChoice is a value offered in a select; Label is an English message key.

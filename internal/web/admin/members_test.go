@@ -70,9 +70,7 @@ func TestMembersAdmin(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := newStaffEnv(t, db)
 		ctx := context.Background()
-		if err := e.members.EnsureProfileSurvey(ctx); err != nil {
-			t.Fatal(err)
-		}
+		ensureSurveys(t, db)
 		g, err := db.CreateBrandGroup(ctx, fanmail.BrandGroup{Slug: "casual", NameKo: "캐주얼", NameEn: "Casual", Published: true})
 		if err != nil {
 			t.Fatal(err)

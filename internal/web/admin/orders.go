@@ -27,9 +27,9 @@ type orderPages struct {
 	svc *order.Service
 }
 
-// orderService returns the order service of the order pages. admin.Deps does
-// not carry one yet, so it is built over the staff session store's database
-// and sends confirmation mails through Deps.Mailer at once (no queue).
+// orderService returns the order service of the order pages: Deps.Orders,
+// or one over the staff session store's database whose confirmation mails
+// wait in the outbox for its next poll.
 func (h *Handler) orderService() *order.Service {
 	if h.Orders != nil {
 		return h.Orders

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
 )
@@ -94,6 +95,7 @@ func TestOrderPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		deliverytest.WaitStatus(t, db, store.OrderConfirmationRef(o.ID), fanmail.MessageSent)
 		show := e.get(t, fmt.Sprintf("/admin/orders/%d?lang=ko", o.ID), counsel)
 		wantStatus(t, show, http.StatusOK, "")
 		if !strings.Contains(show.Body, "울 코트") || !strings.Contains(show.Body, "김민지") || !strings.Contains(show.Body, "발송됨") {

@@ -18,11 +18,13 @@ import (
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/web"
 	"github.com/fanmail/fanmail/internal/web/admin"
 )
@@ -35,6 +37,7 @@ type shopEnv struct {
 	smtp    *channeltest.SMTPServer
 	staff   *staff.Service
 	members *member.Service
+	surveys *survey.Service
 	loyalty *loyalty.Service
 	shopID  int64
 	brands  map[string]int64
@@ -61,8 +64,11 @@ func newShopEnv(t *testing.T, db *store.DB) *shopEnv {
 	cfg.BaseURL = "http://fanmail.test"
 	cfg.MediaDir = t.TempDir()
 	mailer := delivery.NewMailer(sender, cfg.MailFrom, logger)
-	e.members = member.New(db, mailer, member.Options{AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL}, logger)
-	e.loyalty = loyalty.New(db, logger, loyalty.Options{BaseURL: cfg.BaseURL})
+	outbox := deliverytest.Start(t, db, e.smtp.URL())
+	e.members = member.New(db, mailer, member.Options{AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL, AfterCommit: outbox.Notify}, logger)
+	outbox.RegisterAll(e.members.Renderers())
+	e.loyalty = loyalty.New(db, logger, loyalty.Options{BaseURL: cfg.BaseURL, AfterCommit: outbox.Notify})
+	outbox.RegisterAll(e.loyalty.Renderers())
 	h, err := admin.New(admin.Deps{
 		Config: cfg, Logger: logger,
 		Sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
@@ -90,10 +96,8 @@ func newShopEnv(t *testing.T, db *store.DB) *shopEnv {
 		}
 		e.brands[b[0]] = id
 	}
-	if err := e.members.EnsureProfileSurvey(ctx); err != nil {
-		t.Fatal(err)
-	}
-	qs, _ := e.members.AllProfileQuestions(ctx)
+	e.surveys = ensureSurveys(t, db)
+	qs, _ := e.surveys.Questions(ctx, fanmail.SurveyProfile, false)
 	e.q = map[string]fanmail.Question{}
 	for _, q := range qs {
 		e.q[q.Key] = q
@@ -250,85 +254,5 @@ func TestShopTerminal_Access(t *testing.T) {
 	}
 	if _, err := e.members.MemberByEmail(context.Background(), "jin72@example.com"); fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
 		t.Errorf("refused registrations stored a member: %v", err)
-	}
-}
-
-func TestSurveyEditor(t *testing.T) {
-	e := newShopEnv(t, storetest.OpenSQLite(t))
-	ctx := context.Background()
-	c := e.staffUser(t, "mina@example.com", fanmail.RoleMarketer, 0)
-
-	res := e.send(t, "GET", "/admin/survey", nil, c)
-	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, "귀하의 직업은 무엇입니까?") || !strings.Contains(res.body, `id="question-fashion_sites"`) {
-		t.Fatalf("GET /admin/survey: %d\n%s", res.StatusCode, res.body)
-	}
-	// A bad key comes back with the form filled in.
-	bad := url.Values{"key": {"Colour!"}, "kind": {"multi"}, "label_ko": {"좋아하는 색"}, "label_en": {"Favourite colours"}, "max_choices": {"2"}}
-	res = e.send(t, "POST", "/admin/survey/questions", bad, c)
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.body, "키는 영문 소문자로 시작하고") || !strings.Contains(res.body, `value="좋아하는 색"`) {
-		t.Errorf("bad key: %d\n%s", res.StatusCode, res.body)
-	}
-	good := url.Values{"key": {"colour"}, "kind": {"multi"}, "label_ko": {"좋아하는 색은?"}, "label_en": {"Favourite colours?"},
-		"max_choices": {"2"}, "required": {"1"}, "allow_other": {"1"}}
-	res = e.send(t, "POST", "/admin/survey/questions", good, c)
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("create question: %d\n%s", res.StatusCode, res.body)
-	}
-	edit := res.Header.Get("Location")
-	edit = edit[:strings.Index(edit, "?")]
-	id, _ := strconv.ParseInt(edit[strings.LastIndex(edit, "/")+1:], 10, 64)
-	res = e.send(t, "POST", edit+"/options", url.Values{"label_ko": {"빨강"}, "label_en": {"Red"}, "brand_id": {strconv.FormatInt(e.brands["mienc"], 10)}}, c)
-	if res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("add option: %d\n%s", res.StatusCode, res.body)
-	}
-	e.send(t, "POST", edit+"/options", url.Values{"label_ko": {"파랑"}, "label_en": {"Blue"}}, c)
-	res = e.send(t, "POST", edit+"/options", url.Values{"label_ko": {""}, "label_en": {"Green"}}, c)
-	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.body, "한국어 문구를 입력해 주세요.") {
-		t.Errorf("option without Korean: %d\n%s", res.StatusCode, res.body)
-	}
-	q, err := e.members.Question(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if q.Key != "colour" || q.Kind != "multi" || q.MaxChoices != 2 || !q.Required || !q.AllowOther || len(q.Options) != 2 || q.Options[0].BrandID != e.brands["mienc"] || q.Options[0].Value != "red" {
-		t.Errorf("stored question = %+v", q)
-	}
-	res = e.send(t, "GET", edit, nil, c)
-	if res.StatusCode != http.StatusOK || !strings.Contains(res.body, `id="option-blue"`) || !strings.Contains(res.body, "미앤씨") {
-		t.Errorf("edit page: %d\n%s", res.StatusCode, res.body)
-	}
-	// Edit, reorder, move options, hide.
-	upd := url.Values{"kind": {"single"}, "label_ko": {"가장 좋아하는 색은?"}, "label_en": {"Favourite colour?"}, "max_choices": {"0"}}
-	if res = e.send(t, "POST", edit, upd, c); res.StatusCode != http.StatusSeeOther {
-		t.Errorf("update question: %d\n%s", res.StatusCode, res.body)
-	}
-	blue := strconv.FormatInt(q.Options[1].ID, 10)
-	if res = e.send(t, "POST", edit+"/options/"+blue+"/move", url.Values{"dir": {"up"}}, c); res.StatusCode != http.StatusSeeOther {
-		t.Errorf("move option: %d", res.StatusCode)
-	}
-	if res = e.send(t, "POST", edit+"/move", url.Values{"dir": {"up"}}, c); res.StatusCode != http.StatusSeeOther {
-		t.Errorf("move question: %d", res.StatusCode)
-	}
-	qs, _ := e.members.ProfileQuestions(ctx)
-	if len(qs) != 6 || qs[4].ID != id || qs[4].Kind != "single" || qs[4].LabelKo != "가장 좋아하는 색은?" || qs[4].Options[0].Value != "blue" {
-		t.Errorf("questions after editing: %+v", qs)
-	}
-	if res = e.send(t, "POST", edit+"/active", url.Values{"active": {"0"}}, c); res.StatusCode != http.StatusSeeOther {
-		t.Errorf("hide: %d", res.StatusCode)
-	}
-	if qs, _ = e.members.ProfileQuestions(ctx); len(qs) != 5 {
-		t.Errorf("%d questions on the forms after hiding, want 5", len(qs))
-	}
-	red := strconv.FormatInt(q.Options[0].ID, 10)
-	if res = e.send(t, "POST", edit+"/options/"+red+"/delete", nil, c); res.StatusCode != http.StatusSeeOther {
-		t.Errorf("delete option: %d\n%s", res.StatusCode, res.body)
-	}
-	if res = e.send(t, "GET", "/admin/survey/questions/99999", nil, c); res.StatusCode != http.StatusNotFound {
-		t.Errorf("missing question: %d", res.StatusCode)
-	}
-	// Shop staff may not edit the survey.
-	shopStaff := e.staffUser(t, "seojun@example.com", fanmail.RoleShopStaff, e.shopID)
-	if res = e.send(t, "POST", "/admin/survey/questions", good, shopStaff); res.StatusCode != http.StatusForbidden {
-		t.Errorf("shop staff creating a question: %d", res.StatusCode)
 	}
 }

@@ -15,9 +15,11 @@ import (
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/survey"
 )
 
 // testEnv is the API on the real router over a fresh database.
@@ -28,6 +30,7 @@ type testEnv struct {
 	members *member.Service
 	catalog *catalog.Service
 	smtp    *channeltest.SMTPServer // nil unless withMail
+	outbox  *delivery.Outbox        // sends to smtp
 }
 
 type envOption int
@@ -64,10 +67,16 @@ func newEnv(t *testing.T, db *store.DB, opts ...envOption) *testEnv {
 	cfg.BaseURL = "http://fanmail.test"
 	e.staff = staff.New(db, logger)
 	e.catalog = catalog.New(db, t.TempDir(), logger)
-	e.members = member.New(db, mailer, member.Options{BaseURL: cfg.BaseURL, AgeBands: cfg.AgeBands}, logger)
+	smtpURL := ""
+	if e.smtp != nil {
+		smtpURL = e.smtp.URL()
+	}
+	e.outbox = deliverytest.Start(t, db, smtpURL)
+	e.members = member.New(db, mailer, member.Options{BaseURL: cfg.BaseURL, AgeBands: cfg.AgeBands, AfterCommit: e.outbox.Notify}, logger)
+	e.outbox.RegisterAll(e.members.Renderers())
 	for _, o := range opts {
 		if o == withSurvey {
-			if err := e.members.EnsureProfileSurvey(context.Background()); err != nil {
+			if err := survey.New(db, logger, survey.Options{}).EnsureDefaults(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -5,6 +5,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,6 +25,7 @@ import (
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/staff"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/web"
 )
 
@@ -37,7 +39,8 @@ type Deps struct {
 	Staff   *staff.Service // API tokens
 	Members *member.Service
 	Catalog *catalog.Service
-	Orders  *order.Service // nil: the order endpoints answer unavailable
+	Orders  *order.Service  // nil: the order endpoints answer unavailable
+	Surveys *survey.Service // nil: the survey endpoints answer unavailable
 	// Loyalty: chips, redemptions, rewards and fan rules; nil: those
 	// endpoints answer unavailable.
 	Loyalty *loyalty.Service
@@ -164,8 +167,12 @@ func invalidField(field, message string) error {
 }
 
 // readJSON decodes the request body, a single JSON object of at most
-// MaxBodyBytes, into v. Unknown fields, malformed JSON, wrongly typed values
-// and trailing data are EINVALID (HTTP 400); an oversized body is ETOOLARGE.
+// MaxBodyBytes, into v. Unknown fields, malformed JSON, wrongly typed values,
+// a body that is not an object (null included) and trailing data are
+// EINVALID (HTTP 400); an oversized body is ETOOLARGE. A null field, and text
+// with invalid UTF-8, a lone surrogate or a NUL, are EINVALID (HTTP 422)
+// naming the field (see web.CheckJSON): no field of the API takes null, so
+// null never silently means "unchanged".
 func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -173,19 +180,25 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			return invalidRequest("Send the request body as JSON (Content-Type: application/json).")
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return decodeError(err)
+	}
+	switch trimmed := bytes.TrimSpace(body); {
+	case len(trimmed) == 0:
+		return decodeError(io.EOF)
+	case trimmed[0] != '{':
+		return invalidRequest("The request body must be a JSON object.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return decodeError(err)
-		}
 		return invalidRequest("The request body must hold a single JSON object.")
 	}
-	return nil
+	return web.CheckJSON(body, true)
 }
 
 // decodeError turns an encoding/json failure into a user-safe error.
@@ -230,6 +243,19 @@ func queryInt64(r *http.Request, name string) (int64, error) {
 		return 0, invalidField(name, "This parameter must be a whole number.")
 	}
 	return n, nil
+}
+
+// queryLimit parses the query parameter "limit" of a list, at most 500; 0
+// if absent. EINVALID names the parameter otherwise.
+func queryLimit(r *http.Request) (int, error) {
+	limit, err := queryInt64(r, "limit")
+	if err != nil {
+		return 0, err
+	}
+	if limit > 500 {
+		return 0, invalidField("limit", "This parameter must be at most 500.")
+	}
+	return int(limit), nil
 }
 
 // pathID returns the path value name as an id; an id that cannot exist is

@@ -163,14 +163,11 @@ func (h *Handler) listMemberOrders(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	limit, err := queryInt64(r, "limit")
+	limit, err := queryLimit(r)
 	if err != nil {
 		return err
 	}
-	if limit > 500 {
-		return invalidField("limit", "This parameter must be at most 500.")
-	}
-	os, err := svc.MemberOrders(r.Context(), id, int(limit))
+	os, err := svc.MemberOrders(r.Context(), id, limit)
 	if err != nil {
 		return err
 	}

@@ -4,13 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/fanmail/fanmail/internal/config"
 	"net/http"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fanmail/fanmail/internal/config"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -36,7 +37,8 @@ func (e *testEnv) withOrders(t *testing.T) {
 	}
 	t.Cleanup(func() { sender.Close() })
 	svc := order.New(e.db, delivery.NewMailer(sender, "팬메일 <no-reply@fanmail.test>", logger),
-		order.Options{SupportPhone: "1588-1234"}, logger)
+		order.Options{SupportPhone: "1588-1234", AfterCommit: e.outbox.Notify}, logger)
+	e.outbox.RegisterAll(svc.Renderers())
 	appCfg := config.Default()
 	appCfg.BaseURL = "http://fanmail.test"
 	e.mux = http.NewServeMux()
@@ -97,7 +99,7 @@ func TestOrders(t *testing.T) {
 			t.Errorf("order %+v", got)
 		}
 
-		msgs := e.smtp.Messages() // sent before the answer: there is no queue here
+		msgs := e.smtp.WaitFor(t, 1, 10*time.Second)
 		if len(msgs) != 1 {
 			t.Fatalf("%d mails, want the confirmation", len(msgs))
 		}

@@ -32,6 +32,7 @@ func (h *Handler) routes() []route {
 		{Method: "GET", Path: "/api/v1/members/{id}/brands", Perm: fanmail.PermViewMembers, Fn: h.getPreferences},
 		{Method: "PUT", Path: "/api/v1/members/{id}/brands", Perm: fanmail.PermEditMembers, Fn: h.setPreferences},
 		{Method: "GET", Path: "/api/v1/members/{id}/orders", Perm: fanmail.PermViewMembers, Fn: h.listMemberOrders},
+		{Method: "GET", Path: "/api/v1/members/{id}/survey-responses", Perm: fanmail.PermViewMembers, Fn: h.listMemberResponses},
 
 		{Method: "POST", Path: "/api/v1/orders", Perm: fanmail.PermEditMembers, Fn: h.createOrder},
 		{Method: "GET", Path: "/api/v1/orders/{id}", Perm: fanmail.PermViewMembers, Fn: h.getOrder},
@@ -47,6 +48,10 @@ func (h *Handler) routes() []route {
 		{Method: "GET", Path: "/api/v1/products", Fn: h.listProducts},
 		{Method: "POST", Path: "/api/v1/products", Perm: fanmail.PermManageCatalog, Fn: h.createProduct},
 		{Method: "GET", Path: "/api/v1/products/{id}", Fn: h.getProduct},
+
+		{Method: "GET", Path: "/api/v1/surveys", Perm: fanmail.PermManageSurveys, Fn: h.listSurveys},
+		{Method: "GET", Path: "/api/v1/surveys/{id}", Perm: fanmail.PermManageSurveys, Fn: h.getSurvey},
+		{Method: "GET", Path: "/api/v1/surveys/{id}/results", Perm: fanmail.PermManageSurveys, Fn: h.getSurveyResults},
 		{Method: "PATCH", Path: "/api/v1/products/{id}", Perm: fanmail.PermManageCatalog, Fn: h.updateProduct},
 
 		{Method: "GET", Path: "/api/v1/members/{id}/balances", Perm: fanmail.PermViewMembers, Fn: h.listBalances},
@@ -65,7 +70,8 @@ func (h *Handler) routes() []route {
 	}
 }
 
-// Routes registers the API on mux under /api/. It is not behind
+// Routes registers the API on mux under /api/, behind the input checks of
+// web.CheckInput (query parameters; readJSON checks bodies). It is not behind
 // cross-origin protection: every call but the OpenAPI document carries a
 // bearer token, which browsers never send on their own.
 func (h *Handler) Routes(mux *http.ServeMux) {
@@ -77,7 +83,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 		}
 		inner.Handle(rt.Method+" "+rt.Path, handler)
 	}
-	mux.Handle("/api/", h.fallback(inner))
+	mux.Handle("/api/", web.CheckInput(h.writeError, web.Limits{Body: MaxBodyBytes}, h.fallback(inner)))
 }
 
 // fallback serves inner's routes and answers unknown paths and methods with

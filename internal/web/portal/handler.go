@@ -15,6 +15,7 @@ import (
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/web"
 )
 
@@ -28,7 +29,10 @@ type Deps struct {
 	Sessions *web.Sessions // member sessions, cookie path /
 	Catalog  *catalog.Service
 	Members  *member.Service
-	Loyalty  *loyalty.Service // chips, gift certificates and redemption
+	// Surveys serves the answer pages of survey invitations; nil builds one
+	// over the session store's database.
+	Surveys *survey.Service
+	Loyalty *loyalty.Service // chips, gift certificates and redemption
 }
 
 // Handler serves the public site and the member portal.
@@ -43,6 +47,9 @@ func New(d Deps) (*Handler, error) {
 	rd, err := web.NewRenderer(sub, nil)
 	if err != nil {
 		return nil, err
+	}
+	if d.Surveys == nil && d.Sessions != nil {
+		d.Surveys = survey.New(d.Sessions.DB, d.Logger, survey.Options{AgeBands: d.Config.AgeBands, BaseURL: d.Config.BaseURL})
 	}
 	return &Handler{Deps: d, rd: rd}, nil
 }
@@ -105,13 +112,14 @@ func (h *Handler) public(fn web.HandlerFunc) http.Handler {
 }
 
 // Routes registers the public site and portal on mux, behind cross-origin
-// protection.
+// protection and the input checks of web.CheckInput.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	inner := http.NewServeMux()
 	h.catalogRoutes(inner) // catalog.go: home, groups, brands, products, downloads, media
 	h.memberRoutes(inner)  // join.go, portal.go: join, confirm, login, portal
+	h.surveyRoutes(inner)  // survey.go: answer pages of survey invitations
 	h.rewardRoutes(inner)  // rewards.go: chips, gift certificates, redemption
-	mux.Handle("/", web.CrossOrigin(h.errorPage, inner))
+	mux.Handle("/", web.CrossOrigin(h.errorPage, web.CheckInput(h.errorPage, web.Limits{}, inner)))
 }
 
 // knownFlash returns the ?flash= notice when it is one of our own messages, so

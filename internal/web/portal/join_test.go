@@ -23,11 +23,13 @@ import (
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/web"
 	"github.com/fanmail/fanmail/internal/web/portal"
 )
@@ -75,10 +77,14 @@ func newJoinSite(t *testing.T, db *store.DB) *joinSite {
 	cfg := config.Default()
 	cfg.BaseURL = s.srv.URL
 	cfg.MediaDir = t.TempDir()
+	outbox := deliverytest.Start(t, db, s.smtp.URL())
 	s.members = member.New(db, delivery.NewMailer(sender, cfg.MailFrom, logger), member.Options{
 		AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL, ConfirmTTL: cfg.ConfirmTTL, MagicLinkTTL: cfg.MagicLinkTTL,
+		AfterCommit: outbox.Notify,
 	}, logger)
-	s.loyalty = loyalty.New(db, logger, loyalty.Options{BaseURL: cfg.BaseURL})
+	outbox.RegisterAll(s.members.Renderers())
+	s.loyalty = loyalty.New(db, logger, loyalty.Options{BaseURL: cfg.BaseURL, AfterCommit: outbox.Notify})
+	outbox.RegisterAll(s.loyalty.Renderers())
 	h, err := portal.New(portal.Deps{
 		Config: cfg, Logger: logger,
 		Sessions: &web.Sessions{DB: db, Cookie: "fanmail_member", Path: "/", TTL: time.Hour},
@@ -95,7 +101,7 @@ func newJoinSite(t *testing.T, db *store.DB) *joinSite {
 	s.ozoc = joinBrand(t, db, "ozoc", "오조크")
 	s.ozSecond = joinBrand(t, db, "ozsecond", "오즈세컨")
 	ctx := context.Background()
-	if err := s.members.EnsureProfileSurvey(ctx); err != nil {
+	if err := survey.New(db, logger, survey.Options{}).EnsureDefaults(ctx); err != nil {
 		t.Fatal(err)
 	}
 	qs, err := s.members.ProfileQuestions(ctx)
@@ -580,7 +586,7 @@ func TestMemberTemplates_Translated(t *testing.T) {
 	pattern := regexp.MustCompile(`t \$?\.Lang "((?:[^"\\]|\\.)*)"`)
 	files := []string{"../admin/templates/shop.html", "../admin/templates/survey.html"}
 	for _, name := range []string{"join", "join_done", "confirm", "login", "login_sent", "login_link", "portal", "portal_consents", "portal_password",
-		"portal_rewards", "portal_redeem", "portal_redemption"} {
+		"survey", "survey_thanks", "portal_rewards", "portal_redeem", "portal_redemption"} {
 		files = append(files, filepath.Join("templates", name+".html"))
 	}
 	var msgs []string
@@ -603,7 +609,8 @@ func TestMemberTemplates_Translated(t *testing.T) {
 		"Question added.", "Question hidden from the forms.", "Question shown on the forms.", "Option added.", "Option removed.")
 	// Messages of errors the member service returns.
 	literal := regexp.MustCompile(`(?:Errorf\(fanmail\.[A-Z]+, |FieldError\("[a-z_]+", |Message: |orConflict\(err, "[a-z]+", |orInvalid\(err, "[a-z]+", )"((?:[^"\\]|\\.)+)"`)
-	for _, pat := range []string{"../../member/*.go", "../../store/links.go", "../../store/questions.go", "../../store/members.go"} {
+	for _, pat := range []string{"../../member/*.go", "../../store/links.go", "../../store/questions.go", "../../store/members.go",
+		"../../survey/*.go", "../../store/surveys.go", "../../store/invitations.go", "../../../survey.go"} {
 		paths, _ := filepath.Glob(pat)
 		for _, p := range paths {
 			if strings.HasSuffix(p, "_test.go") || strings.Contains(p, "import") || strings.Contains(p, "export") || strings.Contains(p, "csv") || strings.Contains(p, "search") {

@@ -2,8 +2,6 @@ package portal_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -13,13 +11,11 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
-	"github.com/fanmail/fanmail/internal/channel/email"
-	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/channel/channeltest"
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/link"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
-	"github.com/fanmail/fanmail/internal/tracking"
 	"github.com/fanmail/fanmail/internal/web"
 )
 
@@ -139,30 +135,12 @@ func TestPortal_RewardsAndRedemption(t *testing.T) {
 			t.Errorf("English rewards page: %d", p.status)
 		}
 
-		outbox := delivery.NewOutbox(db, slog.New(slog.NewTextHandler(io.Discard, nil)), delivery.OutboxOptions{
-			SMTP: smtpConfig(t, s), From: "fanmail <no-reply@fan.example.com>", BounceDomain: "fan.example.com",
-			URLs: tracking.NewURLs(s.srv.URL, []byte("k"))})
-		for k, r := range s.loyalty.Renderers() {
-			outbox.Register(k, r)
-		}
-		if _, err := outbox.SendDue(ctx); err != nil {
-			t.Fatal(err)
-		}
-		msgs := s.smtp.WaitFor(t, 1, 10*time.Second)
+		msgs := s.smtp.WaitForMatching(t, 1, 10*time.Second, func(m channeltest.Message) bool { return strings.Contains(m.Subject, "교환 영수증") })
 		if len(msgs) != 1 || !strings.Contains(msgs[0].Subject, "교환 영수증") || msgs[0].To[0] != "jin72@example.com" ||
 			!strings.Contains(msgs[0].Text, "남은 칩: 2개") {
 			t.Errorf("receipt mails: %+v", msgs)
 		}
 	})
-}
-
-func smtpConfig(t *testing.T, s *joinSite) *email.Config {
-	t.Helper()
-	cfg, err := email.ParseURL(s.smtp.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &cfg
 }
 
 // Every label of ledger reasons, certificate states and fan rule kinds

@@ -82,10 +82,11 @@ func New(d Deps) (*Handler, error) {
 // behind http.CrossOriginProtection: RFC 8058 one-click unsubscribes are
 // cross-site POSTs without cookies, and webhooks are signed instead.
 func (h *Handler) Routes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /t/o/{token}/{file}", h.open) // GET patterns also match HEAD
-	mux.HandleFunc("GET /t/c/{token}/{link}/{sig}", h.click)
-	mux.Handle("GET /u/{token}/{sig}", h.page(h.unsubscribeForm))
-	mux.Handle("POST /u/{token}/{sig}", h.page(h.unsubscribe))
+	// The links carry the send's token: no Referer may pass it on.
+	mux.Handle("GET /t/o/{token}/{file}", web.NoReferrer(http.HandlerFunc(h.open))) // GET patterns also match HEAD
+	mux.Handle("GET /t/c/{token}/{link}/{sig}", web.NoReferrer(http.HandlerFunc(h.click)))
+	mux.Handle("GET /u/{token}/{sig}", web.NoReferrer(h.page(h.unsubscribeForm)))
+	mux.Handle("POST /u/{token}/{sig}", web.NoReferrer(h.page(h.unsubscribe)))
 	mux.HandleFunc("POST /webhooks/bounces/{provider}", h.webhook)
 }
 
@@ -103,7 +104,6 @@ type errorView struct {
 
 func (h *Handler) render(w http.ResponseWriter, status int, lang, name, title string, page any) error {
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer") // the URL holds the send's token
 	return h.rd.Render(w, status, name, view{Lang: lang, Title: title, Page: page})
 }
 
@@ -115,7 +115,8 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, 
 	}
 }
 
-// page adapts an HTML handler.
+// page adapts an HTML handler, behind the input checks of web.CheckInput
+// (the unsubscribe pages take ?lang= and a one-click form body).
 func (h *Handler) page(fn web.HandlerFunc) http.Handler {
-	return web.Adapt(h.Logger, h.errorPage, fn)
+	return web.CheckInput(h.errorPage, web.Limits{}, web.Adapt(h.Logger, h.errorPage, fn))
 }

@@ -61,6 +61,10 @@ func (h *Handler) webhook(w http.ResponseWriter, r *http.Request) {
 		writeJSONError(w, http.StatusUnauthorized, errBadSignature)
 		return
 	}
+	if err := web.CheckJSON(body, false); err != nil {
+		writeJSONError(w, web.StatusOf(err), err)
+		return
+	}
 	res, err := h.Tracking.ApplyWebhook(r.Context(), provider, body)
 	if err != nil {
 		status := web.StatusOf(err)

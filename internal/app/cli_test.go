@@ -1,0 +1,146 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// outputWatch is a standard output that calls found once when it has
+// printed want.
+type outputWatch struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	want  string
+	found func()
+}
+
+func (o *outputWatch) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.buf.Write(p)
+	if o.found != nil && strings.Contains(o.buf.String(), o.want) {
+		o.found()
+		o.found = nil
+	}
+	return len(p), nil
+}
+
+func (o *outputWatch) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+// TestMain_BusyPort starts fanmail for the first time on a port that is
+// taken: it must fail before creating the admin account, so that the next
+// start creates it and prints its password.
+func TestMain_BusyPort(t *testing.T) {
+	eachEngine(t, func(t *testing.T, engine string) {
+		env := map[string]string{
+			"FANMAIL_DATABASE_URL": databaseURL(t, engine),
+			"FANMAIL_MEDIA_DIR":    t.TempDir(),
+			"FANMAIL_NO_DEMO":      "1",
+			"FANMAIL_LOG_LEVEL":    "warn",
+		}
+		getenv := func(k string) string { return env[k] }
+		busy, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer busy.Close()
+
+		var out, errs bytes.Buffer
+		code := Main(t.Context(), []string{"serve", "--http-addr", busy.Addr().String()}, getenv, &out, &errs)
+		if code == 0 || !strings.Contains(errs.String(), "listen") {
+			t.Fatalf("start on a busy port: exit %d, stderr %q; want a failure to listen", code, errs.String())
+		}
+		if strings.Contains(out.String(), "password") {
+			t.Fatalf("start on a busy port printed an admin password:\n%s", out.String())
+		}
+
+		// The next start, on a free port, prints the password; it stops
+		// as soon as it has.
+		ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+		defer cancel()
+		next := &outputWatch{want: "password:", found: cancel}
+		errs.Reset()
+		code = Main(ctx, []string{"serve", "--http-addr", "127.0.0.1:0"}, getenv, next, &errs)
+		if code != 0 {
+			t.Fatalf("second start: exit %d, stderr %s", code, errs.String())
+		}
+		if !printedPassword.MatchString(next.String()) {
+			t.Errorf("second start printed no admin password:\n%s", next.String())
+		}
+	})
+}
+
+// TestMain_CommandFlags runs commands with help flags and flags in every
+// place: help prints the usage and does nothing, a flag is never taken for
+// a domain, and flags may follow the arguments.
+func TestMain_CommandFlags(t *testing.T) {
+	env := map[string]string{"FANMAIL_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "fanmail.db")}
+	getenv := func(k string) string { return env[k] }
+	tests := []struct {
+		name    string
+		args    []string
+		code    int
+		stdout  string // wanted in standard output
+		stderr  string // wanted in standard error
+		private bool   // a private key was printed
+	}{
+		{"KeygenHelp", []string{"dkim", "keygen", "--help"}, 0, "Usage: fanmail dkim keygen DOMAIN", "", false},
+		{"KeygenShortHelp", []string{"dkim", "keygen", "-h"}, 0, "-algo", "", false},
+		{"DKIMHelp", []string{"dkim", "--help"}, 0, "Usage: fanmail dkim keygen DOMAIN", "", false},
+		{"ImportHelp", []string{"import", "--help"}, 0, "-consent", "", false},
+		{"UserHelp", []string{"user", "add", "--help"}, 0, "Usage: fanmail user add", "", false},
+		{"ErrDashDomain", []string{"dkim", "keygen", "--", "--help"}, 1, "", `"--help" is not a flag`, false},
+		{"ErrUnknownFlag", []string{"dkim", "keygen", "mail.example.com", "--bits", "4096"}, 1, "", "flag provided but not defined", false},
+		{"ErrNoDomain", []string{"dkim", "keygen"}, 1, "", "usage: fanmail dkim keygen", false},
+		{"FlagsAfterDomain", []string{"dkim", "keygen", "mail.example.com", "--algo", "rsa"}, 0, "k=rsa", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errs bytes.Buffer
+			code := Main(t.Context(), tt.args, getenv, &out, &errs)
+			if code != tt.code || !strings.Contains(out.String(), tt.stdout) || !strings.Contains(errs.String(), tt.stderr) {
+				t.Errorf("fanmail %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(tt.args, " "), code, tt.code, out.String(), errs.String())
+			}
+			if got := strings.Contains(out.String(), "PRIVATE KEY"); got != tt.private {
+				t.Errorf("fanmail %s printed a private key: %v, want %v", strings.Join(tt.args, " "), got, tt.private)
+			}
+		})
+	}
+}
+
+// TestMain_LocalMailDomain starts fanmail with the default base URL, whose
+// host (localhost) receivers refuse as a sender's domain: the start warns.
+func TestMain_LocalMailDomain(t *testing.T) {
+	for name, baseURL := range map[string]string{"Localhost": "", "Public": "https://crm.ozsecond.example"} {
+		t.Run(name, func(t *testing.T) {
+			env := map[string]string{
+				"FANMAIL_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "fanmail.db"),
+				"FANMAIL_MEDIA_DIR":    t.TempDir(),
+				"FANMAIL_NO_DEMO":      "1",
+				"FANMAIL_BASE_URL":     baseURL,
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+			defer cancel()
+			logs := &outputWatch{want: "fanmail serving", found: cancel}
+			code := Main(ctx, []string{"serve", "--http-addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, io.Discard, logs)
+			if code != 0 {
+				t.Fatalf("exit %d:\n%s", code, logs.String())
+			}
+			warned := strings.Contains(logs.String(), "level=WARN msg=\"system mail is sent from a local domain")
+			if warned != (baseURL == "") {
+				t.Errorf("warned %v about the mail domain with base URL %q:\n%s", warned, baseURL, logs.String())
+			}
+		})
+	}
+}

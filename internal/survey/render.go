@@ -1,0 +1,221 @@
+package survey
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	htmltemplate "html/template"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/link"
+	"github.com/fanmail/fanmail/internal/store"
+)
+
+// mailView fills the invitation mail.
+type mailView struct {
+	En       bool
+	Name     string
+	Brand    string // "" for a survey about no brand
+	Title    string
+	Intro    string
+	Chips    int
+	Expires  string // last day to answer, KST
+	URL      string // the answer page
+	Question string // the first question, answered from the mail
+	Choices  []choice
+	MinLabel string // a scale's ends
+	MaxLabel string
+}
+
+// choice is a one-click answer: it opens the answer page with the answer
+// picked, to be confirmed there by a press (a link scanner records nothing).
+type choice struct {
+	Label, URL string
+}
+
+// Token signs the answer link of invitation inv (its page is
+// BaseURL/s/TOKEN). Nothing is stored: an invitation is answered once, so
+// answering spends every link to it (Submit), and the link expires with
+// the invitation.
+func (s *Service) Token(ctx context.Context, inv fanmail.SurveyInvitation) (string, error) {
+	return s.links.Sign(ctx, link.Survey, inv.MemberID, inv.ID, inv.ExpiresAt)
+}
+
+// Render is the outbox Renderer of fanmail.MessageSurveyInvitation: a short,
+// phone-friendly mail naming the brand and the promised chips, with the
+// first question's answers as one-click links to the answer page. An
+// expired invitation or a closed survey is EEXPIRED and an unpublished
+// brand ENOTFOUND, so the outbox skips the message.
+func (s *Service) Render(ctx context.Context, c *store.OutboxClaim) (delivery.Content, error) {
+	var d inviteData
+	if err := json.Unmarshal(c.Data, &d); err != nil {
+		return delivery.Content{}, fmt.Errorf("survey invitation %d: %w", c.ID, err)
+	}
+	if !s.db.Now().Before(d.Expires) {
+		return delivery.Content{}, fanmail.Errorf(fanmail.EEXPIRED, "The invitation expired before it was sent.")
+	}
+	sv, err := s.surveyView(ctx, d.SurveyID)
+	if err != nil {
+		return delivery.Content{}, err
+	}
+	if !sv.Survey.Active {
+		return delivery.Content{}, ErrClosed
+	}
+	en := c.Lang == fanmail.LangEnglish
+	pick := func(ko, en2 string) string {
+		if en && en2 != "" {
+			return en2
+		}
+		return ko
+	}
+	token, err := s.Token(ctx, fanmail.SurveyInvitation{ID: d.InvitationID, MemberID: c.MemberID, ExpiresAt: d.Expires})
+	if err != nil {
+		return delivery.Content{}, err
+	}
+	page := s.opts.BaseURL + "/s/" + token
+	v := mailView{En: en, Name: c.Name, Title: pick(sv.Survey.TitleKo, sv.Survey.TitleEn),
+		Intro: pick(sv.Survey.IntroKo, sv.Survey.IntroEn), Chips: sv.Survey.ChipReward,
+		Expires: d.Expires.Add(-time.Second).In(fanmail.KST).Format("2006-01-02"), URL: page}
+	if c.BrandID != 0 {
+		if v.Brand, err = s.brandName(ctx, c.BrandID); err != nil {
+			return delivery.Content{}, err
+		}
+	}
+	if q := sv.First; q != nil {
+		v.Question = pick(q.LabelKo, q.LabelEn)
+		for _, o := range q.Options {
+			v.Choices = append(v.Choices, choice{Label: pick(o.LabelKo, o.LabelEn), URL: oneClick(page, q.ID, o.Value)})
+		}
+		for _, n := range q.Numbers() {
+			v.Choices = append(v.Choices, choice{Label: strconv.Itoa(n), URL: oneClick(page, q.ID, strconv.Itoa(n))})
+		}
+		v.MinLabel, v.MaxLabel = pick(q.MinLabelKo, q.MinLabelEn), pick(q.MaxLabelKo, q.MaxLabelEn)
+	}
+	var subj, text, html strings.Builder
+	if err := inviteSubject.Execute(&subj, v); err != nil {
+		return delivery.Content{}, err
+	}
+	if err := inviteText.Execute(&text, v); err != nil {
+		return delivery.Content{}, err
+	}
+	if err := inviteHTML.Execute(&html, v); err != nil {
+		return delivery.Content{}, err
+	}
+	return delivery.Content{Subject: strings.TrimSpace(subj.String()), Text: text.String(), HTML: html.String(), BrandID: c.BrandID}, nil
+}
+
+// oneClick is the answer page with question qid answered by value.
+func oneClick(page string, qid int64, value string) string {
+	return page + "?" + url.Values{"q": {strconv.FormatInt(qid, 10)}, "a": {value}}.Encode()
+}
+
+// surveyView is a survey as its invitations show it: the survey and its
+// first active question.
+type surveyView struct {
+	Survey fanmail.Survey
+	First  *fanmail.Question
+}
+
+// viewCache keeps what every invitation of a mailing shares for a little
+// while, so the outbox renders a large mailing without reading the same
+// rows per message. Staff edits show in mails within cacheTTL.
+type viewCache struct {
+	mu      sync.Mutex
+	surveys map[int64]cached[surveyView]
+	brands  map[int64]cached[string]
+}
+
+type cached[T any] struct {
+	v  T
+	at time.Time
+}
+
+const cacheTTL = 30 * time.Second
+
+func (s *Service) surveyView(ctx context.Context, id int64) (surveyView, error) {
+	return lookup(&s.cache.mu, &s.cache.surveys, id, func() (surveyView, error) {
+		sv, err := s.db.SurveyByID(ctx, id)
+		if err != nil {
+			return surveyView{}, err
+		}
+		qs, err := s.db.Questions(ctx, sv.Key, true)
+		if err != nil {
+			return surveyView{}, err
+		}
+		v := surveyView{Survey: sv}
+		if len(qs) > 0 {
+			v.First = &qs[0]
+		}
+		return v, nil
+	})
+}
+
+// brandName returns the name of published brand id; an unpublished one is
+// ENOTFOUND.
+func (s *Service) brandName(ctx context.Context, id int64) (string, error) {
+	return lookup(&s.cache.mu, &s.cache.brands, id, func() (string, error) {
+		b, err := s.db.BrandByID(ctx, id, true)
+		return b.Name, err
+	})
+}
+
+// lookup returns m[id] when it is fresh, else loads and keeps it. Errors are
+// not kept.
+func lookup[T any](mu *sync.Mutex, m *map[int64]cached[T], id int64, load func() (T, error)) (T, error) {
+	mu.Lock()
+	c, ok := (*m)[id]
+	mu.Unlock()
+	if ok && time.Since(c.at) < cacheTTL {
+		return c.v, nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	mu.Lock()
+	if *m == nil {
+		*m = map[int64]cached[T]{}
+	}
+	(*m)[id] = cached[T]{v: v, at: time.Now()}
+	mu.Unlock()
+	return v, nil
+}
+
+// inviteSubject says "chip", not "mania chip": the chip mail's subject names
+// the mania chip, and mail filters tell the two apart by it.
+var inviteSubject = texttemplate.Must(texttemplate.New("s").Parse(
+	`{{if .En}}{{if .Brand}}{{.Brand}}: {{end}}{{.Title}}{{if .Chips}} – {{.Chips}} chip(s) for your answers{{end}}` +
+		`{{else}}{{if .Brand}}{{.Brand}} {{end}}{{.Title}}{{if .Chips}} – 답해 주시면 칩 {{.Chips}}개를 드립니다{{end}}{{end}}`))
+
+var inviteText = texttemplate.Must(texttemplate.New("t").Parse(`{{if .En}}Hello {{.Name}},{{else}}{{.Name}}님, 안녕하세요.{{end}}
+
+{{if .Intro}}{{.Intro}}
+{{end}}{{if .Chips}}{{if .En}}Answer the {{.Brand}} survey and you receive {{.Chips}} mania chip(s).{{else}}{{.Brand}} 설문에 답해 주시면 매니아칩 {{.Chips}}개를 보내 드립니다.{{end}}
+{{end}}
+{{with .Question}}{{.}}
+{{end}}{{if .MinLabel}}({{.MinLabel}} … {{.MaxLabel}})
+{{end}}{{range .Choices}}- {{.Label}}: {{.URL}}
+{{end}}
+{{if .En}}The whole survey:{{else}}설문 전체 보기:{{end}} {{.URL}}
+
+{{if .En}}You can answer until {{.Expires}}. This link is yours alone: please do not share it.{{else}}{{.Expires}}까지 답하실 수 있습니다. 이 링크는 {{.Name}}님만을 위한 것이니 다른 분과 나누지 말아 주세요.{{end}}
+`))
+
+// inviteHTML stacks the answers as wide buttons that are easy to tap on a
+// phone; mail clients ignore style sheets, so the styles are inline.
+var inviteHTML = htmltemplate.Must(htmltemplate.New("h").Parse(`<p>{{if .En}}Hello {{.Name}},{{else}}{{.Name}}님, 안녕하세요.{{end}}</p>
+{{if .Intro}}<p>{{.Intro}}</p>{{end}}
+{{if .Chips}}<p style="font-weight:bold;color:#1d4ed8">{{if .En}}Answer the {{.Brand}} survey and you receive {{.Chips}} mania chip(s).{{else}}{{.Brand}} 설문에 답해 주시면 매니아칩 {{.Chips}}개를 보내 드립니다.{{end}}</p>{{end}}
+{{with .Question}}<p style="font-size:18px;font-weight:bold;margin:20px 0 8px">{{.}}</p>{{end}}
+{{if .MinLabel}}<p style="font-size:13px;color:#555;margin:0 0 8px">{{.MinLabel}} … {{.MaxLabel}}</p>{{end}}
+{{range .Choices}}<a href="{{.URL}}" style="display:block;margin:8px 0;padding:14px 16px;border:1px solid #1d4ed8;border-radius:8px;color:#1d4ed8;text-decoration:none;font-size:16px">{{.Label}}</a>
+{{end}}
+<p style="margin:20px 0"><a href="{{.URL}}" style="display:inline-block;padding:14px 20px;background:#1d4ed8;color:#fff;border-radius:8px;text-decoration:none;font-size:16px">{{if .En}}Open the whole survey{{else}}설문 전체 보기{{end}}</a></p>
+<p style="font-size:13px;color:#555">{{if .En}}You can answer until {{.Expires}}. This link is yours alone: please do not share it.{{else}}{{.Expires}}까지 답하실 수 있습니다. 이 링크는 {{.Name}}님만을 위한 것이니 다른 분과 나누지 말아 주세요.{{end}}</p>`))
