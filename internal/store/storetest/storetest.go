@@ -130,3 +130,43 @@ func Each(t *testing.T, fn func(t *testing.T, db *store.DB)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, OpenSQLite(t)) })
 	t.Run("postgres", func(t *testing.T) { fn(t, OpenPostgres(t, PostgresURL(t))) })
 }
+
+// EachShared runs fn on SQLite and PostgreSQL with a database that another
+// process can open too: dsn names it for OpenShared (kill tests run a
+// child process on it).
+func EachShared(t *testing.T, fn func(t *testing.T, db *store.DB, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "fanmail.db")
+		db, err := store.OpenSQLite(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		fn(t, db, path)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		pg := PostgresURL(t)
+		schema := NewSchema(t, pg)
+		db, err := OpenPostgresSchema(pg, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if err := db.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		fn(t, db, "schema:"+schema+" "+pg)
+	})
+}
+
+// OpenShared opens the database of an EachShared dsn.
+func OpenShared(dsn string) (*store.DB, error) {
+	if rest, ok := strings.CutPrefix(dsn, "schema:"); ok {
+		schema, pgURL, _ := strings.Cut(rest, " ")
+		return OpenPostgresSchema(pgURL, schema)
+	}
+	return store.OpenSQLite(dsn)
+}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
@@ -42,13 +41,11 @@ func answerDeep(t *testing.T, db *store.DB, svc *survey.Service, m fanmail.Membe
 	if err != nil {
 		t.Fatal(err)
 	}
-	msg, err := db.MessageByID(ctx, inv.MessageID)
+	token, err := svc.Token(ctx, inv)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var d struct{ Token string }
-	json.Unmarshal(msg.Data, &d)
-	p, err := svc.Page(ctx, d.Token)
+	p, err := svc.Page(ctx, token)
 	if err != nil {
 		t.Fatal(err)
 	}
