@@ -16,8 +16,8 @@ import (
 	"github.com/fanmail/fanmail/internal/store"
 )
 
-// world is the loyalty service over a database with a brand, a member, a
-// shop and an outbox mailing to an in-process SMTP server.
+// world is the loyalty service over a database with a brand, a member and
+// a shop; withOutbox adds a running outbox.
 type world struct {
 	db     *store.DB
 	svc    *loyalty.Service
