@@ -74,7 +74,21 @@ type LedgerEntry struct {
 	ReversesID int64
 	Note       string
 	ExpiresAt  *time.Time // issues only; nil: never expires
+	StaffID    int64      // the staff member who entered it (a reversal); 0 otherwise
 	CreatedAt  time.Time
+}
+
+// ChipNumbers names the chips of a chip issue as the chip mail does:
+// "No:10001", or "No:10001–10003" for several; "" for other entries.
+func (e LedgerEntry) ChipNumbers() string {
+	if e.ChipNumber == 0 {
+		return ""
+	}
+	s := "No:" + strconv.FormatInt(e.ChipNumber, 10)
+	if e.Amount > 1 {
+		s += "–" + strconv.FormatInt(e.ChipNumber+e.Amount-1, 10)
+	}
+	return s
 }
 
 // IsUnit reports whether u is a ledger unit.
@@ -356,6 +370,13 @@ type FanOption struct {
 	Value    string
 	Position int
 }
+
+// DefaultFanRule is the fan rule of a brand whose staff set none: a share
+// of wardrobe of 31 % or more (the third option of the seed's deep survey).
+var DefaultFanRule = FanRule{Enabled: true, Kind: FanShareAtLeast, QuestionKey: "wardrobe_share", MinPosition: 2}
+
+// FanRuleKinds lists the kinds of fan rules, for forms.
+var FanRuleKinds = []string{FanShareAtLeast, FanScoreAtLeast, FanSurveysAnswered}
 
 // Validate checks a rule before it is stored. EINVALID names the field.
 func (r FanRule) Validate() error {

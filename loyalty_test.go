@@ -217,3 +217,25 @@ func TestRedemption_SameRequest(t *testing.T) {
 		t.Error("certificate redemptions compare certificates")
 	}
 }
+
+func TestLedgerEntry_ChipNumbers(t *testing.T) {
+	for _, tt := range []struct {
+		e    fanmail.LedgerEntry
+		want string
+	}{
+		{fanmail.LedgerEntry{Unit: fanmail.UnitChip, Amount: 1, ChipNumber: 10001}, "No:10001"},
+		{fanmail.LedgerEntry{Unit: fanmail.UnitChip, Amount: 3, ChipNumber: 10001}, "No:10001–10003"},
+		{fanmail.LedgerEntry{Unit: fanmail.UnitChip, Op: fanmail.OpRedeem, Amount: -2}, ""},
+		{fanmail.LedgerEntry{Unit: fanmail.UnitPoint, Amount: 500}, ""},
+	} {
+		if got := tt.e.ChipNumbers(); got != tt.want {
+			t.Errorf("ChipNumbers(%+v) = %q, want %q", tt.e, got, tt.want)
+		}
+	}
+}
+
+func TestDefaultFanRule_Valid(t *testing.T) {
+	if err := fanmail.DefaultFanRule.Validate(); err != nil {
+		t.Errorf("the default fan rule is invalid: %v", err)
+	}
+}

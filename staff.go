@@ -36,14 +36,21 @@ const (
 	// PermManageCampaigns: segments, senders and campaigns (composing,
 	// test sends, scheduling, pausing, statistics).
 	PermManageCampaigns = "campaigns.manage"
+	// PermRedeem: redeem chips and gift certificates at the shop terminal
+	// or through the API.
+	PermRedeem = "loyalty.redeem"
+	// PermManageLoyalty: the rewards catalogue, brands' fan rules and
+	// reversals of ledger entries.
+	PermManageLoyalty = "loyalty.manage"
 )
 
 var rolePerms = map[string][]string{
 	RoleAdmin: {PermManageStaff, PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermRegisterShop,
-		PermManageSurveys, PermManageCampaigns},
-	RoleMarketer:      {PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermManageSurveys, PermManageCampaigns},
+		PermManageSurveys, PermManageCampaigns, PermRedeem, PermManageLoyalty},
+	RoleMarketer: {PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermManageSurveys, PermManageCampaigns,
+		PermManageLoyalty},
 	RoleCounsellor:    {PermViewMembers, PermEditMembers},
-	RoleShopStaff:     {PermViewMembers, PermRegisterShop},
+	RoleShopStaff:     {PermViewMembers, PermRegisterShop, PermRedeem},
 	RoleServiceCentre: {PermViewMembers},
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/fanmail/fanmail/internal/fan"
 	"github.com/fanmail/fanmail/internal/inbound"
 	"github.com/fanmail/fanmail/internal/jobs"
+	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/segment"
@@ -57,6 +58,7 @@ type App struct {
 	Events    *jobs.Events
 	Fan       *fan.Service
 	Surveys   *survey.Service
+	Loyalty   *loyalty.Service
 	dkim      *email.DKIM
 	inbound   *inbound.Server
 	engine    sync.WaitGroup
@@ -135,7 +137,7 @@ func (a *App) buildHandler() error {
 		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_staff", Path: "/admin", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
 		Staff:    a.Staff, Catalog: a.Catalog, Members: a.Members, Mailer: a.Mailer,
 		Campaigns: a.Campaigns, Segments: a.Segments, Tracking: a.Tracking, Orders: a.Orders, Surveys: a.Surveys,
-		AfterCommit: func() { a.afterCommit() },
+		Loyalty: a.Loyalty, AfterCommit: func() { a.afterCommit() },
 	})
 	if err != nil {
 		return err
@@ -144,14 +146,14 @@ func (a *App) buildHandler() error {
 	po, err := portal.New(portal.Deps{
 		Config: a.cfg, Logger: a.logger,
 		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_member", Path: "/", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
-		Catalog:  a.Catalog, Members: a.Members, Surveys: a.Surveys,
+		Catalog:  a.Catalog, Members: a.Members, Surveys: a.Surveys, Loyalty: a.Loyalty,
 	})
 	if err != nil {
 		return err
 	}
 	po.Routes(mux)
 	api.New(api.Deps{Config: a.cfg, Logger: a.logger, Staff: a.Staff, Members: a.Members, Catalog: a.Catalog, Orders: a.Orders,
-		Surveys: a.Surveys}).Routes(mux)
+		Surveys: a.Surveys, Loyalty: a.Loyalty}).Routes(mux)
 	secret, err := tracking.WebhookSecret(context.Background(), a.db, a.cfg.WebhookSecret)
 	if err != nil {
 		return err

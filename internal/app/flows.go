@@ -9,13 +9,14 @@ import (
 	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/fan"
 	"github.com/fanmail/fanmail/internal/jobs"
+	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/tracking"
 )
 
-// openFlows builds the outbox, the event relay, the survey service and the
-// fan program, and registers their renderers and handlers. It runs before
-// openQueue, which adds the handlers to the queue.
+// openFlows builds the outbox, the event relay, the survey service, the fan
+// program and the loyalty service, and registers their renderers and
+// handlers. It runs before openQueue, which adds the handlers to the queue.
 func (a *App) openFlows(ctx context.Context) error {
 	urls, err := tracking.LoadURLs(ctx, a.db, a.cfg.BaseURL)
 	if err != nil {
@@ -46,6 +47,8 @@ func (a *App) openFlows(ctx context.Context) error {
 	a.Outbox.RegisterAll(a.Fan.Renderers())
 	a.Outbox.RegisterAll(a.Members.Renderers())
 	a.Outbox.RegisterAll(a.Orders.Renderers())
+	a.Loyalty = loyalty.New(a.db, a.logger, loyalty.Options{BaseURL: a.cfg.BaseURL, AfterCommit: a.afterCommit})
+	a.Outbox.RegisterAll(a.Loyalty.Renderers())
 	return nil
 }
 

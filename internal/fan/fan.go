@@ -210,9 +210,8 @@ func (s *Service) SurveyAnswered(ctx context.Context, ev fanmail.SurveyAnswered)
 	return nil
 }
 
-// DefaultRule is the fan rule of a brand whose staff set none: a share of
-// wardrobe of 31 % or more (the third option of the deep survey).
-var DefaultRule = fanmail.FanRule{Enabled: true, Kind: fanmail.FanShareAtLeast, QuestionKey: "wardrobe_share", MinPosition: 2}
+// DefaultRule is the fan rule of a brand whose staff set none.
+var DefaultRule = fanmail.DefaultFanRule
 
 func (s *Service) decide(ctx context.Context, tx *store.Tx, ev fanmail.SurveyAnswered, in fanmail.FanInput, code string) error {
 	rule, err := tx.FanRule(ctx, ev.BrandID)

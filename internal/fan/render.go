@@ -119,7 +119,7 @@ func (s *Service) view(ctx context.Context, c *store.OutboxClaim, brandID int64)
 		return chipView{}, err
 	}
 	v := chipView{En: c.Lang == fanmail.LangEnglish, Name: c.Name, Code: c.Code, Email: c.Email, Brand: b.Name,
-		PortalURL: s.opts.BaseURL + "/portal"}
+		PortalURL: s.opts.BaseURL + "/portal/rewards"}
 	if v.Code == "" {
 		v.Code = strconv.FormatInt(c.MemberID, 10)
 	}

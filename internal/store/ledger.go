@@ -12,19 +12,19 @@ import (
 )
 
 const entryColumns = `e.id, e.member_id, e.brand_id, e.unit, e.op, e.amount, e.chip_number, e.reason, e.ref,
-	e.message_id, e.redemption_id, e.reverses_id, e.note, e.expires_at, e.created_at`
+	e.message_id, e.redemption_id, e.reverses_id, e.note, e.expires_at, e.created_at, e.staff_id`
 
 func scanEntry(row interface{ Scan(...any) error }, extra ...any) (fanmail.LedgerEntry, error) {
 	var e fanmail.LedgerEntry
-	var brand, chip, msg, red, rev sql.NullInt64
+	var brand, chip, msg, red, rev, staff sql.NullInt64
 	var exp sql.NullTime
 	dest := append([]any{&e.ID, &e.MemberID, &brand, &e.Unit, &e.Op, &e.Amount, &chip, &e.Reason, &e.Ref,
-		&msg, &red, &rev, &e.Note, &exp, &e.CreatedAt}, extra...)
+		&msg, &red, &rev, &e.Note, &exp, &e.CreatedAt, &staff}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return e, err
 	}
 	e.BrandID, e.ChipNumber, e.MessageID = brand.Int64, chip.Int64, msg.Int64
-	e.RedemptionID, e.ReversesID = red.Int64, rev.Int64
+	e.RedemptionID, e.ReversesID, e.StaffID = red.Int64, rev.Int64, staff.Int64
 	e.ExpiresAt = timeOrNil(exp)
 	e.CreatedAt = e.CreatedAt.UTC()
 	return e, nil
@@ -119,12 +119,12 @@ func (tx *Tx) appendEntry(ctx context.Context, e fanmail.LedgerEntry) (fanmail.L
 	// inserts nothing, without aborting this transaction.
 	err := tx.QueryRowContext(ctx, `INSERT INTO ledger_entries
 		(member_id, brand_id, unit, op, amount, chip_number, reason, ref, message_id, redemption_id,
-		 reverses_id, note, expires_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		 reverses_id, note, expires_at, created_at, staff_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (ref) DO NOTHING RETURNING id`,
 		e.MemberID, nullInt64(e.BrandID), e.Unit, e.Op, e.Amount, nullInt64(e.ChipNumber), e.Reason, e.Ref,
 		nullInt64(e.MessageID), nullInt64(e.RedemptionID), nullInt64(e.ReversesID), e.Note,
-		optTime(e.ExpiresAt), tx.Now).Scan(&e.ID)
+		optTime(e.ExpiresAt), tx.Now, nullInt64(e.StaffID)).Scan(&e.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		prior, err := entryWhere(ctx, tx, `e.ref = $1`, e.Ref)
 		if err != nil {
@@ -179,8 +179,18 @@ func (tx *Tx) moveBalance(ctx context.Context, memberID, brandID int64, unit str
 // Balance returns a member's balance of unit for a brand (0: no brand); 0
 // when nothing was ever issued.
 func (db *DB) Balance(ctx context.Context, memberID, brandID int64, unit string) (int64, error) {
+	return balance(ctx, db.sql, memberID, brandID, unit)
+}
+
+// Balance is DB.Balance inside the transaction: it sees the transaction's
+// own entries.
+func (tx *Tx) Balance(ctx context.Context, memberID, brandID int64, unit string) (int64, error) {
+	return balance(ctx, tx, memberID, brandID, unit)
+}
+
+func balance(ctx context.Context, q querier, memberID, brandID int64, unit string) (int64, error) {
 	var n int64
-	err := db.sql.QueryRowContext(ctx, `SELECT amount FROM balances
+	err := q.QueryRowContext(ctx, `SELECT amount FROM balances
 		WHERE member_id = $1 AND brand_id = $2 AND unit = $3`, memberID, brandID, unit).Scan(&n)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("balance: %w", err)
@@ -214,11 +224,45 @@ func (db *DB) Balances(ctx context.Context, memberID int64) ([]BalanceLine, erro
 	return out, rows.Err()
 }
 
+// LedgerMismatch is a balance that differs from the sum of its ledger
+// entries.
+type LedgerMismatch struct {
+	MemberID, BrandID int64
+	Unit              string
+	Sum, Balance      int64 // Balance -1: no balance row at all
+}
+
+// LedgerMismatches returns the balances of a member (0: of every member)
+// that differ from the sum of their ledger entries. Every write keeps them
+// equal, so anything returned is a bug or a hand-made change: an audit.
+func (db *DB) LedgerMismatches(ctx context.Context, memberID int64) ([]LedgerMismatch, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT s.member_id, s.brand, s.unit, s.total, COALESCE(b.amount, -1)
+		FROM (SELECT member_id, COALESCE(brand_id, 0) AS brand, unit, SUM(amount) AS total FROM ledger_entries
+		      WHERE member_id = $1 OR $1 = 0 GROUP BY member_id, COALESCE(brand_id, 0), unit) s
+		LEFT JOIN balances b ON b.member_id = s.member_id AND b.brand_id = s.brand AND b.unit = s.unit
+		WHERE b.amount IS NULL OR b.amount <> s.total`, memberID)
+	if err != nil {
+		return nil, fmt.Errorf("ledger mismatches: %w", err)
+	}
+	defer rows.Close()
+	var out []LedgerMismatch
+	for rows.Next() {
+		var m LedgerMismatch
+		if err := rows.Scan(&m.MemberID, &m.BrandID, &m.Unit, &m.Sum, &m.Balance); err != nil {
+			return nil, fmt.Errorf("ledger mismatches: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
 // EntryFilter selects a member's ledger entries, newest (highest id) first.
 type EntryFilter struct {
 	MemberID int64
-	Before   int64 // only entries with an id below it; 0: from the newest
-	Limit    int   // default 50, at most 500
+	Unit     string // fanmail.UnitChip or UnitPoint; "": both
+	Op       string // fanmail.OpIssue, …; "": every operation
+	Before   int64  // only entries with an id below it; 0: from the newest
+	Limit    int    // default 50, at most 500
 }
 
 // EntryLine is a ledger entry with its brand's name ("" for no brand).
@@ -238,7 +282,8 @@ func (db *DB) LedgerEntries(ctx context.Context, f EntryFilter) ([]EntryLine, er
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+entryColumns+`, COALESCE(b.name, '')
 		FROM ledger_entries e LEFT JOIN brands b ON b.id = e.brand_id
-		WHERE e.member_id = $1 AND e.id < $2 ORDER BY e.id DESC LIMIT $3`, f.MemberID, f.Before, f.Limit)
+		WHERE e.member_id = $1 AND e.id < $2 AND ($4 = '' OR e.unit = $4) AND ($5 = '' OR e.op = $5)
+		ORDER BY e.id DESC LIMIT $3`, f.MemberID, f.Before, f.Limit, f.Unit, f.Op)
 	if err != nil {
 		return nil, fmt.Errorf("ledger entries: %w", err)
 	}
@@ -256,10 +301,11 @@ func (db *DB) LedgerEntries(ctx context.Context, f EntryFilter) ([]EntryLine, er
 
 // Reverse appends the negation of entry id, an issue (taking its amount back
 // from the balance: EINVALID when it was spent) or a redemption's debit
-// (giving it back and marking the redemption reversed). An entry is
-// reversed once: again is ECONFLICT. Other entries, and issues already
-// expired, are EINVALID; an unknown id is ENOTFOUND.
-func (tx *Tx) Reverse(ctx context.Context, id int64, note string) (fanmail.LedgerEntry, error) {
+// (giving it back and marking the redemption reversed), with note and the
+// staff member who asked for it (0: none). An entry is reversed once: again
+// is ECONFLICT. Other entries, and issues already expired, are EINVALID; an
+// unknown id is ENOTFOUND.
+func (tx *Tx) Reverse(ctx context.Context, id int64, note string, staffID int64) (fanmail.LedgerEntry, error) {
 	orig, err := entryWhere(ctx, tx, `e.id = $1`, id)
 	if err != nil {
 		return orig, err
@@ -273,7 +319,7 @@ func (tx *Tx) Reverse(ctx context.Context, id int64, note string) (fanmail.Ledge
 	rev, created, err := tx.appendEntry(ctx, fanmail.LedgerEntry{
 		MemberID: orig.MemberID, BrandID: orig.BrandID, Unit: orig.Unit, Op: fanmail.OpReverse,
 		Amount: -orig.Amount, Reason: fanmail.ReasonReversal, Ref: "reversal:" + strconv.FormatInt(id, 10),
-		RedemptionID: orig.RedemptionID, ReversesID: id, Note: note,
+		RedemptionID: orig.RedemptionID, ReversesID: id, Note: note, StaffID: staffID,
 	})
 	if err != nil {
 		return rev, err

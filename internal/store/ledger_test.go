@@ -76,26 +76,12 @@ func ldgRedeem(db *store.DB, r fanmail.Redemption) (fanmail.Redemption, bool, er
 // its ledger entries.
 func ldgCheckSums(t *testing.T, db *store.DB, memberID int64) {
 	t.Helper()
-	rows, err := db.SQL().QueryContext(context.Background(), `SELECT s.brand, s.unit, s.total, COALESCE(b.amount, -1)
-		FROM (SELECT COALESCE(brand_id, 0) AS brand, unit, SUM(amount) AS total FROM ledger_entries
-			WHERE member_id = $1 GROUP BY COALESCE(brand_id, 0), unit) s
-		LEFT JOIN balances b ON b.member_id = $1 AND b.brand_id = s.brand AND b.unit = s.unit`, memberID)
+	ms, err := db.LedgerMismatches(context.Background(), memberID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var brand, sum, bal int64
-		var unit string
-		if err := rows.Scan(&brand, &unit, &sum, &bal); err != nil {
-			t.Fatal(err)
-		}
-		if sum != bal {
-			t.Errorf("member %d brand %d %s: entries sum to %d, balance %d", memberID, brand, unit, sum, bal)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+	for _, m := range ms {
+		t.Errorf("member %d brand %d %s: entries sum to %d, balance %d", m.MemberID, m.BrandID, m.Unit, m.Sum, m.Balance)
 	}
 }
 
@@ -248,5 +234,74 @@ func TestDB_LedgerChipNumbers_Concurrent(t *testing.T) {
 			}
 		}
 		ldgCheckSums(t, db, m.ID)
+	})
+}
+
+// A reversal names the staff member who made it; entries filter by unit
+// and operation; a transaction sees its own balance.
+func TestDB_LedgerEntries_FilterAndStaff(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		m := memCreate(t, db, "seoyeon@example.com", fanmail.GenderFemale, 1995)
+		brand := memBrand(t, db, "casual", "system", "시스템")
+		staff, err := db.CreateUser(ctx, fanmail.User{Email: "desk@example.com", Name: "김도윤", Role: fanmail.RoleAdmin,
+			Lang: "ko", Active: true}, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ldgChips(t, db, m.ID, brand, 2)
+		pts, _ := ldgIssue(t, db, fanmail.LedgerEntry{MemberID: m.ID, Unit: fanmail.UnitPoint, Amount: 500,
+			Reason: fanmail.ReasonManual, Ref: "manual:points"})
+		var rev fanmail.LedgerEntry
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			if rev, err = tx.Reverse(ctx, pts.ID, "잘못 지급", staff.ID); err != nil {
+				return err
+			}
+			if n, err := tx.Balance(ctx, m.ID, 0, fanmail.UnitPoint); err != nil || n != 0 {
+				t.Errorf("balance inside the transaction = %d, %v; want 0", n, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.LedgerEntryByID(ctx, rev.ID); err != nil || got.StaffID != staff.ID || got.Note != "잘못 지급" {
+			t.Errorf("stored reversal: staff %d note %q (%v), want staff %d", got.StaffID, got.Note, err, staff.ID)
+		}
+		for _, tt := range []struct {
+			f    store.EntryFilter
+			want int
+		}{
+			{store.EntryFilter{MemberID: m.ID}, 4},
+			{store.EntryFilter{MemberID: m.ID, Unit: fanmail.UnitChip}, 2},
+			{store.EntryFilter{MemberID: m.ID, Unit: fanmail.UnitPoint, Op: fanmail.OpReverse}, 1},
+			{store.EntryFilter{MemberID: m.ID, Op: fanmail.OpIssue}, 3},
+		} {
+			got, err := db.LedgerEntries(ctx, tt.f)
+			if err != nil || len(got) != tt.want {
+				t.Errorf("LedgerEntries(%+v): %d entries (%v), want %d", tt.f, len(got), err, tt.want)
+			}
+		}
+	})
+}
+
+// The audit finds a balance changed behind the ledger's back.
+func TestDB_LedgerMismatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		m := memCreate(t, db, "audit@example.com", fanmail.GenderMale, 1990)
+		brand := memBrand(t, db, "casual", "tbj", "티비제이")
+		ldgChips(t, db, m.ID, brand, 3)
+		if ms, err := db.LedgerMismatches(ctx, 0); err != nil || len(ms) != 0 {
+			t.Fatalf("consistent ledger: %+v, %v", ms, err)
+		}
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE balances SET amount = 5 WHERE member_id = $1`, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		want := []store.LedgerMismatch{{MemberID: m.ID, BrandID: brand, Unit: fanmail.UnitChip, Sum: 3, Balance: 5}}
+		if ms, err := db.LedgerMismatches(ctx, m.ID); err != nil || !cmp.Equal(ms, want) {
+			t.Errorf("after a hand-made change: %+v, %v; want %+v", ms, err, want)
+		}
 	})
 }

@@ -135,6 +135,11 @@ func (db *DB) RedemptionByID(ctx context.Context, id int64) (fanmail.Redemption,
 	return redemptionWhere(ctx, db.sql, `id = $1`, id)
 }
 
+// RedemptionByID returns the redemption with id, or ENOTFOUND.
+func (tx *Tx) RedemptionByID(ctx context.Context, id int64) (fanmail.Redemption, error) {
+	return redemptionWhere(ctx, tx, `id = $1`, id)
+}
+
 // RedemptionByKey returns the redemption made with an idempotency key, or ENOTFOUND.
 func (tx *Tx) RedemptionByKey(ctx context.Context, key string) (fanmail.Redemption, error) {
 	return redemptionWhere(ctx, tx, `idempotency_key = $1`, key)

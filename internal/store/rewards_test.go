@@ -131,7 +131,7 @@ func TestDB_LedgerReverse(t *testing.T) {
 			var e fanmail.LedgerEntry
 			err := db.InTx(ctx, func(tx *store.Tx) error {
 				var err error
-				e, err = tx.Reverse(ctx, id, "잘못 지급")
+				e, err = tx.Reverse(ctx, id, "잘못 지급", 0)
 				return err
 			})
 			return e, err
@@ -289,7 +289,7 @@ func TestDB_LedgerSums(t *testing.T) {
 			case op < 9 && len(entries) > 0:
 				kind = "reverse"
 				err = db.InTx(ctx, func(tx *store.Tx) error {
-					_, err := tx.Reverse(ctx, entries[rng.IntN(len(entries))], "")
+					_, err := tx.Reverse(ctx, entries[rng.IntN(len(entries))], "", 0)
 					return err
 				})
 			default:

@@ -349,7 +349,9 @@ func TestRoles(t *testing.T) {
 func TestStaffTemplates_Korean(t *testing.T) {
 	re := regexp.MustCompile(`t \$?\.Lang "([^"]+)"`)
 	files := []string{"layout.html", "login.html", "dashboard.html", "users.html", "users_edit.html",
-		"tokens.html", "tokens_created.html", "members.html", "members_view.html", "members_edit.html"}
+		"tokens.html", "tokens_created.html", "members.html", "members_view.html", "members_edit.html",
+		"_member_loyalty.html", "loyalty.html", "loyalty_reward_form.html", "loyalty_rule_form.html", "loyalty_reverse.html",
+		"shop_redeem.html", "shop_redeem_member.html", "shop_redeem_confirm.html", "shop_redeem_result.html"}
 	for _, name := range files {
 		b, err := os.ReadFile("templates/" + name)
 		if err != nil {
@@ -365,7 +367,9 @@ func TestStaffTemplates_Korean(t *testing.T) {
 		"Female", "Male", "Other", "Active", "Pending", "Inactive", "Terms of service", "Privacy policy",
 		"Marketing e-mails", "Marketing SMS", "Night-time SMS ads (21:00–08:00)", "Website", "Shop", "Import", "API",
 		"Member portal", "Staff user created.", "Saved.", "Token revoked.", "Member deactivated.",
-		"Password changed; the user's sessions were ended.", "New staff user", "Edit staff user"} {
+		"Password changed; the user's sessions were ended.", "New staff user", "Edit staff user",
+		"Reward saved.", "Fan rule saved.", "Entry reversed.", "New reward", "Edit reward", "Fan rule", "Reverse entry",
+		"Write one answer value and its points a line, e.g. %s."} {
 		if !i18n.Has(msg) {
 			t.Errorf("no Korean for %q", msg)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/i18n"
+	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/segment"
@@ -47,6 +48,7 @@ type Deps struct {
 	// Surveys edits surveys and shows results; nil builds one over the
 	// session store's database.
 	Surveys *survey.Service
+	Loyalty *loyalty.Service // chips, rewards, redemption, fan rules
 }
 
 // Handler serves /admin.
@@ -162,6 +164,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.memberRoutes(inner)   // members.go: search, view, edit, deactivate
 	h.surveyRoutes(inner)   // survey.go, survey_question.go: surveys, questions, results
 	h.shopRoutes(inner)     // shop.go: shop terminal registration
+	h.redeemRoutes(inner)   // shop_redeem.go: redemption at the shop terminal
+	h.loyaltyRoutes(inner)  // loyalty.go: rewards catalogue, fan rules, ledger reversals
 	h.importRoutes(inner)   // imports.go: CSV import and export
 	h.segmentRoutes(inner)  // segments.go: segment builder
 	h.campaignRoutes(inner) // campaigns.go: campaigns, preview, progress, statistics

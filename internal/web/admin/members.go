@@ -159,6 +159,7 @@ type mbRecordPage struct {
 	AnswerRows  []mbAnswerRow
 	ConsentRows []mbConsentRow
 	HistoryRows []mbHistoryRow
+	Loyalty     *memberLoyalty // nil on a server without the loyalty service
 }
 
 func (h *Handler) showMember(w http.ResponseWriter, r *http.Request) error {
@@ -184,6 +185,11 @@ func (h *Handler) showMember(w http.ResponseWriter, r *http.Request) error {
 	for i := len(rec.History) - 1; i >= 0; i-- { // newest first
 		c := rec.History[i]
 		p.HistoryRows = append(p.HistoryRows, mbHistoryRow{Consent: c, Label: mbPurposeLabel(c.Purpose), SourceLabel: mbSourceLabel(c.Source)})
+	}
+	if h.Loyalty != nil {
+		if p.Loyalty, err = h.memberLoyalty(r, id); err != nil {
+			return err
+		}
 	}
 	return h.render(w, r, http.StatusOK, "members_view", rec.Member.Email, p)
 }

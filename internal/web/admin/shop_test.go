@@ -19,6 +19,7 @@ import (
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
+	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
@@ -37,6 +38,7 @@ type shopEnv struct {
 	staff   *staff.Service
 	members *member.Service
 	surveys *survey.Service
+	loyalty *loyalty.Service
 	shopID  int64
 	brands  map[string]int64
 	q       map[string]fanmail.Question
@@ -65,10 +67,13 @@ func newShopEnv(t *testing.T, db *store.DB) *shopEnv {
 	outbox := deliverytest.Start(t, db, e.smtp.URL())
 	e.members = member.New(db, mailer, member.Options{AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL, AfterCommit: outbox.Notify}, logger)
 	outbox.RegisterAll(e.members.Renderers())
+	e.loyalty = loyalty.New(db, logger, loyalty.Options{BaseURL: cfg.BaseURL, AfterCommit: outbox.Notify})
+	outbox.RegisterAll(e.loyalty.Renderers())
 	h, err := admin.New(admin.Deps{
 		Config: cfg, Logger: logger,
 		Sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
 		Staff:    e.staff, Catalog: catalog.New(db, cfg.MediaDir, logger), Members: e.members, Mailer: mailer,
+		Loyalty: e.loyalty,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/config"
+	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/staff"
@@ -40,6 +41,9 @@ type Deps struct {
 	Catalog *catalog.Service
 	Orders  *order.Service  // nil: the order endpoints answer unavailable
 	Surveys *survey.Service // nil: the survey endpoints answer unavailable
+	// Loyalty: chips, redemptions, rewards and fan rules; nil: those
+	// endpoints answer unavailable.
+	Loyalty *loyalty.Service
 }
 
 // Handler serves /api.

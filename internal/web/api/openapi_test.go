@@ -210,6 +210,12 @@ func TestOpenAPI_SchemasMatchJSON(t *testing.T) {
 		"Question": questionJSON{}, "QuestionOption": optionJSON{},
 		"SurveyResults": resultsJSON{}, "QuestionResult": questionResultJSON{}, "ResultRow": resultRowJSON{}, "ResultCell": cellJSON{},
 		"SurveyResponse": responseJSON{}, "TypedAnswer": typedAnswerJSON{}, "SurveyResponseList": list[responseJSON]{},
+		"Balance": balanceJSON{}, "BalanceList": list[balanceJSON]{}, "LedgerEntry": entryJSON{}, "LedgerPage": entryPage{},
+		"Certificate": certificateJSON{}, "CertificateList": list[certificateJSON]{},
+		"Membership": membershipJSON{}, "MembershipList": list[membershipJSON]{},
+		"RedemptionInput": redemptionInput{}, "Redemption": redemptionJSON{},
+		"Reward": rewardJSON{}, "RewardInput": rewardInput{}, "RewardPatch": rewardPatch{}, "RewardList": list[rewardJSON]{},
+		"FanRule": fanRuleJSON{}, "FanRuleInput": fanRuleInput{},
 		"Error": errorBody{},
 	}
 	for name, schema := range doc.Components.Schemas {

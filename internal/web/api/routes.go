@@ -53,6 +53,20 @@ func (h *Handler) routes() []route {
 		{Method: "GET", Path: "/api/v1/surveys/{id}", Perm: fanmail.PermManageSurveys, Fn: h.getSurvey},
 		{Method: "GET", Path: "/api/v1/surveys/{id}/results", Perm: fanmail.PermManageSurveys, Fn: h.getSurveyResults},
 		{Method: "PATCH", Path: "/api/v1/products/{id}", Perm: fanmail.PermManageCatalog, Fn: h.updateProduct},
+
+		{Method: "GET", Path: "/api/v1/members/{id}/balances", Perm: fanmail.PermViewMembers, Fn: h.listBalances},
+		{Method: "GET", Path: "/api/v1/members/{id}/chips", Perm: fanmail.PermViewMembers, Fn: h.listChips},
+		{Method: "GET", Path: "/api/v1/members/{id}/ledger", Perm: fanmail.PermViewMembers, Fn: h.listLedger},
+		{Method: "GET", Path: "/api/v1/members/{id}/certificates", Perm: fanmail.PermViewMembers, Fn: h.listCertificates},
+		{Method: "GET", Path: "/api/v1/members/{id}/memberships", Perm: fanmail.PermViewMembers, Fn: h.listMemberships},
+		{Method: "POST", Path: "/api/v1/redemptions", Perm: fanmail.PermRedeem, Fn: h.createRedemption},
+		{Method: "GET", Path: "/api/v1/redemptions/{id}", Perm: fanmail.PermViewMembers, Fn: h.getRedemption},
+		{Method: "GET", Path: "/api/v1/rewards", Fn: h.listRewards},
+		{Method: "POST", Path: "/api/v1/rewards", Perm: fanmail.PermManageLoyalty, Fn: h.createReward},
+		{Method: "GET", Path: "/api/v1/rewards/{id}", Fn: h.getReward},
+		{Method: "PATCH", Path: "/api/v1/rewards/{id}", Perm: fanmail.PermManageLoyalty, Fn: h.updateReward},
+		{Method: "GET", Path: "/api/v1/brands/{id}/fan-rule", Perm: fanmail.PermViewMembers, Fn: h.getFanRule},
+		{Method: "PUT", Path: "/api/v1/brands/{id}/fan-rule", Perm: fanmail.PermManageLoyalty, Fn: h.setFanRule},
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/i18n"
+	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/web"
@@ -31,6 +32,7 @@ type Deps struct {
 	// Surveys serves the answer pages of survey invitations; nil builds one
 	// over the session store's database.
 	Surveys *survey.Service
+	Loyalty *loyalty.Service // chips, gift certificates and redemption
 }
 
 // Handler serves the public site and the member portal.
@@ -116,6 +118,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.catalogRoutes(inner) // catalog.go: home, groups, brands, products, downloads, media
 	h.memberRoutes(inner)  // join.go, portal.go: join, confirm, login, portal
 	h.surveyRoutes(inner)  // survey.go: answer pages of survey invitations
+	h.rewardRoutes(inner)  // rewards.go: chips, gift certificates, redemption
 	mux.Handle("/", web.CrossOrigin(h.errorPage, web.CheckInput(h.errorPage, web.Limits{}, inner)))
 }
 

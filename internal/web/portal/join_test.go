@@ -25,6 +25,7 @@ import (
 	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/i18n"
+	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
@@ -40,6 +41,7 @@ type joinSite struct {
 	srv     *httptest.Server
 	smtp    *channeltest.SMTPServer
 	members *member.Service
+	loyalty *loyalty.Service
 
 	mu  sync.Mutex
 	now time.Time
@@ -81,11 +83,14 @@ func newJoinSite(t *testing.T, db *store.DB) *joinSite {
 		AfterCommit: outbox.Notify,
 	}, logger)
 	outbox.RegisterAll(s.members.Renderers())
+	s.loyalty = loyalty.New(db, logger, loyalty.Options{BaseURL: cfg.BaseURL, AfterCommit: outbox.Notify})
+	outbox.RegisterAll(s.loyalty.Renderers())
 	h, err := portal.New(portal.Deps{
 		Config: cfg, Logger: logger,
 		Sessions: &web.Sessions{DB: db, Cookie: "fanmail_member", Path: "/", TTL: time.Hour},
 		Catalog:  catalog.New(db, cfg.MediaDir, logger),
 		Members:  s.members,
+		Loyalty:  s.loyalty,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -597,7 +602,7 @@ func TestMemberTemplates_Translated(t *testing.T) {
 	pattern := regexp.MustCompile(`t \$?\.Lang "((?:[^"\\]|\\.)*)"`)
 	files := []string{"../admin/templates/shop.html", "../admin/templates/survey.html"}
 	for _, name := range []string{"join", "join_done", "confirm", "login", "login_sent", "login_link", "portal", "portal_consents", "portal_password",
-		"survey", "survey_thanks"} {
+		"survey", "survey_thanks", "portal_rewards", "portal_redeem", "portal_redemption"} {
 		files = append(files, filepath.Join("templates", name+".html"))
 	}
 	var msgs []string
