@@ -183,23 +183,23 @@ func TestSurveyEditor_BrandSurvey(t *testing.T) {
 		}
 
 		// An answer from a woman of 30 shows in the results table.
+		var inv fanmail.SurveyInvitation
 		err := db.InTx(ctx, func(tx *store.Tx) error {
 			m, err := tx.CreateMember(ctx, fanmail.Member{Email: "sora@example.com", Name: "한소라", Gender: fanmail.GenderFemale,
 				BirthYear: db.Now().Year() - 30, Lang: "ko", Status: fanmail.MemberActive, Source: fanmail.SourceWeb})
 			if err != nil {
 				return err
 			}
-			_, err = e.surveys.InviteTx(ctx, tx, survey.Invite{SurveyID: sid, MemberID: m.ID, Cause: "visit"})
+			inv, err = e.surveys.InviteTx(ctx, tx, survey.Invite{SurveyID: sid, MemberID: m.ID, Cause: "visit"})
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		var token string
-		if err := db.SQL().QueryRowContext(ctx, `SELECT data FROM messages WHERE kind = 'survey_invitation'`).Scan(&token); err != nil {
+		token, err := e.surveys.Token(ctx, inv)
+		if err != nil {
 			t.Fatal(err)
 		}
-		token = regexp.MustCompile(`"token":"([^"]+)"`).FindStringSubmatch(token)[1]
 		p, err := e.surveys.Page(ctx, token)
 		if err != nil {
 			t.Fatal(err)

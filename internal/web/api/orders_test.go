@@ -18,6 +18,7 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
@@ -124,6 +125,8 @@ func TestOrders(t *testing.T) {
 			}
 		})
 
+		// The relay has the mail before the outbox records it as sent.
+		deliverytest.WaitStatus(t, db, store.OrderConfirmationRef(got.ID), fanmail.MessageSent)
 		t.Run("Get", func(t *testing.T) {
 			var one orderJSON
 			e.call(t, request{method: "GET", path: fmt.Sprintf("/api/v1/orders/%d", got.ID), token: tok}, http.StatusOK, &one)
