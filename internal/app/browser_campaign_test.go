@@ -79,11 +79,7 @@ func TestBrowser_CampaignSent(t *testing.T) {
 			"{{footer}}"
 
 		b := newBrowser(t, ta.URL)
-		b.open("/admin/login?lang=ko")
-		b.fill(`form[action="/admin/login"] input[name="email"]`, ta.AdminEmail)
-		b.fill(`form[action="/admin/login"] input[name="password"]`, ta.AdminPassword)
-		b.click(`form[action="/admin/login"] button[type="submit"]`)
-		b.waitVisible(`form[action="/admin/logout"]`)
+		b.signInAdmin(ta)
 
 		// A sender with the details an advertisement's footer shows.
 		b.open("/admin/senders")

@@ -18,6 +18,7 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/channel/channeltest"
 	"github.com/fanmail/fanmail/internal/staff"
+	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
 )
 
@@ -322,6 +323,15 @@ func (b *browser) screenshot(name string) string {
 	return path
 }
 
+// signInAdmin signs the browser in as the app's first admin.
+func (b *browser) signInAdmin(ta *testApp) {
+	b.open("/admin/login?lang=ko")
+	b.fill(`form[action="/admin/login"] input[name="email"]`, ta.AdminEmail)
+	b.fill(`form[action="/admin/login"] input[name="password"]`, ta.AdminPassword)
+	b.click(`form[action="/admin/login"] button[type="submit"]`)
+	b.waitVisible(`form[action="/admin/logout"]`)
+}
+
 // brandBox is the checkbox of a brand, found by its name in a brand group.
 func brandBox(groupSlug, brand string) string {
 	return fmt.Sprintf(`//fieldset[@id='brands-%s']//label[contains(., '%s')]/input`, groupSlug, brand)
@@ -480,6 +490,60 @@ func TestBrowser_VisitorJoins(t *testing.T) {
 		if status := b.openStatus(oneClickLink(t, inv, "0-10")); status != 410 {
 			t.Errorf("the invitation's link after answering: %d, want 410", status)
 		}
+
+		// Both brands mailed a welcome chip; the answer earned 오즈세컨's
+		// survey chip and, with 61 % of the wardrobe, fan membership and
+		// its gift certificate.
+		chips := ta.SMTP.WaitForMatching(t, 3, 30*time.Second, subject("매니아칩"))
+		var mine, oz int
+		for _, c := range chips {
+			switch {
+			case strings.Contains(c.Subject, "마인 매니아칩"):
+				mine++
+			case strings.Contains(c.Subject, "오즈세컨 매니아칩"):
+				oz++
+			}
+		}
+		if mine != 1 || oz != 2 {
+			t.Errorf("chip mails: %d of 마인, %d of 오즈세컨; want 1 and 2 (welcome and survey)", mine, oz)
+		}
+		notice := ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("매니아 회원"))[0]
+		if !strings.Contains(notice.Text, "10,000원") {
+			t.Errorf("fan notice lacks its gift certificate:\n%s", notice.Text)
+		}
+
+		// The portal's chips page: 2 chips of 오즈세컨 with their numbers,
+		// the certificate, 마인's survey still open; 2 chips buy the demo's
+		// 5,000원 certificate, after one confirming press.
+		b.open("/portal/rewards")
+		b.waitVisible("#portal-rewards")
+		ozChips := `//section[contains(@class,'brand-chips')][.//h2[contains(., '오즈세컨')]]`
+		if got := b.text(ozChips + `//strong[contains(@class,'chip-balance')]`); got != "칩 2개" {
+			t.Errorf("오즈세컨 chips = %q, want 칩 2개", got)
+		}
+		if got := b.text("#portal-certificates"); !strings.Contains(got, "10,000원") {
+			t.Errorf("certificates = %q, want the fan's 10,000원 certificate", got)
+		}
+		if got := b.text("#portal-surveys"); !strings.Contains(got, "마인") {
+			t.Errorf("open surveys = %q, want 마인's", got)
+		}
+		if got := b.text("#portal-chip-history"); !strings.Contains(got, "No:") {
+			t.Errorf("chip history = %q, want chip numbers", got)
+		}
+		b.screenshot("visitor-rewards-" + engine)
+		b.click(ozChips + `//a[contains(@href, '/redeem')]`)
+		b.waitVisible("#redeem-form")
+		b.click(`#redeem-form button[type="submit"]`)
+		b.waitVisible("#redemption-done")
+		receipt := ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("교환 영수증"))[0]
+		if len(receipt.To) != 1 || receipt.To[0] != email {
+			t.Errorf("receipt went to %v", receipt.To)
+		}
+		b.open("/portal/rewards")
+		b.waitVisible("#portal-rewards")
+		if got := b.text(ozChips + `//strong[contains(@class,'chip-balance')]`); got != "칩 0개" {
+			t.Errorf("오즈세컨 chips after redeeming = %q, want 칩 0개", got)
+		}
 		ta.assertNoPersonalData(t, email, phone)
 	})
 }
@@ -595,5 +659,104 @@ func TestBrowser_ShopTerminal(t *testing.T) {
 			t.Errorf("shop staff opening /admin/users: status %d, want 403", status)
 		}
 		ta.assertNoPersonalData(t, email, phone, staffEmail)
+	})
+}
+
+// TestBrowser_StaffFanProgram: staff follow a member through the fan
+// program in the admin UI: the brand's fig. 4 table counts the member, the
+// member's journey shows the chip and its mail, and at the shop terminal
+// the member's chips buy a gift certificate, with the receipt mailed.
+func TestBrowser_StaffFanProgram(t *testing.T) {
+	eachEngine(t, func(t *testing.T, engine string) {
+		needBrowser(t)
+		ta := startApp(t, engine)
+		ctx := context.Background()
+		db := ta.DB()
+		const email = "hana.choi@example.com"
+		oz, err := db.BrandBySlug(ctx, "ozsecond", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A confirmed member with e-mail marketing consent picks 오즈세컨
+		// (30–34, female): the fan program mails the welcome chip.
+		m := storetest.MustCreateMember(t, db, email)
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.AddConsent(ctx, fanmail.Consent{MemberID: m.ID, Purpose: fanmail.PurposeMarketingEmail, Channel: "email",
+				Granted: true, Source: "web", Version: fanmail.ConsentWordingVersion}); err != nil {
+				return err
+			}
+			if _, err := tx.AddBrandPreference(ctx, m.ID, oz.ID, fanmail.GenderFemale, "30-34"); err != nil {
+				return err
+			}
+			return tx.Emit(ctx, fanmail.BrandSelected{MemberID: m.ID, BrandID: oz.ID, Source: "portal"})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ta.Events.Kick()
+		subject := func(part string) func(channeltest.Message) bool {
+			return func(m channeltest.Message) bool { return strings.Contains(m.Subject, part) }
+		}
+		ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("오즈세컨 매니아칩"))
+		// A second chip, entered by staff, pays for the demo certificate.
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, _, err := tx.Issue(ctx, fanmail.LedgerEntry{MemberID: m.ID, BrandID: oz.ID, Unit: fanmail.UnitChip, Op: fanmail.OpIssue,
+				Amount: 1, Reason: fanmail.ReasonManual, Ref: "browser-test:manual"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+
+		b := newBrowser(t, ta.URL)
+		b.signInAdmin(ta)
+
+		// Fig. 4 on the brand's fan program page.
+		b.open(fmt.Sprintf("/admin/catalog/brands/%d", oz.ID))
+		b.click("#brand-program")
+		b.waitVisible("#brand-preferences")
+		if got := b.text("#prefs-total"); got != "1" {
+			t.Errorf("fig. 4 total = %q, want 1", got)
+		}
+		if got := b.text(`//section[@id='brand-preferences']//tr[th[.='30-34']]/td[1]`); got != "1" {
+			t.Errorf("fig. 4, 30-34 female = %q, want 1", got)
+		}
+		b.screenshot("staff-fig4-" + engine)
+
+		// The member's journey.
+		b.open(fmt.Sprintf("/admin/members/%d", m.ID))
+		b.click("#member-journey")
+		b.waitVisible("#journey")
+		journey := b.text("#journey")
+		for _, want := range []string{"event brand_selected", "message chip", "sent", "ledger issue", "No:"} {
+			if !strings.Contains(journey, want) {
+				t.Errorf("journey lacks %q:\n%s", want, journey)
+			}
+		}
+		b.screenshot("staff-journey-" + engine)
+
+		// Redemption at the shop terminal.
+		b.open("/admin/shop/redeem")
+		b.fill(`#member-search input[name="q"]`, email)
+		b.click(`#member-search button[type="submit"]`)
+		b.waitVisible("#member-results")
+		b.click(`#member-results a`)
+		b.waitVisible("#redeem-member")
+		b.click(`//section[contains(@class,'brand-chips')][.//h3[contains(., '오즈세컨')]]//a[contains(@href, '/rewards/')]`)
+		b.waitVisible("#redeem-form")
+		b.click(`#redeem-form button[type="submit"]`)
+		b.waitVisible("#redeem-done")
+		if got := b.text("#redeem-result"); !strings.Contains(got, "5,000원") {
+			t.Errorf("redemption result = %q, want the 5,000원 certificate issued", got)
+		}
+		if got := b.text("#result-balance"); got != "0" {
+			t.Errorf("balance shown after redeeming = %q, want 0", got)
+		}
+		receipt := ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("교환 영수증"))[0]
+		if len(receipt.To) != 1 || receipt.To[0] != email {
+			t.Errorf("receipt went to %v", receipt.To)
+		}
+		if bal, _ := db.Balance(ctx, m.ID, oz.ID, fanmail.UnitChip); bal != 0 {
+			t.Errorf("balance after redeeming = %d, want 0", bal)
+		}
 	})
 }

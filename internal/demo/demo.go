@@ -39,6 +39,9 @@ func Load(ctx context.Context, db *store.DB, cat *catalog.Service) error {
 					return err
 				}
 			}
+			if err := ensureReward(ctx, db, brand); err != nil {
+				return err
+			}
 		}
 	}
 	for _, s := range shops {
@@ -75,6 +78,21 @@ func Reset(ctx context.Context, db *store.DB, cat *catalog.Service) error {
 		}
 	}
 	return db.LinkOptionsToBrands(ctx, links)
+}
+
+// ensureReward gives a demo brand without rewards one: a 5,000원 gift
+// certificate for 2 chips (the welcome chip and the deep survey's).
+func ensureReward(ctx context.Context, db *store.DB, brand fanmail.Brand) error {
+	rs, err := db.Rewards(ctx, store.RewardFilter{BrandID: brand.ID})
+	if err != nil || len(rs) > 0 {
+		return err
+	}
+	_, err = db.CreateReward(ctx, fanmail.Reward{BrandID: brand.ID, Kind: fanmail.RewardCertificate,
+		Name: brand.Name + " 5,000원 상품권", NameEn: brand.Name + " ₩5,000 gift certificate", Cost: 2, Value: 5000, Active: true})
+	if err != nil {
+		return fmt.Errorf("demo reward of %s: %w", brand.Slug, err)
+	}
+	return nil
 }
 
 // ensureGroup returns the group with g's slug, creating it if missing.

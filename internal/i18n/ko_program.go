@@ -25,7 +25,10 @@ func init() {
 		"Chips and brand mails go by e-mail only to confirmed members who agreed to receive advertising by e-mail; others can still pick brands and answer surveys.": "매니아칩과 브랜드 메일은 이메일 광고 수신에 동의하고 이메일을 확인한 회원에게만 보냅니다. 동의하지 않은 회원도 브랜드를 고르고 설문에 답할 수 있습니다.",
 		// Portal
 		"Each brand you pick sends you its new products with a mania chip by e-mail, but only if you agree to receive advertising by e-mail. Without it we keep your choices and do not mail you.": "고르신 브랜드마다 신상품 소식과 매니아칩을 이메일로 보내 드립니다. 다만 이메일 광고 수신에 동의하신 경우에만 보내 드리며, 동의하지 않으시면 고르신 브랜드만 저장하고 메일은 보내지 않습니다.",
-		"Change my consents": "수신 동의 바꾸기",
+		"Change my consents":                  "수신 동의 바꾸기",
+		"Answer by %s":                        "%s까지 답하실 수 있습니다",
+		"Open surveys":                        "답할 수 있는 설문",
+		"No surveys waiting for your answer.": "답을 기다리는 설문이 없습니다.",
 		"With your consent to advertising by e-mail, each brand mails you its new products with a mania chip once you confirm your address.": "이메일 광고 수신에 동의하시면, 주소를 확인하신 뒤 고르신 브랜드마다 신상품 소식과 매니아칩을 보내 드립니다.",
 		// Journey
 		"Journey":               "여정",

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/fanmail/fanmail"
 )
@@ -81,4 +83,26 @@ func (tx *Tx) MarkInvitationAnswered(ctx context.Context, id int64) error {
 		return fanmail.Errorf(fanmail.EEXPIRED, "This survey was already answered.")
 	}
 	return nil
+}
+
+// OpenInvitations returns the member's invitations still open at now (not
+// answered, not expired, of an active survey), newest first.
+func (db *DB) OpenInvitations(ctx context.Context, memberID int64, now time.Time) ([]fanmail.SurveyInvitation, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT i.`+strings.ReplaceAll(invitationColumns, ", ", ", i.")+`
+		FROM survey_invitations i JOIN surveys s ON s.id = i.survey_id
+		WHERE i.member_id = $1 AND i.status <> $2 AND i.expires_at > $3 AND s.active
+		ORDER BY i.id DESC LIMIT 50`, memberID, fanmail.InvitationAnswered, now.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("open invitations: %w", err)
+	}
+	defer rows.Close()
+	var out []fanmail.SurveyInvitation
+	for rows.Next() {
+		v, err := scanInvitation(rows)
+		if err != nil {
+			return nil, fmt.Errorf("open invitations: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

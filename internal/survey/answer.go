@@ -284,3 +284,43 @@ func (p Page) Message() *fanmail.Error {
 	}
 	return fanmail.AsError(p.Err)
 }
+
+// OpenSurvey is an invitation the member can still answer, for the portal.
+type OpenSurvey struct {
+	Invitation fanmail.SurveyInvitation
+	Title      string // in the member's language
+	Brand      string
+	Chips      int
+	URL        string // the answer page
+}
+
+// OpenSurveys returns the member's invitations still open, with their
+// answer links (signed now, like the mails').
+func (s *Service) OpenSurveys(ctx context.Context, memberID int64, lang string) ([]OpenSurvey, error) {
+	invs, err := s.db.OpenInvitations(ctx, memberID, s.db.Now())
+	if err != nil {
+		return nil, err
+	}
+	var out []OpenSurvey
+	for _, inv := range invs {
+		sv, err := s.db.SurveyByID(ctx, inv.SurveyID)
+		if err != nil {
+			return nil, err
+		}
+		token, err := s.Token(ctx, inv)
+		if err != nil {
+			return nil, err
+		}
+		o := OpenSurvey{Invitation: inv, Title: sv.TitleKo, Chips: sv.ChipReward, URL: "/s/" + token}
+		if lang == fanmail.LangEnglish && sv.TitleEn != "" {
+			o.Title = sv.TitleEn
+		}
+		if inv.BrandID != 0 {
+			if o.Brand, err = s.brandName(ctx, inv.BrandID); err != nil && fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+				return nil, err
+			}
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}

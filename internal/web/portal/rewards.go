@@ -11,6 +11,7 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/web"
 )
 
@@ -29,7 +30,8 @@ type rewardsPage struct {
 	Brands       []brandChips
 	Certificates []certificateRow
 	History      []historyRow
-	NoConsent    bool // no e-mail marketing consent: no chip mails come
+	Surveys      []survey.OpenSurvey // invitations still open
+	NoConsent    bool                // no e-mail marketing consent: no chip mails come
 }
 
 type brandChips struct {
@@ -123,6 +125,9 @@ func (h *Handler) rewards(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.NoConsent = !consents[fanmail.PurposeMarketingEmail]
+	if page.Surveys, err = h.Surveys.OpenSurveys(ctx, m.ID, web.Lang(r)); err != nil {
+		return err
+	}
 	return h.render(w, r, http.StatusOK, "portal_rewards", tr(r, "My chips and rewards"), page)
 }
 
