@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -14,14 +13,16 @@ import (
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/tracking"
 )
 
-// runOutbox writes one marketing survey invitation per member into the
-// outbox (as the survey service does, but in one statement) and sends them
-// all through delivery.Outbox to the sink: the contact rule per message,
-// rendering, "(광고)" framing, legal footer, RFC 8058 headers, VERP and the
-// recorded outcome. It prints a result as JSON.
+// runOutbox invites every member to the deep brand survey (the rows the
+// survey service writes, in two statements) and sends the invitations
+// through delivery.Outbox to the sink: the contact rule per message, the
+// survey service's own rendering with one-click answers and a signed link,
+// "(광고)" framing, legal footer, RFC 8058 headers, VERP and the recorded
+// outcome. It prints a result as JSON.
 func runOutbox(ctx context.Context, f flags, db *store.DB, logger *slog.Logger) error {
 	now := time.Now().UTC()
 	cast := ""
@@ -36,11 +37,30 @@ func runOutbox(ctx context.Context, f flags, db *store.DB, logger *slog.Logger) 
 	cpu0 := cpuSeconds()
 	sys0, sw0 := syscallCount(), switches()
 	dbCPU0 := backendCPU(ctx, db)
+	surveys := survey.New(db, logger, survey.Options{BaseURL: "https://fan.example.com"})
+	if err := surveys.EnsureDefaults(ctx); err != nil {
+		return err
+	}
+	deep, err := db.SurveyByKey(ctx, fanmail.SurveyBrandDeep)
+	if err != nil {
+		return err
+	}
 	t0 := time.Now()
-	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO messages (kind, channel, purpose, member_id, ref, data, status, run_at, created_at)
-		SELECT $1, 'email', 'marketing', id, 'bench:' || id`+cast+`, '{"survey":"brand-deep"}', 'queued', $2, $2 FROM members`,
-		fanmail.MessageSurveyInvitation, now); err != nil {
-		return fmt.Errorf("queue invitations: %w", err)
+	// The invitations InviteTx would write, one statement each for all
+	// members: the benchmark measures sending, not 100k transactions.
+	expires := now.Add(survey.DefaultInvitationTTL)
+	for _, q := range []string{
+		`INSERT INTO survey_invitations (survey_id, member_id, cause, expires_at, created_at)
+		SELECT $1, id, 'bench', $2, $3 FROM members`,
+		`INSERT INTO messages (kind, channel, purpose, member_id, ref, data, status, run_at, created_at)
+		SELECT '` + fanmail.MessageSurveyInvitation + `', 'email', 'marketing', member_id, 'survey-invite:' || id` + cast + `,
+			'{"invitation_id":' || id` + cast + ` || ',"survey_id":' || survey_id` + cast + ` || ',"expires":"` + expires.Format(time.RFC3339) + `"}',
+			'queued', $3, $3
+		FROM survey_invitations WHERE survey_id = $1 AND cause = 'bench' AND $2 = $2`,
+	} {
+		if _, err := db.SQL().ExecContext(ctx, q, deep.ID, expires, now); err != nil {
+			return fmt.Errorf("queue invitations: %w", err)
+		}
 	}
 	t1 := time.Now()
 	cfg, err := email.ParseURL(fmt.Sprintf("smtp://%s?tls=none", f.sinkAddr))
@@ -55,7 +75,7 @@ func runOutbox(ctx context.Context, f flags, db *store.DB, logger *slog.Logger) 
 		},
 		Batch: f.batch, Workers: f.outboxWorkers,
 	})
-	ob.Register(fanmail.MessageSurveyInvitation, benchInvitation)
+	ob.Register(fanmail.MessageSurveyInvitation, surveys.Render)
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	done := make(chan struct{})
@@ -92,25 +112,10 @@ func runOutbox(ctx context.Context, f flags, db *store.DB, logger *slog.Logger) 
 	if dbCPU > 0 {
 		r.DBCPUPerMsg = dbCPU / float64(f.n) * 1e6
 	}
-	if _, err := db.SQL().ExecContext(ctx, `DELETE FROM messages`); err != nil {
-		return err
+	for _, q := range []string{`DELETE FROM messages`, `DELETE FROM survey_invitations`} {
+		if _, err := db.SQL().ExecContext(ctx, q); err != nil {
+			return err
+		}
 	}
 	return json.NewEncoder(os.Stdout).Encode(r)
-}
-
-// benchInvitation renders a survey invitation of the size the survey
-// service's mails have: a personal greeting and the first question's
-// options as one-click links.
-func benchInvitation(_ context.Context, c *store.OutboxClaim) (delivery.Content, error) {
-	id := strconv.FormatInt(c.ID, 10)
-	link := "https://fan.example.com/s/" + id + "?q=1&a="
-	html := "<p>" + c.Name + "님, 오즈세컨의 팬으로서 설문에 답해 주시면 매니아칩을 하나 더 드립니다.</p>" +
-		"<p>오즈세컨 옷은 옷장의 몇 %인가요?</p><ul>"
-	text := c.Name + "님, 오즈세컨의 팬으로서 설문에 답해 주시면 매니아칩을 하나 더 드립니다.\n\n오즈세컨 옷은 옷장의 몇 %인가요?\n"
-	for i, o := range []string{"0–10 %", "11–30 %", "31–60 %", "61 % 이상"} {
-		v := strconv.Itoa(i + 1)
-		html += `<li><a href="` + link + v + `">` + o + `</a></li>`
-		text += "- " + o + ": " + link + v + "\n"
-	}
-	return delivery.Content{Subject: "오즈세컨 설문에 답하고 매니아칩을 받으세요", Text: text, HTML: html + "</ul>"}, nil
 }

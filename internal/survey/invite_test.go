@@ -225,3 +225,36 @@ func TestService_RenderScale(t *testing.T) {
 		}
 	})
 }
+
+// The invitation is rendered once per mailing and personalised per member:
+// each member's mail carries their own name (escaped in HTML) and link.
+func TestService_Render_PerMember(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	e := setup(t, db)
+	ctx := context.Background()
+	other := storetest.MustCreateMember(t, db, "tag@example.com")
+	inv1, token1 := e.invite(t, e.member.ID, e.brand.ID, "welcome")
+	inv2, token2 := e.invite(t, other.ID, e.brand.ID, "welcome")
+	c1, err := e.svc.Render(ctx, e.claim(t, inv1, fanmail.LangKorean))
+	if err != nil {
+		t.Fatal(err)
+	}
+	claim := e.claim(t, inv2, fanmail.LangKorean)
+	claim.Name = `김 <b>"태그"</b>`
+	c2, err := e.svc.Render(ctx, claim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(c1.Text, e.member.Name) || !strings.Contains(c1.Text, token1) || strings.Contains(c1.Text, token2) {
+		t.Errorf("first member's mail lacks their name or link:\n%s", c1.Text)
+	}
+	if !strings.Contains(c2.Text, claim.Name) || !strings.Contains(c2.HTML, "김 &lt;b&gt;&#34;태그&#34;&lt;/b&gt;") ||
+		strings.Contains(c2.HTML, "<b>") || !strings.Contains(c2.HTML, token2) || strings.Contains(c2.HTML, token1) {
+		t.Errorf("second member's mail: name or link wrong, or the name unescaped:\n%s", c2.HTML)
+	}
+	for _, c := range []string{c1.Subject + c1.Text + c1.HTML, c2.Subject + c2.Text + c2.HTML} {
+		if strings.Contains(c, "Marker7d2") {
+			t.Errorf("a marker was left in the mail:\n%s", c)
+		}
+	}
+}
