@@ -53,6 +53,11 @@ type OrderItem struct {
 	Name      string
 	Quantity  int
 	UnitPrice int64 // in won
+	// ListPrice and Shelf are the product's price and shelf when the order
+	// was stored (0 and "" without a product), so a later markdown does
+	// not change what the purchase says about the member.
+	ListPrice int64
+	Shelf     string
 }
 
 // Total returns quantity × unit price.

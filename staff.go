@@ -83,11 +83,23 @@ type Shop struct {
 	ID        int64
 	Code      string
 	Name      string
+	Kind      string // ShopStore, ShopDepartment or ShopOutlet; purchase patterns read it
 	Region    string
 	Phone     string
 	Address   string
 	CreatedAt time.Time
 }
+
+// Shop kinds: where a purchase was made says how the member buys (see
+// PurchaseLine.Pattern).
+const (
+	ShopStore      = "store"      // the brand's own shop or an agency (대리점); the default
+	ShopDepartment = "department" // a counter in a department store
+	ShopOutlet     = "outlet"     // a permanent discount store (상설 할인매장)
+)
+
+// IsShopKind reports whether s is a known shop kind.
+func IsShopKind(s string) bool { return s == ShopStore || s == ShopDepartment || s == ShopOutlet }
 
 // APIToken authenticates a program calling the JSON API with a role's rights.
 type APIToken struct {
