@@ -38,7 +38,7 @@ type SegmentRules struct {
 type SegmentCondition struct {
 	Field    string   `json:"field"`
 	Op       string   `json:"op"`
-	Values   []string `json:"values,omitempty"`   // genders, statuses, sources, regions, postal code prefixes, age band labels, one consent purpose
+	Values   []string `json:"values,omitempty"`   // genders, statuses, sources, regions, postal code prefixes, age band labels, one consent purpose, purchase patterns
 	IDs      []int64  `json:"ids,omitempty"`      // brands, brand groups, shops, options of Question
 	Question int64    `json:"question,omitempty"` // the question whose options IDs lists (FieldAnswer)
 	Number   int64    `json:"number,omitempty"`   // orders (FieldOrderCount) or won (FieldOrderTotal)
@@ -66,13 +66,18 @@ const (
 	FieldOrderCount  = "order_count"  // Number and Days: number of orders
 	FieldOrderTotal  = "order_total"  // Number and Days: total order amount in won
 	FieldLastOrder   = "last_order"   // Days: when the last order was placed
+
+	// The profile analysis (see AnalyseProfile); a member never analysed
+	// has no preferred group and PatternUnknown.
+	FieldPreferredGroup  = "preferred_group"  // IDs: brand groups, the member's preferred one
+	FieldPurchasePattern = "purchase_pattern" // Values: PurchasePatterns
 )
 
 // SegmentFields lists every condition field in the order the builder offers them.
 var SegmentFields = []string{
 	FieldGender, FieldAgeBand, FieldRegion, FieldPostalCode, FieldAnswer,
-	FieldBrand, FieldBrandGroup, FieldConsent, FieldRegistered, FieldSource, FieldShop, FieldStatus,
-	FieldOpened, FieldClicked, FieldBoughtBrand, FieldOrderCount, FieldOrderTotal, FieldLastOrder,
+	FieldBrand, FieldBrandGroup, FieldPreferredGroup, FieldConsent, FieldRegistered, FieldSource, FieldShop, FieldStatus,
+	FieldOpened, FieldClicked, FieldBoughtBrand, FieldOrderCount, FieldOrderTotal, FieldLastOrder, FieldPurchasePattern,
 }
 
 // Segment condition operators.
@@ -94,7 +99,7 @@ const (
 func SegmentOps(field string) []string {
 	switch field {
 	case FieldGender, FieldAgeBand, FieldRegion, FieldPostalCode, FieldSource, FieldShop, FieldStatus,
-		FieldBrandGroup, FieldBoughtBrand:
+		FieldBrandGroup, FieldBoughtBrand, FieldPreferredGroup, FieldPurchasePattern:
 		return []string{OpIn, OpNotIn}
 	case FieldAnswer, FieldBrand:
 		return []string{OpIn, OpAll, OpNotIn}
@@ -253,6 +258,8 @@ func (c SegmentCondition) Validate(path string) error {
 		return c.valuesFrom(path, SegmentStatuses, "Unknown member status.")
 	case FieldSource:
 		return c.valuesFrom(path, SegmentSources, "Unknown registration source.")
+	case FieldPurchasePattern:
+		return c.valuesFrom(path, PurchasePatterns, "Unknown purchase pattern.")
 	case FieldAgeBand:
 		if len(c.Values) == 0 {
 			return FieldError(path, "Pick at least one value.")
@@ -289,7 +296,7 @@ func (c SegmentCondition) Validate(path string) error {
 			return FieldError(path, "Pick a question.")
 		}
 		return c.needIDs(path)
-	case FieldBrand, FieldBrandGroup, FieldShop, FieldBoughtBrand:
+	case FieldBrand, FieldBrandGroup, FieldShop, FieldBoughtBrand, FieldPreferredGroup:
 		return c.needIDs(path)
 	case FieldRegistered:
 		if c.Op == OpBefore || c.Op == OpOnOrAfter {
@@ -315,11 +322,12 @@ func (c SegmentCondition) Validate(path string) error {
 func (c SegmentCondition) Tidy() SegmentCondition {
 	t := SegmentCondition{Field: c.Field, Op: c.Op}
 	switch c.Field {
-	case FieldGender, FieldAgeBand, FieldRegion, FieldPostalCode, FieldConsent, FieldSource, FieldStatus:
+	case FieldGender, FieldAgeBand, FieldRegion, FieldPostalCode, FieldConsent, FieldSource, FieldStatus,
+		FieldPurchasePattern:
 		t.Values = c.Values
 	case FieldAnswer:
 		t.Question, t.IDs = c.Question, c.IDs
-	case FieldBrand, FieldBrandGroup, FieldShop:
+	case FieldBrand, FieldBrandGroup, FieldShop, FieldPreferredGroup:
 		t.IDs = c.IDs
 	case FieldBoughtBrand:
 		t.IDs, t.Days = c.IDs, c.Days

@@ -23,6 +23,8 @@ func TestSegmentCondition_Tidy(t *testing.T) {
 		{"opened", "within_days", fanmail.SegmentCondition{Days: 30}},
 		{"registered", "before", fanmail.SegmentCondition{Date: "2026-01-01"}},
 		{"registered", "within_days", fanmail.SegmentCondition{Days: 30}},
+		{"preferred_group", "in", fanmail.SegmentCondition{IDs: []int64{3}}},
+		{"purchase_pattern", "not_in", fanmail.SegmentCondition{Values: []string{"female"}}},
 	}
 	for _, tt := range tests {
 		c := messy
@@ -73,5 +75,32 @@ func TestSegmentHelpers(t *testing.T) {
 	}
 	if fanmail.SegmentPath(fanmail.SegmentRoot, 'g', 0) != "g.g0" || fanmail.SegmentPath("g.g0", 'c', 2) != "g.g0.c2" {
 		t.Errorf("SegmentPath wrong")
+	}
+}
+
+func TestSegmentCondition_ValidateProfile(t *testing.T) {
+	tests := []struct {
+		name string
+		c    fanmail.SegmentCondition
+		ok   bool
+	}{
+		{"OK group", fanmail.SegmentCondition{Field: "preferred_group", Op: "in", IDs: []int64{1, 2}}, true},
+		{"OK not in group", fanmail.SegmentCondition{Field: "preferred_group", Op: "not_in", IDs: []int64{1}}, true},
+		{"ErrNoGroup", fanmail.SegmentCondition{Field: "preferred_group", Op: "in"}, false},
+		{"ErrGroupAll", fanmail.SegmentCondition{Field: "preferred_group", Op: "all", IDs: []int64{1}}, false},
+		{"OK pattern", fanmail.SegmentCondition{Field: "purchase_pattern", Op: "in", Values: []string{"sale", "unknown"}}, true},
+		{"ErrNoPattern", fanmail.SegmentCondition{Field: "purchase_pattern", Op: "not_in"}, false},
+		{"ErrUnknownPattern", fanmail.SegmentCondition{Field: "purchase_pattern", Op: "in", Values: []string{"cheap"}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.c.Validate("g.c0")
+			if (err == nil) != tt.ok {
+				t.Fatalf("Validate = %v, want ok %v", err, tt.ok)
+			}
+			if err != nil && fanmail.ErrorField(err) != "g.c0" {
+				t.Errorf("error field %q, want g.c0", fanmail.ErrorField(err))
+			}
+		})
 	}
 }

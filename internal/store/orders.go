@@ -53,7 +53,8 @@ var (
 		Message: "An order with this number already exists."}
 )
 
-// CreateOrder stores order o with its items (o.Amount as given) and returns
+// CreateOrder stores order o with its items (o.Amount, list prices and
+// shelves as given) and returns
 // it with its IDs. An order number already stored is ECONFLICT naming
 // external_id; a member, shop, product or brand that does not exist is EINVALID.
 func (tx *Tx) CreateOrder(ctx context.Context, o fanmail.Order) (fanmail.Order, error) {
@@ -73,9 +74,9 @@ func (tx *Tx) CreateOrder(ctx context.Context, o fanmail.Order) (fanmail.Order, 
 		it := &o.Items[i]
 		it.OrderID = o.ID
 		err := tx.QueryRowContext(ctx, `INSERT INTO order_items
-			(order_id, product_id, brand_id, name, quantity, unit_price)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			o.ID, nullInt64(it.ProductID), nullInt64(it.BrandID), it.Name, it.Quantity, it.UnitPrice).Scan(&it.ID)
+			(order_id, product_id, brand_id, name, quantity, unit_price, list_price, shelf)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			o.ID, nullInt64(it.ProductID), nullInt64(it.BrandID), it.Name, it.Quantity, it.UnitPrice, it.ListPrice, it.Shelf).Scan(&it.ID)
 		if err != nil {
 			return o, fmt.Errorf("create order %d item: %w", o.ID, mapError(err))
 		}
@@ -180,7 +181,7 @@ func (db *DB) attachItems(ctx context.Context, orders []fanmail.Order) error {
 		at[o.ID] = i
 	}
 	cond, arg := db.idsIn("order_id", 1, ids)
-	rows, err := db.sql.QueryContext(ctx, `SELECT id, order_id, product_id, brand_id, name, quantity, unit_price
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, order_id, product_id, brand_id, name, quantity, unit_price, list_price, shelf
 		FROM order_items WHERE `+cond+` ORDER BY order_id, id`, arg)
 	if err != nil {
 		return fmt.Errorf("order items: %w", err)
@@ -189,7 +190,7 @@ func (db *DB) attachItems(ctx context.Context, orders []fanmail.Order) error {
 	for rows.Next() {
 		var it fanmail.OrderItem
 		var product, brand sql.NullInt64
-		if err := rows.Scan(&it.ID, &it.OrderID, &product, &brand, &it.Name, &it.Quantity, &it.UnitPrice); err != nil {
+		if err := rows.Scan(&it.ID, &it.OrderID, &product, &brand, &it.Name, &it.Quantity, &it.UnitPrice, &it.ListPrice, &it.Shelf); err != nil {
 			return fmt.Errorf("order items: %w", err)
 		}
 		it.ProductID, it.BrandID = product.Int64, brand.Int64

@@ -6,6 +6,7 @@ package store
 // member tests m.id IN (list) (see SegmentCountSQL).
 
 import (
+	"cmp"
 	"slices"
 	"strconv"
 	"strings"
@@ -147,7 +148,8 @@ func isSet(cond fanmail.SegmentCondition) bool {
 	switch cond.Field {
 	case fanmail.FieldConsent, fanmail.FieldBrand, fanmail.FieldBrandGroup, fanmail.FieldAnswer,
 		fanmail.FieldOpened, fanmail.FieldClicked,
-		fanmail.FieldBoughtBrand, fanmail.FieldOrderCount, fanmail.FieldOrderTotal, fanmail.FieldLastOrder:
+		fanmail.FieldBoughtBrand, fanmail.FieldOrderCount, fanmail.FieldOrderTotal, fanmail.FieldLastOrder,
+		fanmail.FieldPreferredGroup, fanmail.FieldPurchasePattern:
 		return true
 	}
 	return false
@@ -363,8 +365,41 @@ func (c *segmentCompiler) members(cond fanmail.SegmentCondition, sorted bool) (s
 			return "SELECT member_id FROM orders GROUP BY member_id HAVING MAX(ordered_at) < " + since, false
 		}
 		return "SELECT member_id FROM orders WHERE ordered_at >= " + since, false
+	case fanmail.FieldPreferredGroup:
+		return profiles(c, "preferred_group_id", uniq(cond.IDs), sorted), neg
+	case fanmail.FieldPurchasePattern:
+		// A member never analysed has no row but the unknown pattern: a
+		// list naming unknown is turned around, into the members whose
+		// pattern is one of those not named, taken away.
+		if !slices.Contains(cond.Values, fanmail.PatternUnknown) {
+			return profiles(c, "purchase_pattern", uniq(cond.Values), sorted), neg
+		}
+		var others []string
+		for _, p := range fanmail.PurchasePatterns {
+			if !slices.Contains(cond.Values, p) {
+				others = append(others, p)
+			}
+		}
+		if len(others) == 0 {
+			return "SELECT member_id FROM member_profiles WHERE 1 = 0", !neg
+		}
+		return profiles(c, "purchase_pattern", others, sorted), !neg
 	}
 	panic("segment: not a set condition: " + cond.Field)
+}
+
+// profiles selects the members whose stored profile has one of vs in col;
+// sorted, one index range (member_profiles_group or _pattern) per value,
+// so the ids come in order.
+func profiles[T any](c *segmentCompiler, col string, vs []T, sorted bool) string {
+	if sorted && len(vs) > 1 {
+		arms := make([]string, len(vs))
+		for i, v := range vs {
+			arms[i] = "SELECT member_id FROM member_profiles WHERE " + col + " = " + c.arg(v)
+		}
+		return strings.Join(arms, " UNION ")
+	}
+	return "SELECT member_id FROM member_profiles WHERE " + among(c, col, false, vs)
 }
 
 // idSet is a SELECT or compound SELECT listing member ids as member_id.
@@ -442,14 +477,15 @@ func (c *segmentCompiler) set(r fanmail.SegmentRules) idSet {
 			pos = append(pos, c.combine(all, "INTERSECT"))
 		default:
 			sub, isNeg := c.members(cond, c.sqlite)
-			// Keys make consents, one brand's fans and engagement unique per member,
+			// Keys make consents, one brand's fans, engagement and profiles unique per member,
 			// GROUP BY the order totals, set operations every compound;
 			// other lists may name a member twice.
 			compound := strings.Contains(sub, " UNION ") || strings.Contains(sub, " EXCEPT ")
 			s := idSet{sql: sub, compound: compound, distinct: compound || cond.Field == fanmail.FieldConsent ||
 				cond.Field == fanmail.FieldBrand && len(uniq(cond.IDs)) == 1 ||
 				cond.Field == fanmail.FieldOpened || cond.Field == fanmail.FieldClicked ||
-				cond.Field == fanmail.FieldOrderCount || cond.Field == fanmail.FieldOrderTotal}
+				cond.Field == fanmail.FieldOrderCount || cond.Field == fanmail.FieldOrderTotal ||
+				cond.Field == fanmail.FieldPreferredGroup || cond.Field == fanmail.FieldPurchasePattern}
 			if isNeg {
 				neg = append(neg, s)
 			} else {
@@ -562,8 +598,9 @@ func paren(parts []string, op string) string {
 	return "(" + strings.Join(parts, op) + ")"
 }
 
-func uniq(ids []int64) []int64 {
-	out := slices.Clone(ids)
+// uniq returns vs sorted, without repeats.
+func uniq[T cmp.Ordered](vs []T) []T {
+	out := slices.Clone(vs)
 	slices.Sort(out)
 	return slices.Compact(out)
 }

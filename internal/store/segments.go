@@ -325,7 +325,7 @@ func (db *DB) checkRefs(ctx context.Context, r fanmail.SegmentRules, path string
 		switch cond.Field {
 		case fanmail.FieldBrand, fanmail.FieldBoughtBrand:
 			table, msg = "brands", "Unknown brand."
-		case fanmail.FieldBrandGroup:
+		case fanmail.FieldBrandGroup, fanmail.FieldPreferredGroup:
 			table, msg = "brand_groups", "Unknown brand group."
 		case fanmail.FieldShop:
 			table, msg = "shops", "Unknown shop."

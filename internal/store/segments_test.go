@@ -220,6 +220,17 @@ func newSegWorld(t *testing.T, db *store.DB) *segWorld {
 		}
 	}
 	clock = segNow
+	// The profile analysis of everybody, as after an upgrade: items
+	// without products have no pattern, so every pattern is unknown.
+	for after := int64(0); ; {
+		var err error
+		if after, err = db.RecomputeProfiles(ctx, after, 4); err != nil {
+			t.Fatal(err)
+		}
+		if after == 0 {
+			break
+		}
+	}
 	return w
 }
 
@@ -374,6 +385,13 @@ func TestSegmentConditions(t *testing.T) {
 			{"TotalBelow150k", number("order_total", "less_than", 150_000, 0), sorted("jihoon", "haeun")},
 			{"LastOrderWithin30", days("last_order", "within_days", 30), sorted("minji", "doyoon")},
 			{"LastOrderNotWithin30", days("last_order", "not_within_days", 30), sorted("seoyeon", "subin")},
+			// Favourites 3 votes each, 1 per 100,000 won: seoyeon likes
+			// both groups but spent 550,000 won on formal.
+			{"PreferredCasual", ids("preferred_group", "in", g["casual"]), sorted("minji", "doyoon", "subin")},
+			{"PreferredFormal", ids("preferred_group", "in", g["formal"]), sorted("seoyeon", "jihoon")},
+			{"PreferredNotCasual", ids("preferred_group", "not_in", g["casual"]), sorted("seoyeon", "jihoon", "haeun")},
+			{"PatternUnknown", vals("purchase_pattern", "in", "unknown"), sorted(w.all...)},
+			{"PatternSaleNobody", vals("purchase_pattern", "in", "sale"), sorted()},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {

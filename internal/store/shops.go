@@ -9,11 +9,11 @@ import (
 	"github.com/fanmail/fanmail"
 )
 
-const shopColumns = `id, code, name, region, phone, address, created_at`
+const shopColumns = `id, code, name, kind, region, phone, address, created_at`
 
 func scanShop(row interface{ Scan(...any) error }) (fanmail.Shop, error) {
 	var s fanmail.Shop
-	err := row.Scan(&s.ID, &s.Code, &s.Name, &s.Region, &s.Phone, &s.Address, &s.CreatedAt)
+	err := row.Scan(&s.ID, &s.Code, &s.Name, &s.Kind, &s.Region, &s.Phone, &s.Address, &s.CreatedAt)
 	s.CreatedAt = s.CreatedAt.UTC()
 	return s, err
 }
@@ -59,16 +59,23 @@ func (db *DB) shopWhere(ctx context.Context, where string, arg any) (fanmail.Sho
 	return s, nil
 }
 
-// UpsertShop stores s under its code, overwriting the name, region, phone and
-// address of an existing shop with that code, and returns the stored shop.
+// UpsertShop stores s under its code, overwriting the name, kind, region,
+// phone and address of an existing shop with that code, and returns the
+// stored shop. An empty Kind is fanmail.ShopStore; an unknown one EINVALID.
 func (db *DB) UpsertShop(ctx context.Context, s fanmail.Shop) (fanmail.Shop, error) {
+	if s.Kind == "" {
+		s.Kind = fanmail.ShopStore
+	}
+	if !fanmail.IsShopKind(s.Kind) {
+		return s, fanmail.FieldError("kind", "Unknown kind of shop.")
+	}
 	saved, err := scanShop(db.sql.QueryRowContext(ctx, `
-		INSERT INTO shops (code, name, region, phone, address, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (code) DO UPDATE SET name = excluded.name, region = excluded.region,
+		INSERT INTO shops (code, name, kind, region, phone, address, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (code) DO UPDATE SET name = excluded.name, kind = excluded.kind, region = excluded.region,
 			phone = excluded.phone, address = excluded.address
 		RETURNING `+shopColumns,
-		s.Code, s.Name, s.Region, s.Phone, s.Address, db.Now()))
+		s.Code, s.Name, s.Kind, s.Region, s.Phone, s.Address, db.Now()))
 	if err != nil {
 		return saved, fmt.Errorf("upsert shop: %w", mapError(err))
 	}
