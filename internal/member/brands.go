@@ -21,7 +21,7 @@ func (s *Service) Brands(ctx context.Context, memberID int64) ([]int64, error) {
 
 // SetBrands makes brandIDs the member's favourite brands: new ones are added
 // and counted under the member's gender and age band, dropped ones removed
-// and their counts taken back. Errors: EINVALID for an unknown or unpublished
+// and their counts taken back; the member's profile is analysed again. Errors: EINVALID for an unknown or unpublished
 // brand among the new ones, ENOTFOUND.
 func (s *Service) SetBrands(ctx context.Context, memberID int64, brandIDs []int64) error {
 	want := slices.Clone(brandIDs)
@@ -65,7 +65,8 @@ func (s *Service) SetBrands(ctx context.Context, memberID int64, brandIDs []int6
 				}
 			}
 		}
-		return nil
+		_, err = tx.RecomputeProfile(ctx, memberID)
+		return err
 	})
 	if err == nil {
 		s.afterCommit()

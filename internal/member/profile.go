@@ -151,8 +151,8 @@ func deref(p *string) string {
 
 // UpdateProfile is the member's own edit in the portal: their profile fields
 // (not the address, member id or status, which are ignored) and their answers
-// to the active profile questions, replaced as a whole. Errors as
-// UpdateMember and Register.
+// to the active profile questions, replaced as a whole; the profile is
+// analysed again. Errors as UpdateMember and Register.
 func (s *Service) UpdateProfile(ctx context.Context, id int64, u fanmail.MemberUpdate, answers []fanmail.Answer) (fanmail.Member, error) {
 	u.Code, u.Email, u.Status = nil, nil, nil
 	u, err := s.cleanUpdate(u)
@@ -172,7 +172,11 @@ func (s *Service) UpdateProfile(ctx context.Context, id int64, u fanmail.MemberU
 		if m, err = s.updateInTx(ctx, tx, id, u); err != nil {
 			return err
 		}
-		return tx.ReplaceAnswers(ctx, id, questionIDs(qs), clean)
+		if err := tx.ReplaceAnswers(ctx, id, questionIDs(qs), clean); err != nil {
+			return err
+		}
+		_, err = tx.RecomputeProfile(ctx, id)
+		return err
 	})
 	return m, err
 }

@@ -36,9 +36,9 @@ type Registration struct {
 }
 
 // Register validates r and stores, in one transaction, a pending member with
-// their survey answers, consents (every purpose, granted or refused) and
-// favourite brands (counted by gender and age band); then it sends (or
-// enqueues) the confirmation mail. Errors: EINVALID naming the field at fault
+// their survey answers, consents (every purpose, granted or refused),
+// favourite brands (counted by gender and age band), the analysis of their
+// profile and the confirmation mail in the outbox. Errors: EINVALID naming the field at fault
 // (including members under 14 and missing required consents), ECONFLICT with
 // field "email" or "code" for an address or member id already registered.
 func (s *Service) Register(ctx context.Context, r Registration) (fanmail.Member, error) {
@@ -93,6 +93,9 @@ func (s *Service) Register(ctx context.Context, r Registration) (fanmail.Member,
 			if _, err := tx.AddBrandPreference(ctx, m.ID, id, r.Gender, band); err != nil {
 				return err
 			}
+		}
+		if _, err := tx.RecomputeProfile(ctx, m.ID); err != nil {
+			return err
 		}
 		// The opt-in mail is written with the member: it cannot be lost
 		// between the commit and a queue.

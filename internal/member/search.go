@@ -202,6 +202,9 @@ type MemberRecord struct {
 	Brands    []fanmail.Brand   // favourite brands in catalogue order
 	Consents  map[string]bool   // current decision per purpose; undecided purposes absent
 	History   []fanmail.Consent // every consent record, oldest first
+
+	Profile        fanmail.MemberProfile // the analysis of step 5
+	PreferredGroup fanmail.BrandGroup    // the profile's preferred group; zero when none
 }
 
 // MemberRecord returns the whole record of the member with id, or ENOTFOUND.
@@ -243,6 +246,14 @@ func (s *Service) MemberRecord(ctx context.Context, id int64) (MemberRecord, err
 	}
 	if rec.History, err = s.db.ConsentHistory(ctx, id); err != nil {
 		return rec, err
+	}
+	if rec.Profile, err = s.Profile(ctx, id); err != nil {
+		return rec, err
+	}
+	if rec.Profile.PreferredGroupID != 0 {
+		if rec.PreferredGroup, err = s.db.BrandGroupByID(ctx, rec.Profile.PreferredGroupID, false); err != nil {
+			return rec, err
+		}
 	}
 	return rec, nil
 }

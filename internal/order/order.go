@@ -101,11 +101,11 @@ type NewItem struct {
 // terminals with a wrong clock).
 const maxFuture = 24 * time.Hour
 
-// Create validates and stores an order, then sends its confirmation mail
-// (through the queue when there is one). Errors: EINVALID naming the field at
-// fault ("member", "external_id", "ordered_at", "shop_id", "items",
-// "items.N.product", "items.N.brand_id", "items.N.quantity", …), ECONFLICT
-// naming external_id when the order number is already stored.
+// Create validates and stores an order with its confirmation mail in the
+// outbox, and analyses the member's profile again. Errors: EINVALID naming
+// the field at fault ("member", "external_id", "ordered_at", "shop_id",
+// "items", "items.N.product", "items.N.brand_id", "items.N.quantity", …),
+// ECONFLICT naming external_id when the order number is already stored.
 func (s *Service) Create(ctx context.Context, n NewOrder) (fanmail.Order, error) {
 	o, err := s.prepare(ctx, n)
 	if err != nil {
@@ -113,6 +113,10 @@ func (s *Service) Create(ctx context.Context, n NewOrder) (fanmail.Order, error)
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if o, err = tx.CreateOrder(ctx, o); err != nil {
+			return err
+		}
+		// The purchase is an input of the member's profile analysis.
+		if _, err := tx.RecomputeProfile(ctx, o.MemberID); err != nil {
 			return err
 		}
 		// An order placed long ago (last year's purchases in a CSV) gets
@@ -239,6 +243,7 @@ func (s *Service) item(ctx context.Context, ni NewItem) (fanmail.OrderItem, erro
 		return it, fanmail.FieldError("brand_id", "The brand is not the product's brand.")
 	}
 	it.ProductID, it.BrandID = p.ID, p.BrandID
+	it.ListPrice, it.Shelf = p.Price, p.Shelf
 	if it.Name == "" {
 		it.Name = p.Name
 	}

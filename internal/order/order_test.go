@@ -115,7 +115,8 @@ func TestService_Create(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := []fanmail.OrderItem{
-				{ID: o.Items[0].ID, OrderID: o.ID, ProductID: e.coat.ID, BrandID: e.oz.ID, Name: "울 코트", Quantity: 1, UnitPrice: 259000},
+				{ID: o.Items[0].ID, OrderID: o.ID, ProductID: e.coat.ID, BrandID: e.oz.ID, Name: "울 코트", Quantity: 1, UnitPrice: 259000,
+					ListPrice: 259000, Shelf: "new"},
 				{ID: o.Items[1].ID, OrderID: o.ID, Name: "니트 양말", Quantity: 2, UnitPrice: 15000},
 			}
 			if diff := cmp.Diff(want, o.Items); diff != "" {

@@ -25,14 +25,18 @@ func (tx *Tx) RecomputeProfile(ctx context.Context, memberID int64) (fanmail.Mem
 	// the other, and the second, whose statements each see what was
 	// committed before they started, reads the first one's inputs too.
 	// (SQLite has one writer at a time.)
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO member_profiles (member_id, computed_at) VALUES ($1, $2)
+	// Inserting from members finds an unknown member without a failed
+	// statement, which would end a PostgreSQL transaction.
+	res, err := tx.ExecContext(ctx, `
+		INSERT INTO member_profiles (member_id, computed_at) SELECT id, $2 FROM members WHERE id = $1
 		ON CONFLICT (member_id) DO UPDATE SET computed_at = excluded.computed_at`, memberID, tx.Now)
-	if isForeignKeyViolation(err) {
-		return fanmail.MemberProfile{}, errMemberNotFound
-	}
 	if err != nil {
 		return fanmail.MemberProfile{}, fmt.Errorf("profile of member %d: %w", memberID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fanmail.MemberProfile{}, fmt.Errorf("profile of member %d: %w", memberID, err)
+	} else if n == 0 {
+		return fanmail.MemberProfile{}, errMemberNotFound
 	}
 	groups, err := tx.groupVotes(ctx, memberID)
 	if err != nil {
@@ -124,8 +128,9 @@ func (tx *Tx) purchaseLines(ctx context.Context, memberID int64) ([]fanmail.Purc
 // RecomputeProfiles recomputes, in one transaction, the profiles of up to
 // limit members with ids above afterID who have something to analyse
 // (answers, favourite brands, orders) or a stored profile, in id order. It
-// returns the last member id done, 0 when there was none left.
-func (db *DB) RecomputeProfiles(ctx context.Context, afterID int64, limit int) (int64, error) {
+// returns the last member id done (0 when there was none left) and how
+// many were done.
+func (db *DB) RecomputeProfiles(ctx context.Context, afterID int64, limit int) (last int64, n int, err error) {
 	// Each list is cut to limit before the union, so a batch reads
 	// about limit ids from each index rather than the rest of the table.
 	var ids []int64
@@ -136,22 +141,22 @@ func (db *DB) RecomputeProfiles(ctx context.Context, afterID int64, limit int) (
 		UNION SELECT member_id FROM (SELECT member_id FROM member_profiles WHERE member_id > $1 ORDER BY member_id LIMIT $2) s
 		ORDER BY member_id LIMIT $2`, afterID, limit)
 	if err != nil {
-		return 0, fmt.Errorf("members to analyse: %w", err)
+		return 0, 0, fmt.Errorf("members to analyse: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
-			return 0, fmt.Errorf("members to analyse: %w", err)
+			return 0, 0, fmt.Errorf("members to analyse: %w", err)
 		}
 		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("members to analyse: %w", err)
+		return 0, 0, fmt.Errorf("members to analyse: %w", err)
 	}
 	rows.Close()
 	if len(ids) == 0 {
-		return 0, nil
+		return 0, 0, nil
 	}
 	err = db.InTx(ctx, func(tx *Tx) error {
 		for _, id := range ids {
@@ -162,9 +167,9 @@ func (db *DB) RecomputeProfiles(ctx context.Context, afterID int64, limit int) (
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return ids[len(ids)-1], nil
+	return ids[len(ids)-1], len(ids), nil
 }
 
 // HasMemberProfiles reports whether any profile is stored.

@@ -261,7 +261,7 @@ func TestRecomputeProfile_PriceAtPurchase(t *testing.T) {
 		if _, err := db.UpdateProduct(ctx, p); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.RecomputeProfiles(ctx, 0, 10); err != nil {
+		if _, _, err := db.RecomputeProfiles(ctx, 0, 10); err != nil {
 			t.Fatal(err)
 		}
 		if got := w.profile(t, "jimin").PurchasePattern; got != fanmail.PatternFullPrice {
@@ -296,7 +296,7 @@ func TestRecomputeProfiles(t *testing.T) {
 		batches := 0
 		for after := int64(0); ; batches++ {
 			var err error
-			if after, err = db.RecomputeProfiles(ctx, after, 2); err != nil {
+			if after, _, err = db.RecomputeProfiles(ctx, after, 2); err != nil {
 				t.Fatal(err)
 			}
 			if after == 0 {

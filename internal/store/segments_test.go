@@ -224,7 +224,7 @@ func newSegWorld(t *testing.T, db *store.DB) *segWorld {
 	// without products have no pattern, so every pattern is unknown.
 	for after := int64(0); ; {
 		var err error
-		if after, err = db.RecomputeProfiles(ctx, after, 4); err != nil {
+		if after, _, err = db.RecomputeProfiles(ctx, after, 4); err != nil {
 			t.Fatal(err)
 		}
 		if after == 0 {
