@@ -35,6 +35,9 @@ Commands:
   import FILE.csv    import members from a CSV file, printing progress
   export             write all members as CSV to standard output
   campaign status ID print a campaign's progress
+  profiles recompute analyse every member's profile again (preferred brand
+                     group, purchase pattern), e.g. after moving a brand to
+                     another group
   dkim keygen DOMAIN make a DKIM key pair and print the DNS record
   version            print the version
 
@@ -164,7 +167,8 @@ func migrate(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 
 // Prepare readies a fresh database for use: the first admin account (its
 // password is printed once to out), the default surveys (profile and deep
-// brand survey) and, unless disabled, demo data for an empty catalogue.
+// brand survey), the members' profile analysis when none is stored and,
+// unless disabled, demo data for an empty catalogue.
 func (a *App) Prepare(ctx context.Context, out io.Writer) error {
 	if !a.cfg.NoDemo {
 		empty, err := demo.IsEmpty(ctx, a.db)
@@ -181,6 +185,10 @@ func (a *App) Prepare(ctx context.Context, out io.Writer) error {
 	// After the demo brands, so style options link to them.
 	if err := a.Surveys.EnsureDefaults(ctx); err != nil {
 		return fmt.Errorf("default surveys: %w", err)
+	}
+	// Members stored before the profile analysis existed get theirs once.
+	if err := a.Members.EnsureProfiles(ctx); err != nil {
+		return fmt.Errorf("member profiles: %w", err)
 	}
 	email, password, created, err := a.Staff.EnsureAdmin(ctx)
 	if err != nil {
@@ -210,6 +218,10 @@ func demoCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 	defer a.Close()
 	if *reset {
 		if err := demo.Reset(ctx, a.db, a.Catalog); err != nil {
+			return err
+		}
+		// The members' favourites of demo brands went with them.
+		if _, err := a.Members.RecomputeProfiles(ctx, nil); err != nil {
 			return err
 		}
 		fmt.Fprintln(out, "demo data reset")

@@ -26,6 +26,7 @@ func init() {
 	commands["export"] = exportCmd
 	commands["campaign"] = campaignCmd
 	commands["dkim"] = dkimCmd
+	commands["profiles"] = profilesCmd
 }
 
 // commandUsage is the synopsis of each command but serve, shown by its
@@ -38,6 +39,7 @@ var commandUsage = map[string]string{
 	"export":   "fanmail export [--status STATUS] [--lang ko|en]",
 	"campaign": "fanmail campaign status ID",
 	"dkim":     "fanmail dkim keygen DOMAIN [--algo ed25519|rsa] [--selector S] [--key-file FILE]",
+	"profiles": "fanmail profiles recompute",
 }
 
 // parseCommand parses the flags of command cmd, which may stand before,
@@ -213,4 +215,27 @@ func dkimCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args [
 	}
 	o.Domain = args[1]
 	return campaign.DKIMKeygen(out, o)
+}
+
+// profilesCmd: "profiles recompute" analyses every member's profile again,
+// printing progress to standard error.
+func profilesCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error {
+	args, err := parseCommand(flag.NewFlagSet("fanmail profiles", flag.ContinueOnError), "profiles", args, 1, 1, out)
+	if err != nil {
+		return err
+	}
+	if args[0] != "recompute" {
+		return errors.New("usage: " + commandUsage["profiles"])
+	}
+	a, err := Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	n, err := a.Members.RecomputeProfiles(ctx, func(done int) { fmt.Fprintf(os.Stderr, "%d members analysed\n", done) })
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "profiles of %d members recomputed\n", n)
+	return nil
 }

@@ -98,9 +98,13 @@ var shelfNote = map[string]string{
 	fanmail.ShelfSale:     "시즌 오프 30% 할인 상품입니다.",
 }
 
-// shops are the demo shops where staff register customers at a terminal.
+// shops are the demo shops where staff register customers at a terminal:
+// brand stores, a department-store counter and an outlet, so that purchases
+// show each purchase pattern.
 var shops = []fanmail.Shop{
-	{Code: "GN01", Name: "강남점", Region: "서울", Phone: "02-555-0101", Address: "서울특별시 강남구 강남대로 396"},
-	{Code: "HD01", Name: "홍대점", Region: "서울", Phone: "02-333-0202", Address: "서울특별시 마포구 양화로 160"},
-	{Code: "BS01", Name: "부산 서면점", Region: "부산", Phone: "051-808-0303", Address: "부산광역시 부산진구 중앙대로 672"},
+	{Code: "GN01", Name: "강남점", Kind: fanmail.ShopStore, Region: "서울", Phone: "02-555-0101", Address: "서울특별시 강남구 강남대로 396"},
+	{Code: "HD01", Name: "홍대점", Kind: fanmail.ShopStore, Region: "서울", Phone: "02-333-0202", Address: "서울특별시 마포구 양화로 160"},
+	{Code: "BS01", Name: "부산 서면점", Kind: fanmail.ShopStore, Region: "부산", Phone: "051-808-0303", Address: "부산광역시 부산진구 중앙대로 672"},
+	{Code: "PG01", Name: "판교 백화점 매장", Kind: fanmail.ShopDepartment, Region: "경기", Phone: "031-5170-0404", Address: "경기도 성남시 분당구 판교역로 146번길 20"},
+	{Code: "YJ01", Name: "여주 아울렛점", Kind: fanmail.ShopOutlet, Region: "경기", Phone: "031-880-0505", Address: "경기도 여주시 명품로 360"},
 }

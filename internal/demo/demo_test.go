@@ -50,7 +50,7 @@ func TestLoadAndReset(t *testing.T) {
 			t.Fatal(err)
 		}
 		first := countAll(t, db, mediaDir)
-		want := counts{Groups: 3, Brands: 8, Products: 48, Images: 48, Files: 48, Shops: 3}
+		want := counts{Groups: 3, Brands: 8, Products: 48, Images: 48, Files: 48, Shops: 5}
 		if diff := cmp.Diff(want, first); diff != "" {
 			t.Errorf("counts after load (-want +got):\n%s", diff)
 		}
@@ -74,6 +74,11 @@ func TestLoadAndReset(t *testing.T) {
 			ps, err := cat.Products(ctx, catalog.ProductFilter{BrandID: mienc.ID, Shelf: shelf, PublishedOnly: true})
 			if err != nil || len(ps) != 2 {
 				t.Errorf("미앤씨 %s shelf: %d products, %v; want 2", shelf, len(ps), err)
+			}
+		}
+		for code, kind := range map[string]string{"GN01": fanmail.ShopStore, "PG01": fanmail.ShopDepartment, "YJ01": fanmail.ShopOutlet} {
+			if s, err := db.ShopByCode(ctx, code); err != nil || s.Kind != kind {
+				t.Errorf("demo shop %s: %+v, %v; want kind %s", code, s, err, kind)
 			}
 		}
 		for _, slug := range []string{"ozoc", "ozsecond", "sj"} {
