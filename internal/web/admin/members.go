@@ -160,6 +160,7 @@ type mbRecordPage struct {
 	ConsentRows []mbConsentRow
 	HistoryRows []mbHistoryRow
 	Loyalty     *memberLoyalty // nil on a server without the loyalty service
+	Analysis    mbAnalysis
 }
 
 func (h *Handler) showMember(w http.ResponseWriter, r *http.Request) error {
@@ -177,6 +178,7 @@ func (h *Handler) showMember(w http.ResponseWriter, r *http.Request) error {
 		StatusLabel:  mbLabel(mbStatuses, rec.Member.Status),
 		SourceLabel:  mbSourceLabel(rec.Member.Source),
 		AnswerRows:   mbAnswerRows(rec.Questions, rec.Answers),
+		Analysis:     mbAnalysisOf(rec),
 	}
 	for _, purpose := range fanmail.Purposes {
 		granted, decided := rec.Consents[purpose]

@@ -21,6 +21,9 @@ func TestSegmentTextsTranslated(t *testing.T) {
 	for _, v := range segValueLabels {
 		texts = append(texts, v)
 	}
+	for _, p := range fanmail.PurchasePatterns {
+		texts = append(texts, patternLabels[p])
+	}
 	texts = append(texts, "empty: ever", "orders", "Every member", "%d days", "AND", "OR",
 		"Segment saved.", "Segment deleted.", "Segments", "New segment", "Edit segment")
 	quoted := regexp.MustCompile(`\{\{t \$?[\w.]*Lang "([^"]+)"`)

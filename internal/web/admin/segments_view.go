@@ -90,6 +90,9 @@ var segFieldLabels = map[string]string{
 	fanmail.FieldOrderCount:  "Number of orders",
 	fanmail.FieldOrderTotal:  "Total order amount",
 	fanmail.FieldLastOrder:   "Last order",
+
+	fanmail.FieldPreferredGroup:  "Analysis: preferred brand group",
+	fanmail.FieldPurchasePattern: "Analysis: purchase pattern",
 }
 
 var segOpLabels = map[string]string{
@@ -234,10 +237,12 @@ func (page *segEditPage) condView(ch segment.Choices, c fanmail.SegmentCondition
 		if c.Field == fanmail.FieldBoughtBrand {
 			days("empty: ever")
 		}
-	case fanmail.FieldBrandGroup:
+	case fanmail.FieldBrandGroup, fanmail.FieldPreferredGroup:
 		for _, g := range ch.Groups {
 			check(g.Group.ID, pickLang(lang, g.Group.NameKo, g.Group.NameEn), "")
 		}
+	case fanmail.FieldPurchasePattern:
+		values(fanmail.PurchasePatterns, func(x string) string { return tr(patternLabels[x]) })
 	case fanmail.FieldShop:
 		for _, s := range ch.Shops {
 			check(s.ID, s.Name, "")
@@ -320,8 +325,12 @@ func describeRules(lang string, ch segment.Choices, r fanmail.SegmentRules) stri
 		switch c.Field {
 		case fanmail.FieldBrand, fanmail.FieldBoughtBrand:
 			vals = append(vals, idNames("brand", c.IDs))
-		case fanmail.FieldBrandGroup:
+		case fanmail.FieldBrandGroup, fanmail.FieldPreferredGroup:
 			vals = append(vals, idNames("group", c.IDs))
+		case fanmail.FieldPurchasePattern:
+			for _, x := range c.Values {
+				vals = append(vals, tr(patternLabels[x]))
+			}
 		case fanmail.FieldShop:
 			vals = append(vals, idNames("shop", c.IDs))
 		case fanmail.FieldAnswer:
