@@ -541,10 +541,11 @@ func (w *worker) done(tag int, err error) {
 	case email.IsTemporary(err):
 		w.retry(c, err)
 	default:
-		// A refused recipient is a hard bounce; a refused message (its
-		// content) is a failure but says nothing about the address.
+		// A refused address is a hard bounce, and suppressed; a refused
+		// message (its content, a policy) is a failure but says nothing
+		// about the address.
 		w.b.out.Failed = append(w.b.out.Failed, store.SendFailure{SendID: c.SendID, MemberID: c.MemberID,
-			Error: err.Error(), Bounce: at == "RCPT"})
+			Error: err.Error(), Bounce: email.IsHardBounce(err)})
 	}
 }
 

@@ -235,29 +235,59 @@ func TestEngine_TemporaryFailureRetried(t *testing.T) {
 	})
 }
 
-func TestEngine_PermanentFailureBounces(t *testing.T) {
+// A recipient the relay refuses for good, at RCPT or after the data, is a
+// hard bounce like one a DSN reports: the address is suppressed, with its
+// bounce counted, and the next campaign leaves it out. A refusal of the
+// content (5.7.1) fails the mail but says nothing about the address.
+func TestEngine_RefusalsSuppressHardBounces(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		srv := channeltest.NewSMTPServer(t)
 		s := newService(t, db, srv)
-		ms := mustMembers(t, db, 2)
-		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		ms := mustMembers(t, db, 5)
+		srv.RejectRecipient(ms[1].Email, 550)     // 5.1.1 at RCPT
+		srv.RejectData(ms[2].Email, 550, "5.1.1") // after the data
+		srv.RejectData(ms[3].Email, 554, "5.7.1") // the content, not the address
+		snd := mustSender(t, s)
+		c := mustCampaign(t, s, snd, adBody)
 		start(t, s, c)
-		srv.RejectNext(1, 550)
 		sendDue(t, s)
-		p := status(t, s, c.ID)
-		if p.Failed != 1 || p.Sent != 1 || p.Campaign.Status != fanmail.CampaignFinished {
+		if p := status(t, s, c.ID); p.Sent != 2 || p.Failed != 3 || p.Campaign.Status != fanmail.CampaignFinished {
 			t.Fatalf("progress = %+v", p)
 		}
-		st, reason := sendState(t, db, c.ID, ms[0].ID)
-		if st != fanmail.SendFailed || !strings.Contains(reason, "550") || strings.Contains(reason, "@") {
-			t.Errorf("refused send = %s %q", st, reason)
+		for i, m := range ms[1:3] {
+			st, reason := sendState(t, db, c.ID, m.ID)
+			if st != fanmail.SendFailed || !strings.Contains(reason, "550") || strings.Contains(reason, "@") {
+				t.Errorf("member %d: send %s %q", i+1, st, reason)
+			}
+			var n int
+			db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE campaign_id = $1 AND kind = 'bounce_hard' AND member_id = $2`,
+				c.ID, m.ID).Scan(&n)
+			if n != 1 {
+				t.Errorf("member %d: %d bounce_hard events, want 1", i+1, n)
+			}
+			sup, err := db.SuppressionOf(ctx, m.Email)
+			if err != nil || sup.Reason != store.SuppressHardBounce || sup.Source != store.SourceSMTP {
+				t.Errorf("member %d refused at %s: suppression %+v, %v", i+1, []string{"RCPT", "DATA"}[i], sup, err)
+			}
+			if h, err := db.AddressHealthOf(ctx, m.Email); err != nil || h.HardBounces != 1 {
+				t.Errorf("member %d: address health %+v, %v", i+1, h, err)
+			}
 		}
-		var n int
-		db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE campaign_id = $1 AND kind = 'bounce_hard' AND member_id = $2`,
-			c.ID, ms[0].ID).Scan(&n)
-		if n != 1 {
-			t.Errorf("bounce_hard events = %d, want 1", n)
+		if _, err := db.SuppressionOf(ctx, ms[3].Email); fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+			t.Errorf("content refusal suppressed the address: %v", err)
+		}
+
+		// The next campaign, through a relay that refuses nobody, mails
+		// neither bounced address.
+		srv2 := channeltest.NewSMTPServer(t)
+		s2 := newService(t, db, srv2)
+		c2 := mustCampaign(t, s2, snd, adBody)
+		start(t, s2, c2)
+		sendDue(t, s2)
+		got := recipients(srv2.Messages())
+		if len(got) != 3 || got[ms[1].Email]+got[ms[2].Email] != 0 {
+			t.Errorf("second campaign went to %v", got)
 		}
 	})
 }

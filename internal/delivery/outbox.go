@@ -251,7 +251,8 @@ func (o *Outbox) transmit(ctx context.Context, claims []store.OutboxClaim, msgs 
 }
 
 // outcome turns the relay's answer to one message into its outcome: a 5xx
-// fails the message for good, a 4xx retries it.
+// fails the message for good (and a refused address is a hard bounce), a
+// 4xx retries it.
 func (o *Outbox) outcome(c *store.OutboxClaim, msg []byte, err error, now time.Time) store.MessageOutcome {
 	if err == nil {
 		return sentOutcome(msg)
@@ -259,7 +260,7 @@ func (o *Outbox) outcome(c *store.OutboxClaim, msg []byte, err error, now time.T
 	if email.IsTemporary(err) {
 		return o.retry(c, now, err.Error())
 	}
-	return store.MessageOutcome{Status: fanmail.MessageFailed, Error: err.Error()}
+	return store.MessageOutcome{Status: fanmail.MessageFailed, Error: err.Error(), Bounce: email.IsHardBounce(err)}
 }
 
 func sentOutcome(msg []byte) store.MessageOutcome {

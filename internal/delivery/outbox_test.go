@@ -169,6 +169,47 @@ func TestOutbox_RelayDownThenBack(t *testing.T) {
 	})
 }
 
+// A recipient the relay refuses for good is a hard bounce: the message
+// fails with the relay's reply, and the address is suppressed with the
+// reason, so no message goes to it any more, transactional or marketing.
+func TestOutbox_RefusalSuppressesHardBounce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t)
+		o := newOutbox(t, db, srv)
+		gone := storetest.MustCreateMember(t, db, "gone@example.com")
+		full := storetest.MustCreateMember(t, db, "full@example.com")
+		srv.RejectRecipient(gone.Email, 550)
+		srv.RejectData(full.Email, 552, "5.2.2") // mailbox full: not a hard bounce
+		m1 := enqueue(t, db, fanmail.Message{Kind: "test", MemberID: gone.ID, Ref: "t:1"})
+		m2 := enqueue(t, db, fanmail.Message{Kind: "test", MemberID: full.ID, Ref: "t:2"})
+		sendAll(t, o)
+		for _, m := range []fanmail.Message{m1, m2} {
+			got, _ := db.MessageByID(ctx, m.ID)
+			if got.Status != fanmail.MessageFailed || !strings.Contains(got.Error, "55") || strings.Contains(got.Error, "@") {
+				t.Errorf("message %s: %s %q, want failed with the reply", m.Ref, got.Status, got.Error)
+			}
+		}
+		sup, err := db.SuppressionOf(ctx, gone.Email)
+		if err != nil || sup.Reason != store.SuppressHardBounce || sup.Source != store.SourceSMTP {
+			t.Errorf("suppression = %+v, %v", sup, err)
+		}
+		if _, err := db.SuppressionOf(ctx, full.Email); fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+			t.Errorf("a full mailbox was suppressed: %v", err)
+		}
+		var n int
+		db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE kind = 'bounce_hard' AND member_id = $1`, gone.ID).Scan(&n)
+		if n != 1 {
+			t.Errorf("%d bounce_hard events, want 1", n)
+		}
+		next := enqueue(t, db, fanmail.Message{Kind: "test", MemberID: gone.ID, Ref: "t:3"})
+		sendAll(t, o)
+		if got, _ := db.MessageByID(ctx, next.ID); got.Status != fanmail.MessageSkipped || got.SkipReason != fanmail.SkipSuppressed {
+			t.Errorf("next message to the bounced address: %s %q", got.Status, got.SkipReason)
+		}
+	})
+}
+
 func TestOutbox_ExpiredLeaseIsClaimedAgain(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()

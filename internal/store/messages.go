@@ -265,6 +265,9 @@ type MessageOutcome struct {
 	RunAt     time.Time // for a retry or a deferral
 	Error     string    // for a retry or failure; free of addresses
 	Reason    string    // for MessageSkipped, or a deferral's cause
+	// Bounce, with MessageFailed, says the relay refused the address for
+	// good: a hard bounce, which suppresses it as a DSN's would.
+	Bounce bool
 }
 
 // RecordMessages stores the outcomes of attempts in one transaction.
@@ -285,6 +288,9 @@ func (db *DB) RecordMessages(ctx context.Context, outs []MessageOutcome) error {
 			case fanmail.MessageFailed:
 				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'failed', error = $2, locked_until = NULL
 					WHERE id = $1`, o.ID, o.Error)
+				if err == nil && o.Bounce {
+					err = tx.messageBounced(ctx, o.ID, o.Error)
+				}
 			case fanmail.MessageSkipped:
 				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'skipped', skip_reason = $2, locked_until = NULL
 					WHERE id = $1`, o.ID, o.Reason)
@@ -297,6 +303,20 @@ func (db *DB) RecordMessages(ctx context.Context, outs []MessageOutcome) error {
 		}
 		return nil
 	})
+}
+
+// messageBounced records the hard bounce of message id's address: a
+// bounce_hard event of its member (no campaign, as for a DSN about an outbox
+// message) and the suppression.
+func (tx *Tx) messageBounced(ctx context.Context, id int64, detail string) error {
+	var memberID int64
+	if err := tx.QueryRowContext(ctx, `SELECT member_id FROM messages WHERE id = $1`, id).Scan(&memberID); err != nil {
+		return err
+	}
+	if err := tx.AddEvent(ctx, Event{MemberID: memberID, Kind: "bounce_hard", Detail: detail}); err != nil {
+		return err
+	}
+	return tx.hardBounce(ctx, memberID, 0)
 }
 
 // ReleaseMessages puts claimed messages back as queued without spending an

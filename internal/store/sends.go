@@ -781,7 +781,10 @@ type SendFailure struct {
 	SendID   int64
 	MemberID int64  // for the event; 0 leaves it NULL
 	Error    string // never an address
-	Bounce   bool   // the server refused the recipient: record a bounce_hard event
+	// Bounce says the server refused the address for good: a hard bounce,
+	// recorded as a bounce_hard event and suppressing the address as a
+	// DSN's would (source "smtp").
+	Bounce bool
 }
 
 // RecordSends stores the outcomes of batches in one transaction. Only sends
@@ -864,9 +867,11 @@ func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 		if n == 0 || !f.Bounce {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO events (campaign_id, send_id, member_id, kind, detail, created_at)
-			VALUES ($1, $2, $3, 'bounce_hard', $4, $5)`,
-			o.CampaignID, f.SendID, nullInt64(f.MemberID), f.Error, tx.Now); err != nil {
+		if err := tx.AddEvent(ctx, Event{CampaignID: o.CampaignID, SendID: f.SendID, MemberID: f.MemberID,
+			Kind: "bounce_hard", Detail: f.Error}); err != nil {
+			return fmt.Errorf("record bounce of send %d: %w", f.SendID, err)
+		}
+		if err := tx.hardBounce(ctx, f.MemberID, f.SendID); err != nil {
 			return fmt.Errorf("record bounce of send %d: %w", f.SendID, err)
 		}
 	}

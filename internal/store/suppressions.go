@@ -23,7 +23,7 @@ const (
 type Suppression struct {
 	Email     string // normalized
 	Reason    string // one of the Suppress* reasons
-	Source    string // where it came from: unsubscribe, dsn, arf, webhook:PROVIDER, admin
+	Source    string // where it came from: unsubscribe, dsn, smtp (refused while sending), arf, webhook:PROVIDER, admin
 	CreatedAt time.Time
 }
 
@@ -242,6 +242,28 @@ func (tx *Tx) AddBounce(ctx context.Context, email string, hard bool, sendID int
 		return 0, nil
 	}
 	return tx.softBouncesSince(ctx, e, since)
+}
+
+// SourceSMTP is the suppression source of addresses the relay refused for
+// good while fanmail handed it mail (a 5xx reply to RCPT or the data).
+const SourceSMTP = "smtp"
+
+// hardBounce counts a hard bounce of member memberID's address, refused by
+// the relay while sending send sendID (0 for an outbox message), and
+// suppresses it, as a DSN reporting one does (tracking.ApplyBounce).
+func (tx *Tx) hardBounce(ctx context.Context, memberID, sendID int64) error {
+	var email string
+	err := tx.QueryRowContext(ctx, `SELECT email_normalized FROM members WHERE id = $1`, memberID).Scan(&email)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // deleted meanwhile
+	}
+	if err != nil {
+		return fmt.Errorf("hard bounce: %w", err)
+	}
+	if _, err := tx.AddBounce(ctx, email, true, sendID, tx.Now); err != nil {
+		return err
+	}
+	return tx.Suppress(ctx, email, SuppressHardBounce, SourceSMTP)
 }
 
 func (tx *Tx) softBouncesSince(ctx context.Context, email string, since time.Time) (int, error) {

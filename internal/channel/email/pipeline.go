@@ -225,6 +225,9 @@ func (p *Pipe) reply(keep bool) (int, []string, error) {
 
 func (p *Pipe) replyError(code int, lines []string) error {
 	e := &Error{Code: code, Temporary: code >= 400 && code < 500}
+	if len(lines) > 0 {
+		e.Enhanced = enhancedStatus(lines[0])
+	}
 	e.msg = "smtp: " + strconv.Itoa(code) + " " + redact(strings.Join(lines, " "), p.cfg.Password)
 	return e
 }
