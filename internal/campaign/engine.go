@@ -63,7 +63,8 @@ func (s *Service) Run(ctx context.Context) error {
 	// done is unbuffered: a worker hands over a finished batch before it
 	// takes the next, so at most two batches per worker are sent but not
 	// yet recorded (what a kill -9 may send twice).
-	d := &dispatcher{s: s, todo: make(chan *batch, len(ws)), done: make(chan *batch), sqlite: s.db.Engine() == store.SQLite}
+	d := &dispatcher{s: s, todo: make(chan *batch, len(ws)), done: make(chan *batch), recorded: make(chan struct{}, 1),
+		sqlite: s.db.Engine() == store.SQLite}
 	var workers sync.WaitGroup
 	for _, w := range ws {
 		workers.Go(func() { w.run(ctx, d.todo, d.done) })
@@ -85,12 +86,15 @@ func (s *Service) Run(ctx context.Context) error {
 // two goroutines so that PostgreSQL does both at once. On SQLite they take
 // turns (one writer per database), which spares them lock waits.
 type dispatcher struct {
-	s      *Service
-	todo   chan *batch // claimed, for the workers
-	done   chan *batch // sent, to record
-	next   int         // round robin over campaigns
-	sqlite bool
-	dbMu   sync.Mutex
+	s    *Service
+	todo chan *batch // claimed, for the workers
+	done chan *batch // sent, to record
+	// recorded wakes the claim loop when outcomes were recorded: a
+	// campaign whose last sends they were can be finished at once.
+	recorded chan struct{}
+	next     int // round robin over campaigns
+	sqlite   bool
+	dbMu     sync.Mutex
 }
 
 func (d *dispatcher) lock() {
@@ -130,7 +134,8 @@ func (d *dispatcher) claimLoop(ctx context.Context) {
 			}
 			break
 		}
-		// Nothing due: wait for new work or the next poll.
+		// Nothing due: wait for new work, recorded outcomes (which may
+		// finish a campaign) or the next poll.
 		if !idle.Stop() {
 			select {
 			case <-idle.C:
@@ -141,6 +146,7 @@ func (d *dispatcher) claimLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 		case <-wake:
+		case <-d.recorded:
 		case <-idle.C:
 		}
 	}
@@ -199,6 +205,11 @@ func (d *dispatcher) record(ctx context.Context, b *batch) {
 		// The claims stay in sending and are sent again once their lock
 		// expires: better twice than never.
 		d.s.logger.Error("recording sent campaign mail failed", "batches", len(bs), "err", err)
+		return
+	}
+	select {
+	case d.recorded <- struct{}{}:
+	default:
 	}
 }
 

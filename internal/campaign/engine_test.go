@@ -750,6 +750,24 @@ func TestEngine_SparseSegment(t *testing.T) {
 	})
 }
 
+// A campaign is finished as soon as its last mail is recorded, not at the
+// engine's next look for work: here that look would come in an hour.
+func TestEngine_FinishesWithoutPolling(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		// Slow enough that the last batch is still out when the engine
+		// finds nothing more to claim.
+		srv := channeltest.NewSMTPServer(t, channeltest.WithDelay(20*time.Millisecond))
+		s := newService(t, db, srv, func(o *campaign.Options) { o.PollInterval = time.Hour })
+		ms := mustMembers(t, db, 25)
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		start(t, s, c)
+		runUntilFinished(t, s, c.ID, nil)
+		if p := status(t, s, c.ID); p.Campaign.Status != fanmail.CampaignFinished || p.Sent != int64(len(ms)) {
+			t.Errorf("progress = %+v", p)
+		}
+	})
+}
+
 // runUntilFinished runs the engine of s, calls during (if any) meanwhile,
 // waits (at most a minute; not a timing assertion) until campaign id is
 // finished, and stops the engine.
