@@ -67,6 +67,7 @@ func (s *Service) Run(ctx context.Context) error {
 		sqlite: s.db.Engine() == store.SQLite}
 	var workers sync.WaitGroup
 	for _, w := range ws {
+		w.progress = func(o store.SendOutcome) { d.done <- &batch{out: o} }
 		workers.Go(func() { w.run(ctx, d.todo, d.done) })
 	}
 	s.logger.Info("campaign engine running", "relays", len(s.opts.Relays), "workers", len(ws))
@@ -404,7 +405,17 @@ type worker struct {
 	rend renderer
 	r    recipient
 	b    *batch // the batch being sent, for done
+
+	// progress records outcomes while a batch is still out, at least every
+	// progressEvery, so a slow batch's counts move; nil records them when
+	// the batch is done.
+	progress func(store.SendOutcome)
+	shownAt  time.Time
 }
+
+// progressEvery is how often the outcomes of a batch still being sent are
+// recorded, for the progress staff see.
+const progressEvery = time.Second
 
 func (s *Service) newWorker(r email.Relay, conns int, lim *rate.Limiter, urls tracking.URLs) *worker {
 	w := &worker{s: s, relay: r, lim: lim, pipes: make([]*email.Pipe, conns)}
@@ -443,6 +454,7 @@ func (w *worker) run(ctx context.Context, todo <-chan *batch, done chan<- *batch
 func (w *worker) send(ctx context.Context, b *batch) {
 	s, cc, out := w.s, b.cc, &b.out
 	w.b = b
+	w.shownAt = time.Now()
 	for i := range b.claims {
 		c := &b.claims[i]
 		// The compliance check at send time: consent may have been
@@ -469,6 +481,7 @@ func (w *worker) send(ctx context.Context, b *batch) {
 					w.deferSend(&b.claims[j], err)
 				}
 			}
+			w.relayError(err)
 			s.logger.Warn("smtp relay unavailable", "relay", w.relay.Host, "err", err)
 			break
 		}
@@ -489,6 +502,7 @@ func (w *worker) send(ctx context.Context, b *batch) {
 			// The connection broke before this mail went out: once more on
 			// a fresh connection (rendered again if that one cannot take
 			// 8-bit content).
+			w.relayError(err)
 			w.pipes[w.cur] = nil
 			err = w.connect(ctx)
 			if err == nil && w.pipes[w.cur].EightBit() != w.rend.b.EightBit {
@@ -501,6 +515,9 @@ func (w *worker) send(ctx context.Context, b *batch) {
 			}
 		}
 		w.cur = (w.cur + 1) % len(w.pipes)
+		if w.progress != nil && time.Since(w.shownAt) >= progressEvery {
+			w.showProgress()
+		}
 	}
 	w.lastUsed = time.Now()
 	for k, p := range w.pipes {
@@ -509,6 +526,22 @@ func (w *worker) send(ctx context.Context, b *batch) {
 		}
 	}
 	w.b = nil
+}
+
+// showProgress hands the outcomes of the current batch so far to the
+// recorder, keeping the rest of the batch in hand.
+func (w *worker) showProgress() {
+	out := &w.b.out
+	w.progress(*out)
+	*out = store.SendOutcome{CampaignID: out.CampaignID, Skipped: map[string][]int64{}}
+	w.shownAt = time.Now()
+}
+
+// relayError notes a failure of the relay itself for the campaign's
+// progress (err's text never holds an address or a password).
+func (w *worker) relayError(err error) {
+	w.b.out.RelayErrors++
+	w.b.out.RelayError = "relay " + w.relay.Host + ": " + err.Error()
 }
 
 // connect dials the worker's current connection if it is not open.
@@ -546,6 +579,7 @@ func (w *worker) done(tag int, err error) {
 		// member, and an operator has to act.
 		if !w.b.deferred {
 			w.s.logger.Error("smtp relay refuses the sender", "relay", w.relay.Host, "campaign_id", w.b.out.CampaignID, "err", err)
+			w.relayError(err)
 			w.b.deferred = true
 		}
 		w.deferSend(c, err)

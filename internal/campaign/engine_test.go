@@ -768,6 +768,65 @@ func TestEngine_FinishesWithoutPolling(t *testing.T) {
 	})
 }
 
+// While the relay refuses to let fanmail log in, the mail waits and the
+// campaign's progress says so: how often, the last error and when, without
+// the password.
+func TestEngine_RelayErrorsShown(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		srv := channeltest.NewSMTPServer(t, channeltest.WithAuth("fanmail", "s3cret-pw"))
+		s := newService(t, db, srv, func(o *campaign.Options) {
+			r, err := email.ParseRelayURL("smtp://fanmail:wr0ng-pw@" + srv.Addr() + "?tls=none")
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Relays = []email.Relay{r}
+		})
+		mustMembers(t, db, 3)
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		start(t, s, c)
+		sendDue(t, s)
+		p := status(t, s, c.ID)
+		if p.RelayErrors != 1 || p.RelayErrorAt == nil || !strings.Contains(p.RelayError, "535") ||
+			strings.Contains(p.RelayError, "wr0ng-pw") || p.Queued != 3 {
+			t.Errorf("progress = %+v", p.SendCounts)
+		}
+	})
+}
+
+// Progress moves while a batch is out, not only when the whole batch is:
+// here one batch takes seconds through a slow relay.
+func TestEngine_ProgressMovesWithinABatch(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		srv := channeltest.NewSMTPServer(t, channeltest.WithDelay(40*time.Millisecond))
+		s := newService(t, db, srv, func(o *campaign.Options) {
+			o.BatchSize = 1000
+			o.Relays = []email.Relay{relayOf(t, srv, "&concurrency=1")}
+		})
+		ms := mustMembers(t, db, 80)
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		start(t, s, c)
+		var partial []int64
+		runUntilFinished(t, s, c.ID, func() {
+			// Watch the counts (at most a minute; not a timing assertion)
+			// until the campaign is done.
+			deadline := time.Now().Add(time.Minute)
+			for time.Now().Before(deadline) {
+				p := status(t, s, c.ID)
+				if p.Sent > 0 && p.Sent < int64(len(ms)) {
+					partial = append(partial, p.Sent)
+				}
+				if p.Sent == int64(len(ms)) {
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+		if len(partial) == 0 {
+			t.Errorf("sent went from 0 to %d in one step", len(ms))
+		}
+	})
+}
+
 // runUntilFinished runs the engine of s, calls during (if any) meanwhile,
 // waits (at most a minute; not a timing assertion) until campaign id is
 // finished, and stops the engine.

@@ -767,6 +767,10 @@ type SendOutcome struct {
 	// Deferred could not be tried (the relay is down or refuses the sender):
 	// queued again for At, the claim not counted as an attempt.
 	Deferred []SendRetry
+	// RelayErrors counts the relay's failures while sending these (see
+	// fanmail.SendCounts); RelayError is the last, never an address.
+	RelayErrors int64
+	RelayError  string
 }
 
 // SendRetry is a send to try again at At.
@@ -880,6 +884,12 @@ func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 			if err := db.settleSendClaim(ctx, tx, c, r.named[k]); err != nil {
 				return err
 			}
+		}
+	}
+	if o.RelayErrors > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE campaign_progress SET relay_errors = relay_errors + $1, relay_error = $2,
+			relay_error_at = $3 WHERE campaign_id = $4`, o.RelayErrors, o.RelayError, tx.Now, o.CampaignID); err != nil {
+			return fmt.Errorf("record relay errors of campaign %d: %w", o.CampaignID, err)
 		}
 	}
 	if sent+failed+skipped == 0 {
@@ -1029,12 +1039,15 @@ func (db *DB) FinishCampaign(ctx context.Context, id int64) (bool, error) {
 func (db *DB) CampaignSendCounts(ctx context.Context, id int64) (fanmail.SendCounts, error) {
 	var c fanmail.SendCounts
 	var audience, cursor, end sql.NullInt64
-	var total, sent, failed, skipped sql.NullInt64
+	var total, sent, failed, skipped, relayErrors sql.NullInt64
+	var relayError sql.NullString
+	var relayErrorAt sql.NullTime
 	err := db.sql.QueryRowContext(ctx, `SELECT p.audience, p.queue_cursor, p.queue_end, p.total, p.sent, p.failed, p.skipped,
 		(SELECT COUNT(*) FROM sends WHERE campaign_id = $1 AND state = 'sending')
-			+ (SELECT CAST(COALESCE(SUM(last_send - first_send + 1), 0) AS BIGINT) FROM send_claims WHERE campaign_id = $1)
+			+ (SELECT CAST(COALESCE(SUM(last_send - first_send + 1), 0) AS BIGINT) FROM send_claims WHERE campaign_id = $1),
+		p.relay_errors, p.relay_error, p.relay_error_at
 		FROM campaigns c LEFT JOIN campaign_progress p ON p.campaign_id = c.id WHERE c.id = $1`, id).
-		Scan(&audience, &cursor, &end, &total, &sent, &failed, &skipped, &c.Sending)
+		Scan(&audience, &cursor, &end, &total, &sent, &failed, &skipped, &c.Sending, &relayErrors, &relayError, &relayErrorAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fanmail.Errorf(fanmail.ENOTFOUND, "Campaign not found.")
 	}
@@ -1042,6 +1055,11 @@ func (db *DB) CampaignSendCounts(ctx context.Context, id int64) (fanmail.SendCou
 		return c, fmt.Errorf("send counts of campaign %d: %w", id, err)
 	}
 	c.Total, c.Sent, c.Failed, c.Skipped = total.Int64, sent.Int64, failed.Int64, skipped.Int64
+	c.RelayErrors, c.RelayError = relayErrors.Int64, relayError.String
+	if relayErrorAt.Valid {
+		t := relayErrorAt.Time.UTC()
+		c.RelayErrorAt = &t
+	}
 	if cursor.Int64 < end.Int64 {
 		c.Total = max(c.Total, audience.Int64)
 	}
