@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -385,14 +386,7 @@ func TestHelperSender(t *testing.T) {
 	if dbURL == "" {
 		t.Skip("helper process for TestEngine_Kill")
 	}
-	var db *store.DB
-	var err error
-	if rest, ok := strings.CutPrefix(dbURL, "schema:"); ok {
-		schema, pgURL, _ := strings.Cut(rest, " ")
-		db, err = storetest.OpenPostgresSchema(pgURL, schema)
-	} else {
-		db, err = store.OpenSQLite(dbURL)
-	}
+	db, err := openShared(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -405,6 +399,15 @@ func TestHelperSender(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	s.Run(ctx)
+}
+
+// openShared opens the database of eachShared's dsn once more.
+func openShared(dsn string) (*store.DB, error) {
+	if rest, ok := strings.CutPrefix(dsn, "schema:"); ok {
+		schema, pgURL, _ := strings.Cut(rest, " ")
+		return storetest.OpenPostgresSchema(pgURL, schema)
+	}
+	return store.OpenSQLite(dsn)
 }
 
 // kill-test variants need a database a second process can open.
@@ -473,23 +476,13 @@ func TestEngine_Kill(t *testing.T) {
 		clk.Add(campaign.DefaultLockFor + time.Minute)
 		s2 := newService(t, db, srv)
 		sendDue(t, s2)
-		got := recipients(srv.Messages())
-		dupes := 0
-		for _, m := range ms {
-			switch n := got[m.Email]; {
-			case n == 0:
-				t.Errorf("%s got no mail", m.Email)
-			case n > 1:
-				dupes += n - 1
-			}
-		}
+		dupes := wantEveryMember(t, ms, srv.Messages())
 		// Mails sent but not recorded at the kill are sent again: per worker
 		// (two here) at most the batch in hand and one finished batch
 		// waiting to be recorded, of 10 mails each.
 		if dupes > 2*2*10 {
 			t.Errorf("%d mails sent twice, want at most the 40 in flight", dupes)
 		}
-		t.Logf("%d mails sent twice", dupes)
 		if p := status(t, s2, c.ID); p.Sent != 300 || p.Campaign.Status != fanmail.CampaignFinished {
 			t.Errorf("progress = %+v", p)
 		}
@@ -846,4 +839,100 @@ func runUntilFinished(t *testing.T, s *campaign.Service, id int64, during func()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// joinNode joins db as node name, leased for lease, and renews the lease
+// until stop, which is what a crash does to it.
+func joinNode(t *testing.T, db *store.DB, name string, lease time.Duration, s *campaign.Service) (stop func()) {
+	t.Helper()
+	n, err := db.JoinNode(context.Background(), name, lease)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n.Run(ctx, s.Wake, func(err error) { t.Logf("node %s: %v", name, err) })
+	}()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+// crashedNode runs an engine as node "node-a" on its own handle of the
+// database of dsn, relaying through a slow server, until it has sent a
+// first mail, and then kills it: its lease stops, its database goes, and
+// so it neither releases nor records the claims it holds. Their locks
+// last an hour.
+func crashedNode(t *testing.T, dsn string, lease time.Duration, db *store.DB) (ms []fanmail.Member, c fanmail.Campaign, slow *channeltest.SMTPServer) {
+	t.Helper()
+	dbA, err := openShared(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dbA.Close() })
+	slow = channeltest.NewSMTPServer(t, channeltest.WithDelay(100*time.Millisecond))
+	a := newService(t, dbA, slow, func(o *campaign.Options) { o.LockFor = time.Hour })
+	ms = mustMembers(t, db, 60)
+	c = mustCampaign(t, a, mustSender(t, a), adBody)
+	start(t, a, c)
+	stopLease := joinNode(t, dbA, "node-a", lease, a)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	slow.WaitFor(t, 1, 30*time.Second)
+	stopLease()
+	dbA.Close()
+	cancel()
+	<-done
+	if p := status(t, newService(t, db, nil), c.ID); p.Sending == 0 {
+		t.Fatalf("the killed node held no claims: %+v", p.SendCounts)
+	}
+	return ms, c, slow
+}
+
+// A node dies holding claims whose locks last an hour. Another node sends
+// that mail as soon as the dead node's lease (a second) lapses; the same
+// node started again sends it at once, its lease (an hour) not lapsed yet.
+func TestEngine_CrashedNodesClaims(t *testing.T) {
+	for _, tt := range []struct {
+		name, survivor string
+		lease          time.Duration
+	}{
+		{"OtherNodeTakesOver", "node-b", time.Second},
+		{"RestartReclaims", "node-a", time.Hour},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			eachShared(t, func(t *testing.T, db *store.DB, dsn string) {
+				ms, c, slow := crashedNode(t, dsn, tt.lease, db)
+				srv := channeltest.NewSMTPServer(t)
+				s := newService(t, db, srv, func(o *campaign.Options) { o.LockFor = time.Hour })
+				joinNode(t, db, tt.survivor, tt.lease, s)
+				t0 := time.Now()
+				runUntilFinished(t, s, c.ID, nil)
+				t.Logf("finished %s after the kill", time.Since(t0).Round(time.Millisecond))
+				wantEveryMember(t, ms, append(slow.Messages(), srv.Messages()...))
+			})
+		})
+	}
+}
+
+// wantEveryMember fails unless each of ms got the campaign, and returns how
+// many mails went out twice (those in flight when a node died may).
+func wantEveryMember(t *testing.T, ms []fanmail.Member, msgs []channeltest.Message) int {
+	t.Helper()
+	got := recipients(msgs)
+	twice := 0
+	for _, m := range ms {
+		switch n := got[m.Email]; {
+		case n == 0:
+			t.Errorf("%s got no mail", m.Email)
+		case n > 1:
+			twice += n - 1
+		}
+	}
+	t.Logf("%d mails sent twice", twice)
+	return twice
 }

@@ -32,6 +32,9 @@ type Config struct {
 	LogLevel         string // FANMAIL_LOG_LEVEL: debug, info, warn, error
 	LogFormat        string // FANMAIL_LOG_FORMAT: text or json
 	Workers          int    // FANMAIL_WORKERS: job queue workers
+	// NodeName names this process among those sending mail from one
+	// database (FANMAIL_NODE_NAME); default HOST:PORT (see Node).
+	NodeName string
 
 	InboundSMTPAddr string // FANMAIL_INBOUND_SMTP_ADDR: embedded SMTP receiver for bounces and replies; "" = off
 	RepliesAddress  string // FANMAIL_REPLIES_ADDRESS: mailbox the receiver takes replies for
@@ -100,6 +103,7 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	fs.StringVar(&c.LogLevel, "log-level", envOr(getenv, "FANMAIL_LOG_LEVEL", d.LogLevel), "debug, info, warn or error (FANMAIL_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", envOr(getenv, "FANMAIL_LOG_FORMAT", d.LogFormat), "text or json (FANMAIL_LOG_FORMAT)")
 	fs.IntVar(&c.Workers, "workers", d.Workers, "background job workers")
+	fs.StringVar(&c.NodeName, "node-name", envOr(getenv, "FANMAIL_NODE_NAME", ""), "name of this process among those sending mail from one database, the same across its restarts; default HOST:PORT (FANMAIL_NODE_NAME)")
 	fs.StringVar(&c.InboundSMTPAddr, "inbound-smtp-addr", envOr(getenv, "FANMAIL_INBOUND_SMTP_ADDR", ""), "listen address of the embedded SMTP receiver for bounces and replies, e.g. :2525; empty = off (FANMAIL_INBOUND_SMTP_ADDR)")
 	fs.StringVar(&c.RepliesAddress, "replies-address", envOr(getenv, "FANMAIL_REPLIES_ADDRESS", ""), "mailbox the embedded receiver accepts replies for (FANMAIL_REPLIES_ADDRESS)")
 	fs.StringVar(&c.WebhookSecret, "webhook-secret", envOr(getenv, "FANMAIL_WEBHOOK_SECRET", ""), "HMAC key of provider bounce webhooks; default generated and stored (FANMAIL_WEBHOOK_SECRET or _FILE)")
@@ -168,6 +172,20 @@ func (c Config) Validate() error {
 		return errors.New("config: workers must be at least 1")
 	}
 	return nil
+}
+
+// Node returns the name this process sends mail under: NodeName, or the
+// host name and HTTP port, which no two running processes share and a
+// restarted one keeps.
+func (c Config) Node() string {
+	if c.NodeName != "" {
+		return c.NodeName
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		host = "localhost"
+	}
+	return host + ":" + c.HTTPAddr[strings.LastIndex(c.HTTPAddr, ":")+1:]
 }
 
 // SecureCookies reports whether cookies get the Secure flag (HTTPS base URL).

@@ -39,6 +39,9 @@ type DB struct {
 	nstmts atomic.Int32
 	// tokens makes and reads send tokens, once its key is loaded (sendtoken.go).
 	tokens atomic.Pointer[sendTokens]
+	// node is the id of the node this process joined as (nodes.go); claims
+	// carry it. 0 until JoinNode.
+	node atomic.Int64
 	// Now returns the current time; tests replace it. Always UTC.
 	Now func() time.Time
 }

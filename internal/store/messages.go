@@ -183,12 +183,12 @@ func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Durat
 	var out []OutboxClaim
 	err := db.InTx(ctx, func(tx *Tx) error {
 		rows, err := tx.QueryContext(ctx, `
-			UPDATE messages SET status = 'sending', locked_until = $2, attempts = attempts + 1
+			UPDATE messages SET status = 'sending', locked_until = $2, locked_by = $4, attempts = attempts + 1
 			WHERE id IN (SELECT id FROM messages
 			             WHERE status IN ('queued', 'sending') AND run_at <= $1
 			               AND (locked_until IS NULL OR locked_until <= $1)
 			             ORDER BY run_at, id LIMIT $3 `+db.d.skipLocked+`)
-			RETURNING `+messageColumns, now.UTC(), now.Add(lease).UTC(), limit)
+			RETURNING `+messageColumns, now.UTC(), now.Add(lease).UTC(), limit, db.lockedBy())
 		if err != nil {
 			return fmt.Errorf("claim messages: %w", err)
 		}

@@ -425,10 +425,10 @@ func (db *DB) claimExisting(ctx context.Context, campaignID int64, limit int, no
 	pick := `FROM sends s WHERE s.campaign_id = $1 AND s.` + due + `
 		AND EXISTS (SELECT 1 FROM campaigns WHERE id = $1 AND status = 'sending')
 		ORDER BY s.next_attempt_at, s.id LIMIT $3`
-	args := []any{campaignID, now.UTC(), limit, lockUntil.UTC()}
+	args := []any{campaignID, now.UTC(), limit, lockUntil.UTC(), db.lockedBy()}
 	if db.engine == Postgres {
 		rows, err := db.sql.QueryContext(ctx, `WITH c AS (SELECT s.id `+pick+` FOR UPDATE SKIP LOCKED),
-			u AS (UPDATE sends s SET state = 'sending', locked_until = $4, attempts = s.attempts + 1
+			u AS (UPDATE sends s SET state = 'sending', locked_until = $4, locked_by = $5, attempts = s.attempts + 1
 				FROM c WHERE s.id = c.id RETURNING s.id, s.member_id, s.token, s.attempts)
 			SELECT u.id, u.member_id, u.token, u.attempts, `+claimColumns+`
 			FROM u JOIN members m ON m.id = u.member_id`, args...)
@@ -453,9 +453,9 @@ func (db *DB) claimExisting(ctx context.Context, campaignID int64, limit int, no
 		for i, c := range claims {
 			ids[i] = c.SendID
 		}
-		in, arg := db.idsIn("id", 2, ids)
-		_, err = tx.ExecContext(ctx, `UPDATE sends SET state = 'sending', locked_until = $1, attempts = attempts + 1
-			WHERE `+in, args[3], arg)
+		in, arg := db.idsIn("id", 3, ids)
+		_, err = tx.ExecContext(ctx, `UPDATE sends SET state = 'sending', locked_until = $1, locked_by = $2, attempts = attempts + 1
+			WHERE `+in, args[3], args[4], arg)
 		return err
 	})
 	return claims, err
@@ -518,22 +518,22 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 // audience. A window that yields too few members makes the next one wider.
 func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID int64, sp idSpan, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
 	cols := `m.id, ` + a.Details.columns(true)
-	// $1 campaign, $2 window start (cursor), $3 window end, $4 limit, $5 lock;
-	// audience from $6.
-	where, segArgs, err := db.audienceWhere(a, now, 5, "$2", "$3")
+	// $1 campaign, $2 window start (cursor), $3 window end, $4 limit, $5 lock,
+	// $6 node; audience from $7.
+	where, segArgs, err := db.audienceWhere(a, now, 6, "$2", "$3")
 	if err != nil {
 		return nil, err
 	}
 	q := `WITH m AS (SELECT ` + cols + ` FROM members m
 			WHERE m.id > $2 AND m.id <= $3 AND ` + where + ` ORDER BY m.id LIMIT $4),
-		ins AS (INSERT INTO sends (campaign_id, member_id, state, attempts, locked_until, token)
-			SELECT $1, m.id, 'sending', 1, $5, '' FROM m ORDER BY m.id
+		ins AS (INSERT INTO sends (campaign_id, member_id, state, attempts, locked_until, locked_by, token)
+			SELECT $1, m.id, 'sending', 1, $5, $6, '' FROM m ORDER BY m.id
 			RETURNING id, member_id)
 		SELECT ins.id, ins.member_id, '', 1, m.c1, m.c2, m.c3, m.c4, m.c5, m.c6, 'active', TRUE, FALSE
 		FROM ins JOIN m ON m.id = ins.member_id ORDER BY ins.id`
 	var claims []Claim
 	err = eachWindow(sp, limit, a.Segment != nil, func(lo, hi int64, want int) (int, error) {
-		rows, err := tx.QueryContext(ctx, q, slices.Concat([]any{campaignID, lo, hi, want, lockUntil.UTC()}, segArgs)...)
+		rows, err := tx.QueryContext(ctx, q, slices.Concat([]any{campaignID, lo, hi, want, lockUntil.UTC(), db.lockedBy()}, segArgs)...)
 		if err != nil {
 			return 0, err
 		}
@@ -656,8 +656,8 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID int64, sp i
 		campaignID, base, now.UTC(), string(list)); err != nil {
 		return nil, err
 	}
-	_, err = tx.execCached(ctx, `INSERT INTO send_claims (campaign_id, first_send, last_send, claimed_at, locked_until)
-		VALUES ($1, $2, $3, $4, $5)`, campaignID, base+1, base+int64(len(claims)), now.UTC(), lockUntil.UTC())
+	_, err = tx.execCached(ctx, `INSERT INTO send_claims (campaign_id, first_send, last_send, claimed_at, locked_until, locked_by)
+		VALUES ($1, $2, $3, $4, $5, $6)`, campaignID, base+1, base+int64(len(claims)), now.UTC(), lockUntil.UTC(), db.lockedBy())
 	return claims, err
 }
 
@@ -666,6 +666,7 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID int64, sp i
 type sendClaim struct {
 	id, first, last        int64
 	claimedAt, lockedUntil time.Time
+	lockedBy               sql.NullInt64
 }
 
 func (c sendClaim) size() int { return int(c.last - c.first + 1) }
@@ -673,7 +674,7 @@ func (c sendClaim) size() int { return int(c.last - c.first + 1) }
 // sendClaims returns the send_claims rows of campaign id, only those whose
 // lock expired before now unless now is zero.
 func sendClaims(ctx context.Context, tx *Tx, campaignID int64, now time.Time) ([]sendClaim, error) {
-	query := `SELECT id, first_send, last_send, claimed_at, locked_until FROM send_claims WHERE campaign_id = $1`
+	query := `SELECT id, first_send, last_send, claimed_at, locked_until, locked_by FROM send_claims WHERE campaign_id = $1`
 	args := []any{campaignID}
 	if !now.IsZero() {
 		query += ` AND locked_until < $2`
@@ -687,7 +688,7 @@ func sendClaims(ctx context.Context, tx *Tx, campaignID int64, now time.Time) ([
 	var out []sendClaim
 	for rows.Next() {
 		var c sendClaim
-		if err := rows.Scan(&c.id, &c.first, &c.last, &c.claimedAt, &c.lockedUntil); err != nil {
+		if err := rows.Scan(&c.id, &c.first, &c.last, &c.claimedAt, &c.lockedUntil, &c.lockedBy); err != nil {
 			return nil, fmt.Errorf("sends in flight: %w", err)
 		}
 		out = append(out, c)
@@ -700,9 +701,9 @@ func sendClaims(ctx context.Context, tx *Tx, campaignID int64, now time.Time) ([
 // so a lock that has expired (the worker died) makes them due again.
 func (db *DB) settleSendClaim(ctx context.Context, tx *Tx, c sendClaim, named []int64) error {
 	if len(named) < c.size() {
-		in, arg := db.idsIn("id", 4, named)
-		if _, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'sending', locked_until = $1, sent_at = NULL
-			WHERE id >= $2 AND id <= $3 AND state = 'sent' AND NOT (`+in+`)`, c.lockedUntil.UTC(), c.first, c.last, arg); err != nil {
+		in, arg := db.idsIn("id", 5, named)
+		if _, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'sending', locked_until = $1, locked_by = $2, sent_at = NULL
+			WHERE id >= $3 AND id <= $4 AND state = 'sent' AND NOT (`+in+`)`, c.lockedUntil.UTC(), c.lockedBy, c.first, c.last, arg); err != nil {
 			return fmt.Errorf("settle claimed sends: %w", err)
 		}
 	}

@@ -1,5 +1,20 @@
 -- Sending hardening (issue 10).
 --
+-- nodes are the app processes that send mail. Each renews its lease every
+-- few seconds (store.Node); claims of campaign sends and outbox messages
+-- name the node holding them (locked_by), so when a node's lease lapses,
+-- or the node starts again, its claims are taken over at once instead of
+-- when their lock expires minutes later.
+CREATE TABLE nodes (
+	id          INTEGER PRIMARY KEY,
+	name        TEXT NOT NULL UNIQUE,
+	lease_until DATETIME NOT NULL,
+	started_at  DATETIME NOT NULL
+);
+ALTER TABLE sends ADD COLUMN locked_by INTEGER;
+ALTER TABLE send_claims ADD COLUMN locked_by INTEGER;
+ALTER TABLE messages ADD COLUMN locked_by INTEGER;
+
 -- What went wrong with a campaign's relays (connecting, logging in, the
 -- sender refused, connections lost), for staff: how often, the last error
 -- and when.
