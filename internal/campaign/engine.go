@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -27,8 +28,10 @@ import (
 // run at once; on SQLite they take turns, so the process never waits for
 // its own write lock. A worker owns a few SMTP connections to one relay: it
 // checks each claimed send against the member's status, consent and the
-// suppression list as they are now, renders the mail and sends it,
-// pipelined, over its connections in turn. A process
+// suppression list as they were claimed, renders the mail, checks the
+// withdrawals since the claim (store.WithdrawalFeed: no mail goes to the
+// relay after its member's withdrawal commits) and sends it, pipelined,
+// over its connections in turn. A process
 // killed mid-campaign leaves at most two batches per worker sent but
 // unrecorded: after their lock expires they are sent again.
 
@@ -37,6 +40,7 @@ type batch struct {
 	cc       *compiled
 	claims   []store.Claim
 	brands   map[int64][]string
+	feedPos  int64 // the withdrawal feed's position before the claim
 	out      store.SendOutcome
 	deferred bool // the relay's refusal of the sender is logged
 }
@@ -247,6 +251,11 @@ func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, e
 		}
 		return nil, err
 	}
+	// Withdrawals after this position are checked as each mail is handed over.
+	pos, err := s.db.Withdrawals().Pos(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	// Not cancellable: a claim committed but not read would be stuck until
 	// its lock expires.
@@ -257,7 +266,7 @@ func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, e
 	if len(claims) == 0 {
 		return nil, s.maybeFinish(ctx, id)
 	}
-	b.cc, b.claims, b.brands = cc, claims, nil
+	b.cc, b.claims, b.brands, b.feedPos = cc, claims, nil, pos
 	out := &b.out
 	*out = store.SendOutcome{CampaignID: id, Skipped: out.Skipped}
 	if out.Skipped == nil {
@@ -405,6 +414,7 @@ type worker struct {
 	rend renderer
 	r    recipient
 	b    *batch // the batch being sent, for done
+	feed *store.WithdrawalFeed
 
 	// progress records outcomes while a batch is still out, at least every
 	// progressEvery, so a slow batch's counts move; nil records them when
@@ -418,7 +428,7 @@ type worker struct {
 const progressEvery = time.Second
 
 func (s *Service) newWorker(r email.Relay, conns int, lim *rate.Limiter, urls tracking.URLs) *worker {
-	w := &worker{s: s, relay: r, lim: lim, pipes: make([]*email.Pipe, conns)}
+	w := &worker{s: s, relay: r, lim: lim, pipes: make([]*email.Pipe, conns), feed: s.db.Withdrawals()}
 	w.rend = renderer{sign: urls.Signer(), dkim: s.opts.DKIM, msgIDDom: "@" + s.opts.BounceDomain}
 	return w
 }
@@ -498,7 +508,8 @@ func (w *worker) send(ctx context.Context, b *batch) {
 			continue
 		}
 		from := tracking.VERP(c.Token, s.opts.BounceDomain)
-		if err := pipe.Send(i, from, c.Email, msg); err != nil {
+		reason, err := w.handOff(ctx, i, from, msg)
+		if err != nil && !errors.Is(err, errFeed) {
 			// The connection broke before this mail went out: once more on
 			// a fresh connection (rendered again if that one cannot take
 			// 8-bit content).
@@ -509,10 +520,24 @@ func (w *worker) send(ctx context.Context, b *batch) {
 				w.rend.b.EightBit = false
 				msg, err = w.rend.message(cc, &w.r, "")
 			}
-			if err != nil || w.pipes[w.cur].Send(i, from, c.Email, msg) != nil {
+			if err == nil {
+				reason, err = w.handOff(ctx, i, from, msg)
+			}
+			if err != nil && !errors.Is(err, errFeed) {
 				w.pipes[w.cur] = nil
 				w.retry(c, err)
 			}
+		}
+		if errors.Is(err, errFeed) {
+			// Withdrawals cannot be checked: the rest waits for later.
+			if ctx.Err() == nil {
+				s.logger.Warn("campaign mail held back", "campaign_id", out.CampaignID, "err", err)
+			}
+			w.release(b, i)
+			break
+		}
+		if reason != "" {
+			out.Skipped[reason] = append(out.Skipped[reason], c.SendID)
 		}
 		w.cur = (w.cur + 1) % len(w.pipes)
 		if w.progress != nil && time.Since(w.shownAt) >= progressEvery {
@@ -542,6 +567,47 @@ func (w *worker) showProgress() {
 func (w *worker) relayError(err error) {
 	w.b.out.RelayErrors++
 	w.b.out.RelayError = "relay " + w.relay.Host + ": " + err.Error()
+}
+
+// errFeed says withdrawals could not be checked before a hand-off.
+var errFeed = errors.New("withdrawal feed unavailable")
+
+// handOff hands mail msg of claim i of the current batch to the relay over
+// the current connection, unless its member withdrew since the claim: then
+// it returns why not. No withdrawal commits between the check and the
+// hand-off (store.WithdrawalFeed). Errors: errFeed, or the connection's.
+func (w *worker) handOff(ctx context.Context, i int, from string, msg []byte) (string, error) {
+	pipe, c := w.pipes[w.cur], &w.b.claims[i]
+	// Read the replies due first: between Enter and Leave, Send only writes.
+	if err := pipe.Ready(); err != nil {
+		return "", err
+	}
+	ws, err := w.feed.Enter(ctx, c.MemberID)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errFeed, err)
+	}
+	defer w.feed.Leave()
+	if reason := withdrawnReason(w.b.cc, ws, w.b.feedPos); reason != "" {
+		return reason, nil
+	}
+	return "", pipe.Send(i, from, c.Email, msg)
+}
+
+// withdrawnReason returns why a member whose withdrawals are ws must not get
+// campaign cc's mail claimed at feed position pos, or "".
+func withdrawnReason(cc *compiled, ws []store.Withdrawal, pos int64) string {
+	for i := len(ws) - 1; i >= 0 && ws[i].ID > pos; i-- {
+		switch w := ws[i]; {
+		case w.Kind == store.WithdrawStatus:
+			return fanmail.SkipInactive
+		case !cc.marketing:
+		case w.Kind == store.WithdrawSuppression:
+			return fanmail.SkipSuppressed
+		case w.Kind == store.WithdrawConsent && w.Detail == fanmail.PurposeMarketingEmail:
+			return fanmail.SkipNoConsent
+		}
+	}
+	return ""
 }
 
 // connect dials the worker's current connection if it is not open.

@@ -491,20 +491,7 @@ func TestEngine_Kill(t *testing.T) {
 
 // Two fanmail instances on one PostgreSQL share a campaign and send no mail twice.
 func TestEngine_TwoInstances(t *testing.T) {
-	pg := storetest.PostgresURL(t)
-	schema := storetest.NewSchema(t, pg)
-	open := func() *store.DB {
-		db, err := storetest.OpenPostgresSchema(pg, schema)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	dbA, dbB := open(), open()
-	if err := dbA.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	dbA, dbB := twoNodesPostgres(t)
 	srvA, srvB := channeltest.NewSMTPServer(t), channeltest.NewSMTPServer(t)
 	a, b := newService(t, dbA, srvA), newService(t, dbB, srvB)
 	ms := mustMembers(t, dbA, 400)
@@ -537,6 +524,27 @@ func TestEngine_TwoInstances(t *testing.T) {
 	if p := status(t, a, c.ID); p.Sent != int64(len(ms)) {
 		t.Errorf("progress = %+v", p)
 	}
+}
+
+// twoNodesPostgres returns two handles, as two nodes have, on one fresh
+// PostgreSQL schema.
+func twoNodesPostgres(t *testing.T) (a, b *store.DB) {
+	t.Helper()
+	pg := storetest.PostgresURL(t)
+	schema := storetest.NewSchema(t, pg)
+	open := func() *store.DB {
+		db, err := storetest.OpenPostgresSchema(pg, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	a, b = open(), open()
+	if err := a.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return a, b
 }
 
 // A campaign to a segment reaches only the segment's members with consent,
@@ -818,6 +826,78 @@ func TestEngine_ProgressMovesWithinABatch(t *testing.T) {
 			t.Errorf("sent went from 0 to %d in one step", len(ms))
 		}
 	})
+}
+
+// Members who withdraw while a campaign is being sent, after their mail
+// was claimed, get no mail handed to the relay after their withdrawal
+// committed: consent withdrawn, address suppressed (an unsubscribe) or
+// membership deactivated. The relay is slow, so the batch (all of the
+// campaign) is out for seconds.
+func TestEngine_WithdrawalStopsClaimedMail(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) { withdrawWhileSending(t, db, db) })
+	// Withdrawals on another node reach the engine through the database.
+	t.Run("postgres_other_node", func(t *testing.T) {
+		db, other := twoNodesPostgres(t)
+		withdrawWhileSending(t, db, other)
+	})
+}
+
+// withdrawWhileSending sends a campaign from db while members withdraw
+// through wdb, and checks no mail of theirs went out after.
+func withdrawWhileSending(t *testing.T, db, wdb *store.DB) {
+	ctx := context.Background()
+	srv := channeltest.NewSMTPServer(t, channeltest.WithDelay(30*time.Millisecond))
+	s := newService(t, db, srv, func(o *campaign.Options) { o.BatchSize = 1000 })
+	ms := mustMembers(t, db, 200)
+	c := mustCampaign(t, s, mustSender(t, s), adBody)
+	start(t, s, c)
+	withdrawals := []func(m fanmail.Member){
+		func(m fanmail.Member) { withdraw(t, wdb, m) },
+		func(m fanmail.Member) {
+			if err := wdb.Suppress(ctx, m.Email, store.SuppressUnsubscribed, "unsubscribe"); err != nil {
+				t.Error(err)
+			}
+		},
+		func(m fanmail.Member) {
+			st := fanmail.MemberInactive
+			if err := wdb.InTx(ctx, func(tx *store.Tx) error {
+				_, err := tx.UpdateMember(ctx, m.ID, fanmail.MemberUpdate{Status: &st})
+				return err
+			}); err != nil {
+				t.Error(err)
+			}
+		},
+	}
+	committed := map[string]time.Time{}
+	runUntilFinished(t, s, c.ID, func() {
+		// As the mail goes out, members well ahead of it (about half a
+		// second) withdraw, in each of the three ways.
+		next := 0
+		for step := range 5 {
+			srv.WaitFor(t, 10+25*step, time.Minute)
+			for _, withdraw := range withdrawals {
+				next = max(next, len(srv.Messages())+30)
+				if next >= len(ms) {
+					return
+				}
+				withdraw(ms[next])
+				committed[ms[next].Email] = time.Now()
+				next++
+			}
+		}
+	})
+	late := 0
+	for _, m := range srv.Messages() {
+		if at, ok := committed[m.To[0]]; ok && m.RcptAt.After(at) {
+			late++
+			t.Errorf("%s withdrew, and %s later the relay got its RCPT", m.To[0], m.RcptAt.Sub(at))
+		}
+	}
+	p := status(t, s, c.ID)
+	t.Logf("%d withdrew during sending; progress %+v", len(committed), p.SendCounts)
+	if p.Skipped != int64(len(committed)-late) || p.Sent+p.Skipped != int64(len(ms)) {
+		t.Errorf("progress = %+v, want %d skipped", p.SendCounts, len(committed))
+	}
 }
 
 // runUntilFinished runs the engine of s, calls during (if any) meanwhile,

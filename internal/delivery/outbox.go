@@ -9,6 +9,7 @@ import (
 
 	"log/slog"
 	"net/mail"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -49,7 +50,9 @@ type OutboxOptions struct {
 // batches, checks fanmail.MayContact for each at send time, renders it with
 // its kind's Renderer, frames it (layout; for marketing "(광고)", legal
 // footer, RFC 8058 headers), signs it (DKIM) and hands it to the relay over
-// one pipelined connection, then records every outcome. A message claimed
+// one pipelined connection, then records every outcome. A marketing
+// message is checked again against the withdrawals since its claim just
+// before it is handed over (store.WithdrawalFeed). A message claimed
 // by a node that died is claimed again when its lease lapses; a sent message
 // is never sent again.
 type Outbox struct {
@@ -138,6 +141,11 @@ func (o *Outbox) SendDue(ctx context.Context) (int, error) {
 	if err != nil || len(claims) == 0 {
 		return 0, err
 	}
+	pos, err := o.feedPos(ctx, claims)
+	if err != nil {
+		o.db.ReleaseMessages(context.WithoutCancel(ctx), ids(claims))
+		return 0, err
+	}
 	outs := make([]store.MessageOutcome, len(claims))
 	var ready []int // claims rendered and waiting for the relay
 	msgs := make([][]byte, len(claims))
@@ -153,11 +161,33 @@ func (o *Outbox) SendDue(ctx context.Context) (int, error) {
 		msgs[i] = msg
 		ready = append(ready, i)
 	}
-	o.transmit(ctx, claims, msgs, ready, outs)
+	o.transmit(ctx, claims, msgs, ready, outs, pos)
 	if err := o.db.RecordMessages(context.WithoutCancel(ctx), outs); err != nil {
 		return len(claims), err
 	}
 	return len(claims), nil
+}
+
+// feedPos opens the withdrawal feed when claims hold marketing, and reads
+// their members again after its position, from which on withdrawals are
+// checked at the hand-off. Transactional messages alone leave the feed be.
+func (o *Outbox) feedPos(ctx context.Context, claims []store.OutboxClaim) (int64, error) {
+	if !slices.ContainsFunc(claims, func(c store.OutboxClaim) bool { return c.Purpose == fanmail.PurposeMarketing }) {
+		return 0, nil
+	}
+	pos, err := o.db.Withdrawals().Pos(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return pos, o.db.RefreshRecipients(ctx, claims)
+}
+
+func ids(claims []store.OutboxClaim) []int64 {
+	out := make([]int64, len(claims))
+	for i, c := range claims {
+		out[i] = c.ID
+	}
+	return out
 }
 
 // prepare checks the contact rule and renders c. ok is false when c is not
@@ -200,8 +230,9 @@ func (o *Outbox) retry(c *store.OutboxClaim, now time.Time, why string) store.Me
 	return store.MessageOutcome{Status: fanmail.MessageQueued, RunAt: now.Add(min(backoff, time.Hour)), Error: why}
 }
 
-// transmit hands the ready messages to the relay and fills their outcomes.
-func (o *Outbox) transmit(ctx context.Context, claims []store.OutboxClaim, msgs [][]byte, ready []int, outs []store.MessageOutcome) {
+// transmit hands the ready messages to the relay and fills their outcomes;
+// pos is the withdrawal feed's position before the claims were read.
+func (o *Outbox) transmit(ctx context.Context, claims []store.OutboxClaim, msgs [][]byte, ready []int, outs []store.MessageOutcome, pos int64) {
 	now := o.db.Now()
 	if o.opts.SMTP == nil {
 		for _, i := range ready {
@@ -230,7 +261,16 @@ func (o *Outbox) transmit(ctx context.Context, claims []store.OutboxClaim, msgs 
 			return
 		}
 		from := tracking.VERP(tokenOf(msgs[i]), o.opts.BounceDomain)
-		if err := o.pipe.Send(i, from, claims[i].Email, msgs[i]); err != nil {
+		reason, err := o.handOff(ctx, &claims[i], i, from, msgs[i], pos)
+		switch {
+		case reason != "":
+			outs[i] = store.MessageOutcome{ID: claims[i].ID, Status: fanmail.MessageSkipped, Reason: reason}
+			settled[i] = true
+		case errors.Is(err, errFeed):
+			outs[i] = o.retry(&claims[i], now, err.Error())
+			outs[i].ID = claims[i].ID
+			settled[i] = true
+		case err != nil:
 			o.pipe = nil // broken; earlier messages got their Done
 			outs[i] = o.retry(&claims[i], now, "relay: "+err.Error())
 			outs[i].ID = claims[i].ID
@@ -248,6 +288,59 @@ func (o *Outbox) transmit(ctx context.Context, claims []store.OutboxClaim, msgs 
 			outs[i].ID = claims[i].ID
 		}
 	}
+}
+
+// errFeed says withdrawals could not be checked before a hand-off.
+var errFeed = errors.New("withdrawal feed unavailable")
+
+// handOff hands msg, the message of claim c (tag i), to the relay unless c
+// is marketing and its member withdrew since pos: then it returns why not.
+// No withdrawal commits between that check and the hand-off. Errors:
+// errFeed, or the connection's.
+func (o *Outbox) handOff(ctx context.Context, c *store.OutboxClaim, i int, from string, msg []byte, pos int64) (string, error) {
+	if c.Purpose != fanmail.PurposeMarketing {
+		return "", o.pipe.Send(i, from, c.Email, msg)
+	}
+	// Read the replies due first: between Enter and Leave, Send only writes.
+	if err := o.pipe.Ready(); err != nil {
+		return "", err
+	}
+	feed := o.db.Withdrawals()
+	ws, err := feed.Enter(ctx, c.MemberID)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errFeed, err)
+	}
+	defer feed.Leave()
+	if reason, _ := fanmail.MayContact(withdrawn(c.Contact(), ws, pos), o.db.Now()); reason != "" {
+		return reason, nil
+	}
+	return "", o.pipe.Send(i, from, c.Email, msg)
+}
+
+// withdrawn returns contact c as the withdrawals ws after feed position pos
+// left it.
+func withdrawn(c fanmail.Contact, ws []store.Withdrawal, pos int64) fanmail.Contact {
+	for _, w := range ws {
+		if w.ID <= pos {
+			continue
+		}
+		switch w.Kind {
+		case store.WithdrawStatus:
+			c.MemberStatus = w.Detail
+		case store.WithdrawSuppression:
+			c.Suppression = w.Detail
+		case store.WithdrawConsent:
+			switch w.Detail {
+			case fanmail.PurposeMarketingEmail:
+				c.ConsentEmail = false
+			case fanmail.PurposeMarketingSMS:
+				c.ConsentSMS = false
+			case fanmail.PurposeNightSMS:
+				c.ConsentNight = false
+			}
+		}
+	}
+	return c
 }
 
 // outcome turns the relay's answer to one message into its outcome: a 5xx

@@ -2,6 +2,7 @@ package delivery_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -206,6 +207,58 @@ func TestOutbox_RefusalSuppressesHardBounce(t *testing.T) {
 		sendAll(t, o)
 		if got, _ := db.MessageByID(ctx, next.ID); got.Status != fanmail.MessageSkipped || got.SkipReason != fanmail.SkipSuppressed {
 			t.Errorf("next message to the bounced address: %s %q", got.Status, got.SkipReason)
+		}
+	})
+}
+
+// A member who withdraws consent or unsubscribes while marketing messages
+// to them are claimed gets none handed to the relay after the withdrawal
+// committed. The relay is slow, so the batch is out for seconds.
+func TestOutbox_WithdrawalStopsClaimedMarketing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t, channeltest.WithDelay(20*time.Millisecond))
+		o := newOutbox(t, db, srv)
+		var fans []fanmail.Member
+		for i := range 80 {
+			m := storetest.MustCreateMember(t, db, fmt.Sprintf("fan%02d@example.com", i))
+			grantMarketing(t, db, m.ID)
+			enqueue(t, db, fanmail.Message{Kind: "test", Purpose: fanmail.PurposeMarketing, MemberID: m.ID, Ref: fmt.Sprintf("ad:%d", i)})
+			fans = append(fans, m)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			sendAll(t, o)
+		}()
+		committed := map[string]time.Time{}
+		for step := range 4 {
+			n := len(srv.WaitFor(t, 5+15*step, time.Minute))
+			consent, unsub := fans[n+15+2*step], fans[n+16+2*step]
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				return tx.AddConsent(ctx, fanmail.Consent{MemberID: consent.ID, Purpose: fanmail.PurposeMarketingEmail,
+					Channel: "email", Granted: false, Source: "portal", Version: fanmail.ConsentWordingVersion})
+			}); err != nil {
+				t.Fatal(err)
+			}
+			committed[consent.Email] = time.Now()
+			if err := db.Suppress(ctx, unsub.Email, store.SuppressUnsubscribed, "unsubscribe"); err != nil {
+				t.Fatal(err)
+			}
+			committed[unsub.Email] = time.Now()
+		}
+		<-done
+		for _, m := range srv.Messages() {
+			if at, ok := committed[m.To[0]]; ok && m.RcptAt.After(at) {
+				t.Errorf("%s withdrew, and %s later the relay got its RCPT", m.To[0], m.RcptAt.Sub(at))
+			}
+		}
+		counts, err := db.MessageCounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts[fanmail.MessageSkipped] != len(committed) || counts[fanmail.MessageSent] != len(fans)-len(committed) {
+			t.Errorf("message counts %v, want %d skipped", counts, len(committed))
 		}
 	})
 }

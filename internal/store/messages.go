@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -204,14 +206,24 @@ func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Durat
 			return fmt.Errorf("claim messages: %w", err)
 		}
 		rows.Close()
-		return tx.fillRecipients(ctx, out)
+		// RETURNING keeps no order on PostgreSQL: due first, as claimed.
+		slices.SortFunc(out, func(a, b OutboxClaim) int {
+			return cmp.Or(a.RunAt.Compare(b.RunAt), cmp.Compare(a.ID, b.ID))
+		})
+		return fillRecipients(ctx, tx, out)
 	})
 	return out, err
 }
 
+// RefreshRecipients reads the members of claims again, with their consents
+// and suppressions as they are now.
+func (db *DB) RefreshRecipients(ctx context.Context, claims []OutboxClaim) error {
+	return fillRecipients(ctx, db.sql, claims)
+}
+
 // fillRecipients reads the members of claims, their marketing consents and
 // suppressions, in one statement.
-func (tx *Tx) fillRecipients(ctx context.Context, claims []OutboxClaim) error {
+func fillRecipients(ctx context.Context, q querier, claims []OutboxClaim) error {
 	if len(claims) == 0 {
 		return nil
 	}
@@ -227,7 +239,7 @@ func (tx *Tx) fillRecipients(ctx context.Context, claims []OutboxClaim) error {
 		}
 		idx[id] = append(idx[id], i)
 	}
-	rows, err := tx.QueryContext(ctx, `
+	rows, err := q.QueryContext(ctx, `
 		SELECT m.id, m.email, m.phone, m.name, COALESCE(m.code, ''), m.lang, m.birth_year, m.gender, m.status,
 		       COALESCE(ce.granted, false), COALESCE(cs.granted, false), COALESCE(cn.granted, false),
 		       COALESCE(s.reason, '')

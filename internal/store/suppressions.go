@@ -35,28 +35,30 @@ type SuppressionFilter struct {
 }
 
 // Suppress adds email to the suppression list. An address already suppressed
-// keeps its first reason and source; that is not an error. Errors: EINVALID
-// for an empty address.
+// keeps its first reason and source; that is not an error. Suppressing an
+// address for any reason but a bounce is a withdrawal: mail already claimed
+// for it is not handed to SMTP once the suppression commits. Errors:
+// EINVALID for an empty address.
 func (db *DB) Suppress(ctx context.Context, email, reason, source string) error {
-	return suppress(ctx, db.sql, db.Now(), email, reason, source)
+	return db.InTx(ctx, func(tx *Tx) error { return tx.Suppress(ctx, email, reason, source) })
 }
 
 // Suppress is Suppress inside the transaction.
 func (tx *Tx) Suppress(ctx context.Context, email, reason, source string) error {
-	return suppress(ctx, tx, tx.Now, email, reason, source)
-}
-
-func suppress(ctx context.Context, q querier, now time.Time, email, reason, source string) error {
 	e := fanmail.NormalizeEmail(email)
 	if e == "" {
 		return fanmail.FieldError("email", "Enter an e-mail address.")
 	}
-	if _, err := q.ExecContext(ctx, `
+	res, err := tx.ExecContext(ctx, `
 		INSERT INTO suppressions (email_normalized, reason, source, created_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (email_normalized) DO NOTHING`, e, reason, source, now); err != nil {
+		ON CONFLICT (email_normalized) DO NOTHING`, e, reason, source, tx.Now)
+	if err != nil {
 		return fmt.Errorf("suppress address: %w", mapError(err))
 	}
-	return nil
+	if n, _ := res.RowsAffected(); n == 0 || reason == SuppressHardBounce || reason == SuppressSoftBounces {
+		return nil
+	}
+	return tx.withdrawAddress(ctx, e, reason)
 }
 
 // IsSuppressed reports whether email is on the suppression list.

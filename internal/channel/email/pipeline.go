@@ -287,6 +287,25 @@ func (p *Pipe) Send(tag int, from, to string, msg []byte) error {
 	return nil
 }
 
+// Ready reads the replies to the envelope last written, when the server
+// pipelines, so that the next Send only writes: a caller that must hand a
+// message over within a short critical section calls Ready just before.
+// Outcomes reach Done as in Send. An error means the connection broke, as
+// for Send.
+func (p *Pipe) Ready() error {
+	if p.conn == nil {
+		return errors.New("email: pipe is closed")
+	}
+	if !p.pipelining || !p.outstanding {
+		return nil
+	}
+	p.deadline()
+	if err := p.settle(); err != nil {
+		return p.broken(err)
+	}
+	return nil
+}
+
 // settle reads the replies to the last envelope written (and to the data
 // before it) and, when the server is ready for the data, buffers it.
 func (p *Pipe) settle() error {

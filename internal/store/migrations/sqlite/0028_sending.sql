@@ -15,6 +15,19 @@ ALTER TABLE sends ADD COLUMN locked_by INTEGER;
 ALTER TABLE send_claims ADD COLUMN locked_by INTEGER;
 ALTER TABLE messages ADD COLUMN locked_by INTEGER;
 
+-- withdrawals is the feed of consents withdrawn, addresses suppressed and
+-- members deactivated, in commit order, that sending workers read every
+-- fraction of a second and check just before each hand-off to SMTP
+-- (store.WithdrawalFeed). Rows are kept a day.
+CREATE TABLE withdrawals (
+	id         INTEGER PRIMARY KEY,
+	member_id  INTEGER NOT NULL,
+	kind       TEXT NOT NULL,             -- consent, suppression, status
+	detail     TEXT NOT NULL DEFAULT '',  -- the purpose, suppression reason or new status
+	created_at DATETIME NOT NULL
+);
+CREATE INDEX withdrawals_created ON withdrawals(created_at);
+
 -- What went wrong with a campaign's relays (connecting, logging in, the
 -- sender refused, connections lost), for staff: how often, the last error
 -- and when.
