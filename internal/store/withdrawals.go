@@ -263,6 +263,7 @@ type WithdrawalFeed struct {
 
 	// The poller's alone.
 	held    []feedSlot
+	spare   []*sql.Conn // PostgreSQL connections holding no lock, kept for the next slot
 	pruneAt time.Time
 }
 
@@ -427,17 +428,12 @@ func (f *WithdrawalFeed) run() {
 func (f *WithdrawalFeed) poll() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, ok, err := f.trySlot(ctx)
+	s, rows, ok, err := f.trySlot(ctx)
 	if err != nil {
 		return err
 	}
 	if ok {
-		rows, err := f.read(ctx)
-		if err != nil {
-			f.release(s)
-			return err
-		}
-		// s holds the fence from before the read: the old slots can go
+		// The read was covered by a slot all along: the old slots can go
 		// without closing the gate.
 		f.gate.Lock()
 		f.apply(rows)
@@ -457,8 +453,7 @@ func (f *WithdrawalFeed) poll() error {
 		return err
 	}
 	f.held = append(f.held, s)
-	rows, err := f.read(ctx)
-	if err != nil {
+	if rows, err = f.read(ctx); err != nil {
 		return err
 	}
 	f.apply(rows)
@@ -468,11 +463,16 @@ func (f *WithdrawalFeed) poll() error {
 
 func (f *WithdrawalFeed) confirm() { f.validUntil.Store(int64(time.Since(f.base) + gateValid)) }
 
-// closeSlots closes the gate and lets every slot go.
+// closeSlots closes the gate, lets every slot go and returns the
+// connections to the pool.
 func (f *WithdrawalFeed) closeSlots() {
 	f.gate.Lock()
 	defer f.gate.Unlock()
 	f.dropSlots()
+	for _, c := range f.spare {
+		c.Close()
+	}
+	f.spare = f.spare[:0]
 }
 
 // dropSlots lets every slot go, the gate held, and no hand-off may follow
@@ -488,21 +488,33 @@ func (f *WithdrawalFeed) dropSlots() {
 // read returns the withdrawals after the feed's position (only the poller
 // moves it, so reading it unguarded is safe here).
 func (f *WithdrawalFeed) read(ctx context.Context) ([]Withdrawal, error) {
-	rows, err := f.db.sql.QueryContext(ctx, `SELECT id, member_id, kind, detail, created_at FROM withdrawals
+	rows, err := f.db.sql.QueryContext(ctx, `SELECT TRUE, id, member_id, kind, detail, created_at FROM withdrawals
 		WHERE id > $1 AND created_at > $2 ORDER BY id`, f.pos, f.db.Now().Add(-feedKeep).UTC())
+	_, ws, err := scanWithdrawals(rows, err)
+	return ws, err
+}
+
+// scanWithdrawals reads rows of a lock's outcome and a withdrawal (all
+// NULL when there is none), as read and trySlot select them.
+func scanWithdrawals(rows *sql.Rows, err error) (bool, []Withdrawal, error) {
 	if err != nil {
-		return nil, fmt.Errorf("read withdrawals: %w", err)
+		return false, nil, fmt.Errorf("read withdrawals: %w", err)
 	}
 	defer rows.Close()
+	locked := false
 	var ws []Withdrawal
 	for rows.Next() {
-		var w Withdrawal
-		if err := rows.Scan(&w.ID, &w.MemberID, &w.Kind, &w.Detail, &w.At); err != nil {
-			return nil, fmt.Errorf("read withdrawals: %w", err)
+		var id, member sql.NullInt64
+		var kind, detail sql.NullString
+		var at sql.NullTime
+		if err := rows.Scan(&locked, &id, &member, &kind, &detail, &at); err != nil {
+			return false, nil, fmt.Errorf("read withdrawals: %w", err)
 		}
-		ws = append(ws, w)
+		if id.Valid {
+			ws = append(ws, Withdrawal{ID: id.Int64, MemberID: member.Int64, Kind: kind.String, Detail: detail.String, At: at.Time})
+		}
 	}
-	return ws, rows.Err()
+	return locked, ws, rows.Err()
 }
 
 // apply adds ws to the feed, now and then forgetting withdrawals older than
@@ -523,29 +535,63 @@ func (f *WithdrawalFeed) apply(ws []Withdrawal) {
 	}
 }
 
-// trySlot takes a slot unless a withdrawal waits for the fence.
-func (f *WithdrawalFeed) trySlot(ctx context.Context) (feedSlot, bool, error) {
+// trySlot takes a slot unless a withdrawal waits for the fence, and reads
+// the withdrawals committed since the last poll. On PostgreSQL, while the
+// poller holds a slot already, one statement does both: no withdrawal can
+// commit meanwhile, so its snapshot, taken before the lock, is current.
+func (f *WithdrawalFeed) trySlot(ctx context.Context) (feedSlot, []Withdrawal, bool, error) {
 	if !f.db.fence.tryRead() {
-		return feedSlot{}, false, nil
+		return feedSlot{}, nil, false, nil
 	}
 	if f.db.engine != Postgres {
-		return feedSlot{}, true, nil
+		ws, err := f.read(ctx)
+		if err != nil {
+			f.db.fence.unread()
+			return feedSlot{}, nil, false, err
+		}
+		return feedSlot{}, ws, true, nil
 	}
-	conn, err := f.db.sql.Conn(ctx)
+	conn, err := f.conn(ctx)
 	if err != nil {
 		f.db.fence.unread()
-		return feedSlot{}, false, fmt.Errorf("withdrawal feed: %w", err)
+		return feedSlot{}, nil, false, err
 	}
 	var ok bool
-	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock_shared($1)`, withdrawalLock).Scan(&ok); err != nil || !ok {
-		conn.Close()
-		f.db.fence.unread()
-		if err != nil {
-			return feedSlot{}, false, fmt.Errorf("withdrawal feed: %w", err)
-		}
-		return feedSlot{}, false, nil
+	var ws []Withdrawal
+	if len(f.held) > 0 {
+		ok, ws, err = scanWithdrawals(conn.QueryContext(ctx, `SELECT l.ok, w.id, w.member_id, w.kind, w.detail, w.created_at
+			FROM (SELECT pg_try_advisory_lock_shared($1) AS ok) l
+			LEFT JOIN withdrawals w ON l.ok AND w.id > $2 AND w.created_at > $3 ORDER BY w.id`,
+			withdrawalLock, f.pos, f.db.Now().Add(-feedKeep).UTC()))
+	} else if err = conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock_shared($1)`, withdrawalLock).Scan(&ok); err == nil && ok {
+		ws, err = f.read(ctx)
 	}
-	return feedSlot{conn: conn}, true, nil
+	s := feedSlot{conn: conn}
+	switch {
+	case err != nil && ok:
+		f.release(s)
+	case err != nil || !ok:
+		f.spare = append(f.spare, conn)
+		f.db.fence.unread()
+	}
+	if err != nil {
+		return feedSlot{}, nil, false, fmt.Errorf("withdrawal feed: %w", err)
+	}
+	return s, ws, ok, nil
+}
+
+// conn returns a spare PostgreSQL connection, or a new one from the pool.
+func (f *WithdrawalFeed) conn(ctx context.Context) (*sql.Conn, error) {
+	if n := len(f.spare); n > 0 {
+		c := f.spare[n-1]
+		f.spare = f.spare[:n-1]
+		return c, nil
+	}
+	c, err := f.db.sql.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("withdrawal feed: %w", err)
+	}
+	return c, nil
 }
 
 // slot takes a slot once the withdrawals waiting have committed.
@@ -556,7 +602,7 @@ func (f *WithdrawalFeed) slot(ctx context.Context) (feedSlot, error) {
 	if f.db.engine != Postgres {
 		return feedSlot{}, nil
 	}
-	conn, err := f.db.sql.Conn(ctx)
+	conn, err := f.conn(ctx)
 	if err == nil {
 		if _, err = conn.ExecContext(ctx, `SELECT pg_advisory_lock_shared($1)`, withdrawalLock); err != nil {
 			conn.Close()
@@ -569,14 +615,16 @@ func (f *WithdrawalFeed) slot(ctx context.Context) (feedSlot, error) {
 	return feedSlot{conn: conn}, nil
 }
 
-// release lets slot s go.
+// release lets slot s go, keeping its connection for the next.
 func (f *WithdrawalFeed) release(s feedSlot) {
 	if s.conn != nil {
 		if _, err := s.conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock_shared($1)`, withdrawalLock); err != nil {
 			// The connection may still hold the lock: never reuse it.
 			s.conn.Raw(func(any) error { return driver.ErrBadConn })
+			s.conn.Close()
+		} else {
+			f.spare = append(f.spare, s.conn)
 		}
-		s.conn.Close()
 	}
 	f.db.fence.unread()
 }
