@@ -37,8 +37,12 @@ type Node struct {
 	Freed     int64
 	WasLeased bool
 
-	db *DB
+	db       *DB
+	prunedAt time.Time
 }
+
+// withdrawalsKept is how long rows of the withdrawal feed are kept.
+const withdrawalsKept = 24 * time.Hour
 
 // JoinNode registers this process as node name (unique per process that
 // sends, stable across its restarts, e.g. host:port), leased for lease
@@ -69,8 +73,9 @@ func (db *DB) JoinNode(ctx context.Context, name string, lease time.Duration) (*
 }
 
 // Heartbeat renews n's lease (joining again if another node took it for
-// dead meanwhile) and frees the claims of every node whose lease lapsed.
-// It returns how many claims it freed.
+// dead meanwhile) and frees the claims of every node whose lease lapsed;
+// hourly it also forgets withdrawals older than a day. It returns how many
+// claims it freed.
 func (n *Node) Heartbeat(ctx context.Context) (int64, error) {
 	db := n.db
 	now := db.Now()
@@ -101,6 +106,12 @@ func (n *Node) Heartbeat(ctx context.Context) (int64, error) {
 		dead = append(dead, id)
 	}
 	rows.Close()
+	if now.Sub(n.prunedAt) > time.Hour {
+		if _, err := db.sql.ExecContext(ctx, `DELETE FROM withdrawals WHERE created_at < $1`, now.Add(-withdrawalsKept)); err != nil {
+			return 0, fmt.Errorf("node heartbeat: forget old withdrawals: %w", err)
+		}
+		n.prunedAt = now
+	}
 	var freed int64
 	for _, id := range dead {
 		err := db.InTx(ctx, func(tx *Tx) error {

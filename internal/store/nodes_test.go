@@ -17,17 +17,16 @@ func TestNode_FreesClaims(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		t0 := time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC)
-		now := t0
-		db.Now = func() time.Time { return now }
+		now := clockAt(db, t0)
 		lease := 10 * time.Second
 		lock := t0.Add(time.Hour)
 		claimAll := func() (sends, messages int) {
 			t.Helper()
-			cs, err := db.ClaimSends(ctx, 1, 10, now, lock, campAudience)
+			cs, err := db.ClaimSends(ctx, 1, 10, *now, lock, campAudience)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ms, err := db.ClaimMessages(ctx, now, time.Hour, 10)
+			ms, err := db.ClaimMessages(ctx, *now, time.Hour, 10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -58,14 +57,14 @@ func TestNode_FreesClaims(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		now = t0.Add(lease / 2)
+		*now = t0.Add(lease / 2)
 		if freed, err := b.Heartbeat(ctx); err != nil || freed != 0 {
 			t.Fatalf("heartbeat while a's lease holds: freed %d, %v", freed, err)
 		}
 		if s, m := claimAll(); s+m != 0 {
 			t.Fatalf("claimed %d sends and %d messages of a live node", s, m)
 		}
-		now = t0.Add(lease + time.Second)
+		*now = t0.Add(lease + time.Second)
 		if freed, err := b.Heartbeat(ctx); err != nil || freed == 0 {
 			t.Fatalf("heartbeat after a's lease lapsed: freed %d, %v", freed, err)
 		}
@@ -85,4 +84,45 @@ func TestNode_FreesClaims(t *testing.T) {
 			t.Errorf("after the restart: claimed %d sends and %d messages, want 3 and 1", s, m)
 		}
 	})
+}
+
+// Heartbeats forget withdrawals older than a day.
+func TestNode_ForgetsOldWithdrawals(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		t0 := time.Date(2026, 4, 1, 1, 0, 0, 0, time.UTC)
+		now := clockAt(db, t0)
+		m := campMember(t, db, "minji@example.com", "김민지", true)
+		if err := db.Suppress(ctx, m.Email, store.SuppressManual, "admin"); err != nil {
+			t.Fatal(err)
+		}
+		count := func() (n int) {
+			t.Helper()
+			if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM withdrawals WHERE member_id = $1`, m.ID).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := count(); n != 1 {
+			t.Fatalf("%d withdrawals recorded, want 1", n)
+		}
+		*now = t0.Add(25 * time.Hour)
+		node, err := db.JoinNode(ctx, "node-a", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := node.Heartbeat(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := count(); n != 0 {
+			t.Errorf("%d withdrawals left after a day, want 0", n)
+		}
+	})
+}
+
+// clockAt makes db's clock read *now, set to t0.
+func clockAt(db *store.DB, t0 time.Time) *time.Time {
+	now := t0
+	db.Now = func() time.Time { return now }
+	return &now
 }
