@@ -216,7 +216,8 @@ func AdSubject(subject string) string {
 	return AdSubjectPrefix + " " + subject
 }
 
-// SendCounts counts a campaign's sends by state.
+// SendCounts counts a campaign's sends by state, and what went wrong with
+// its relays.
 type SendCounts struct {
 	Total   int64
 	Queued  int64
@@ -224,6 +225,13 @@ type SendCounts struct {
 	Sent    int64
 	Failed  int64
 	Skipped int64
+	// RelayErrors counts the times the campaign's relays failed it (could
+	// not be reached, refused the login or the sender, dropped the
+	// connection); RelayError is the last one (never an address or a
+	// password), at RelayErrorAt (nil when there was none).
+	RelayErrors  int64
+	RelayError   string
+	RelayErrorAt *time.Time
 }
 
 // Done reports how many sends reached a final state.

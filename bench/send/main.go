@@ -56,6 +56,7 @@ type flags struct {
 	cpuprofile    string
 	memprofile    string
 	rate          float64
+	poll          time.Duration
 	verbose       bool
 	debug         bool
 }
@@ -72,6 +73,7 @@ func main() {
 	flag.BoolVar(&f.segment, "segment", false, "send to a segment (every member with e-mail consent), claimed window by window of member ids")
 	flag.IntVar(&f.batch, "batch", 0, "sends claimed per batch (0: the engine's default)")
 	flag.Float64Var(&f.rate, "rate", 0, "messages per second limit (0: none)")
+	flag.DurationVar(&f.poll, "poll", 100*time.Millisecond, "the engine's PollInterval (its default is 2s)")
 	flag.StringVar(&f.dkim, "dkim", "", "sign with a fresh DKIM key: ed25519 or rsa")
 	flag.StringVar(&f.sinkBin, "sink", "", "smtpsink binary (default: build ../shared/tools/smtpsink)")
 	flag.StringVar(&f.sinkAddr, "sink-addr", "127.0.0.1:2525", "sink SMTP address")
@@ -130,6 +132,9 @@ func run(f flags) error {
 			return err
 		}
 		r.SinkMessages, r.SinkRate = stats.Messages, stats.MsgsPerSec
+		if last, err := time.Parse(time.RFC3339Nano, stats.LastMessage); err == nil && !r.FinishedAt.IsZero() {
+			r.FinishLag = r.FinishedAt.Sub(last)
+		}
 		if stats.Messages > 0 {
 			r.BytesPerMsg = float64(stats.Bytes) / float64(stats.Messages)
 			if c := sinkCPU(f); c >= 0 && sinkCPU0 >= 0 {
@@ -288,24 +293,26 @@ const body = `<p>{{.Member.Name}}님, 안녕하세요!</p>
 
 // result is one run's figures.
 type result struct {
-	Engine         string  `json:"engine"`
-	N              int     `json:"n"`
-	QueueSeconds   float64 `json:"queue_seconds"` // materialising the sends
-	SendSeconds    float64 `json:"send_seconds"`
-	WallSeconds    float64 `json:"wall_seconds"` // queue + send
-	MsgsPerSec     float64 `json:"msgs_per_sec"` // N / wall
-	CPUSeconds     float64 `json:"cpu_seconds"`  // this process, user + system
-	CPUPerMsg      float64 `json:"cpu_us_per_msg"`
-	PeakRSSMB      float64 `json:"peak_rss_mb"`
-	DBCPUPerMsg    float64 `json:"db_cpu_us_per_msg,omitempty"` // PostgreSQL backends serving this process
-	Sent           int64   `json:"sent"`
-	DKIM           string  `json:"dkim,omitempty"`
-	SyscallsPerMsg float64 `json:"syscalls_per_msg"` // read + write system calls (/proc/self/io)
-	SwitchesPerMsg float64 `json:"switches_per_msg"` // voluntary + involuntary context switches
-	SinkMessages   int64   `json:"-"`
-	SinkRate       float64 `json:"-"`
-	SinkCPUPerMsg  float64 `json:"-"`
-	BytesPerMsg    float64 `json:"-"`
+	Engine         string        `json:"engine"`
+	N              int           `json:"n"`
+	QueueSeconds   float64       `json:"queue_seconds"` // materialising the sends
+	SendSeconds    float64       `json:"send_seconds"`
+	WallSeconds    float64       `json:"wall_seconds"` // queue + send
+	MsgsPerSec     float64       `json:"msgs_per_sec"` // N / wall
+	CPUSeconds     float64       `json:"cpu_seconds"`  // this process, user + system
+	CPUPerMsg      float64       `json:"cpu_us_per_msg"`
+	PeakRSSMB      float64       `json:"peak_rss_mb"`
+	DBCPUPerMsg    float64       `json:"db_cpu_us_per_msg,omitempty"` // PostgreSQL backends serving this process
+	Sent           int64         `json:"sent"`
+	DKIM           string        `json:"dkim,omitempty"`
+	SyscallsPerMsg float64       `json:"syscalls_per_msg"` // read + write system calls (/proc/self/io)
+	SwitchesPerMsg float64       `json:"switches_per_msg"` // voluntary + involuntary context switches
+	FinishedAt     time.Time     `json:"finished_at"`      // the campaign's finished_at
+	FinishLag      time.Duration `json:"-"`                // from the sink's last message to FinishedAt
+	SinkMessages   int64         `json:"-"`
+	SinkRate       float64       `json:"-"`
+	SinkCPUPerMsg  float64       `json:"-"`
+	BytesPerMsg    float64       `json:"-"`
 }
 
 func (r result) String() string {
@@ -318,9 +325,10 @@ func (r result) String() string {
 		db = fmt.Sprintf(", PostgreSQL CPU %.1f µs/msg", r.DBCPUPerMsg)
 	}
 	return fmt.Sprintf("%s n=%d%s: %.0f msg/s (wall %.1fs = queue %.1fs + send %.1fs), fanmail CPU %.1f µs/msg (%.1fs), peak RSS %.0f MB, "+
-		"sink %d msgs at %.0f msg/s, %.0f B/msg, sink CPU %.1f µs/msg%s; per msg %.2f read/write syscalls, %.2f context switches",
+		"sink %d msgs at %.0f msg/s, %.0f B/msg, sink CPU %.1f µs/msg%s; per msg %.2f read/write syscalls, %.2f context switches; "+
+		"finished %.1f ms after the sink's last message",
 		r.Engine, r.N, d, r.MsgsPerSec, r.WallSeconds, r.QueueSeconds, r.SendSeconds, r.CPUPerMsg, r.CPUSeconds, r.PeakRSSMB,
-		r.SinkMessages, r.SinkRate, r.BytesPerMsg, r.SinkCPUPerMsg, db, r.SyscallsPerMsg, r.SwitchesPerMsg)
+		r.SinkMessages, r.SinkRate, r.BytesPerMsg, r.SinkCPUPerMsg, db, r.SyscallsPerMsg, r.SwitchesPerMsg, float64(r.FinishLag.Microseconds())/1000)
 }
 
 func summary(rs []result) string {
@@ -364,7 +372,7 @@ func runChild(f flags) error {
 		return err
 	}
 	opts := campaign.Options{BaseURL: "https://fan.example.com", Relays: []email.Relay{relay}, BatchSize: f.batch, ConnsPerWorker: f.perWorker,
-		PollInterval: 100 * time.Millisecond}
+		PollInterval: f.poll}
 	if f.dkim != "" {
 		key, err := email.GenerateDKIMKey(f.dkim)
 		if err != nil {
@@ -447,6 +455,9 @@ func runChild(f flags) error {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	r := result{Engine: db.Engine(), N: f.n, QueueSeconds: t1.Sub(t0).Seconds(), SendSeconds: t2.Sub(t1).Seconds(),
 		WallSeconds: t2.Sub(t0).Seconds(), CPUSeconds: cpu, PeakRSSMB: float64(ru.Maxrss) / 1024, Sent: p.Sent, DKIM: f.dkim}
+	if p.Campaign.FinishedAt != nil {
+		r.FinishedAt = *p.Campaign.FinishedAt
+	}
 	r.MsgsPerSec = float64(f.n) / r.WallSeconds
 	r.CPUPerMsg = cpu / float64(f.n) * 1e6
 	r.SyscallsPerMsg = float64(syscallCount()-sys0) / float64(f.n)
@@ -589,9 +600,10 @@ func procCPU(pid int) float64 {
 }
 
 type sinkSnapshot struct {
-	Messages   int64   `json:"messages"`
-	Bytes      int64   `json:"bytes"`
-	MsgsPerSec float64 `json:"msgs_per_sec"`
+	Messages    int64   `json:"messages"`
+	Bytes       int64   `json:"bytes"`
+	MsgsPerSec  float64 `json:"msgs_per_sec"`
+	LastMessage string  `json:"last_message"`
 }
 
 func sinkStats(f flags) (sinkSnapshot, error) {

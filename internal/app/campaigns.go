@@ -11,6 +11,7 @@ import (
 	"github.com/fanmail/fanmail/internal/inbound"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/segment"
+	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/tracking"
 )
 
@@ -56,8 +57,10 @@ func (a *App) openCampaigns(ctx context.Context) error {
 	return nil
 }
 
-// startBackground runs the campaign engine and the bounce receiver until ctx ends.
+// startBackground joins the nodes sending mail and runs the campaign engine
+// and the bounce receiver until ctx ends.
 func (a *App) startBackground(ctx context.Context) {
+	a.joinNode(ctx)
 	a.engine.Go(func() {
 		err := a.Campaigns.Run(ctx)
 		if err != nil && !errors.Is(err, context.Canceled) {
@@ -72,6 +75,32 @@ func (a *App) startBackground(ctx context.Context) {
 		})
 		a.logger.Info("inbound smtp listening", "addr", a.inbound.Addr())
 	}
+}
+
+// joinNode makes this process a node with a lease, renewed until ctx ends,
+// so that its claims are taken over within seconds if it dies (store.Node).
+// Without a node, claims wait for their locks to expire.
+func (a *App) joinNode(ctx context.Context) {
+	name := a.cfg.Node()
+	n, err := a.db.JoinNode(ctx, name, store.DefaultNodeLease)
+	if err != nil {
+		a.logger.Error("joining the sending nodes failed; claims of a crash will wait for their locks", "node", name, "err", err)
+		return
+	}
+	a.logger.Info("node joined", "node", name, "node_id", n.ID, "claims_freed", n.Freed)
+	if n.WasLeased {
+		a.logger.Warn("node's previous lease had not lapsed: if another process runs under this name, give each its own FANMAIL_NODE_NAME", "node", name)
+	}
+	wake := func() {
+		a.Campaigns.Wake()
+		a.Outbox.Notify()
+	}
+	if n.Freed > 0 {
+		wake()
+	}
+	a.engine.Go(func() {
+		n.Run(ctx, wake, func(err error) { a.logger.Warn("node heartbeat", "node", name, "err", err) })
+	})
 }
 
 // stopBackground waits for the engine to record what it sent, stops the

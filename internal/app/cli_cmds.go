@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/campaign"
@@ -196,6 +197,9 @@ func campaignCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, ar
 	}
 	fmt.Fprintf(out, "campaign %d %q: %s, %.1f%% done\n  total %d, queued %d, sending %d, sent %d, failed %d, skipped %d\n",
 		p.Campaign.ID, p.Campaign.Name, p.Campaign.Status, p.Percent(), p.Total, p.Queued, p.Sending, p.Sent, p.Failed, p.Skipped)
+	if p.RelayErrors > 0 {
+		fmt.Fprintf(out, "  relay errors %d, the last at %s: %s\n", p.RelayErrors, p.RelayErrorAt.Format(time.RFC3339), p.RelayError)
+	}
 	return nil
 }
 

@@ -534,3 +534,35 @@ func TestService_TestSend(t *testing.T) {
 		t.Errorf("refused: %v, want EUNAVAILABLE", err)
 	}
 }
+
+// Every mail gets its own Message-ID: test mails too, which have no send of
+// their own (they all had <test@host>), and campaign mails, whose IDs carry
+// their send's token.
+func TestService_UniqueMessageIDs(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t)
+		s := newService(t, db, srv)
+		mustMembers(t, db, 3)
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		for range 3 {
+			if err := s.TestSend(ctx, c.ID, 0, "marketer@ozsecond.example"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		start(t, s, c)
+		sendDue(t, s)
+		msgs := srv.WaitFor(t, 6, 5*time.Second)
+		seen := map[string]bool{}
+		for _, m := range msgs {
+			id := m.Header.Get("Message-Id")
+			if !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@fan.example.com>") {
+				t.Errorf("Message-ID %q of the mail to %s", id, m.To[0])
+			}
+			if seen[id] {
+				t.Errorf("Message-ID %q used twice", id)
+			}
+			seen[id] = true
+		}
+	})
+}

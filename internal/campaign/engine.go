@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"strings"
 	"sync"
@@ -27,8 +28,10 @@ import (
 // run at once; on SQLite they take turns, so the process never waits for
 // its own write lock. A worker owns a few SMTP connections to one relay: it
 // checks each claimed send against the member's status, consent and the
-// suppression list as they are now, renders the mail and sends it,
-// pipelined, over its connections in turn. A process
+// suppression list as they were claimed, renders the mail, checks the
+// withdrawals since the claim (store.WithdrawalFeed: no mail goes to the
+// relay after its member's withdrawal commits) and sends it, pipelined,
+// over its connections in turn. A process
 // killed mid-campaign leaves at most two batches per worker sent but
 // unrecorded: after their lock expires they are sent again.
 
@@ -37,6 +40,7 @@ type batch struct {
 	cc       *compiled
 	claims   []store.Claim
 	brands   map[int64][]string
+	feedPos  int64 // the withdrawal feed's position before the claim
 	out      store.SendOutcome
 	deferred bool // the relay's refusal of the sender is logged
 }
@@ -63,9 +67,11 @@ func (s *Service) Run(ctx context.Context) error {
 	// done is unbuffered: a worker hands over a finished batch before it
 	// takes the next, so at most two batches per worker are sent but not
 	// yet recorded (what a kill -9 may send twice).
-	d := &dispatcher{s: s, todo: make(chan *batch, len(ws)), done: make(chan *batch), sqlite: s.db.Engine() == store.SQLite}
+	d := &dispatcher{s: s, todo: make(chan *batch, len(ws)), done: make(chan *batch), recorded: make(chan struct{}, 1),
+		sqlite: s.db.Engine() == store.SQLite}
 	var workers sync.WaitGroup
 	for _, w := range ws {
+		w.progress = func(o store.SendOutcome) { d.done <- &batch{out: o} }
 		workers.Go(func() { w.run(ctx, d.todo, d.done) })
 	}
 	s.logger.Info("campaign engine running", "relays", len(s.opts.Relays), "workers", len(ws))
@@ -85,12 +91,15 @@ func (s *Service) Run(ctx context.Context) error {
 // two goroutines so that PostgreSQL does both at once. On SQLite they take
 // turns (one writer per database), which spares them lock waits.
 type dispatcher struct {
-	s      *Service
-	todo   chan *batch // claimed, for the workers
-	done   chan *batch // sent, to record
-	next   int         // round robin over campaigns
-	sqlite bool
-	dbMu   sync.Mutex
+	s    *Service
+	todo chan *batch // claimed, for the workers
+	done chan *batch // sent, to record
+	// recorded wakes the claim loop when outcomes were recorded: a
+	// campaign whose last sends they were can be finished at once.
+	recorded chan struct{}
+	next     int // round robin over campaigns
+	sqlite   bool
+	dbMu     sync.Mutex
 }
 
 func (d *dispatcher) lock() {
@@ -130,7 +139,8 @@ func (d *dispatcher) claimLoop(ctx context.Context) {
 			}
 			break
 		}
-		// Nothing due: wait for new work or the next poll.
+		// Nothing due: wait for new work, recorded outcomes (which may
+		// finish a campaign) or the next poll.
 		if !idle.Stop() {
 			select {
 			case <-idle.C:
@@ -141,6 +151,7 @@ func (d *dispatcher) claimLoop(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 		case <-wake:
+		case <-d.recorded:
 		case <-idle.C:
 		}
 	}
@@ -199,6 +210,11 @@ func (d *dispatcher) record(ctx context.Context, b *batch) {
 		// The claims stay in sending and are sent again once their lock
 		// expires: better twice than never.
 		d.s.logger.Error("recording sent campaign mail failed", "batches", len(bs), "err", err)
+		return
+	}
+	select {
+	case d.recorded <- struct{}{}:
+	default:
 	}
 }
 
@@ -235,6 +251,11 @@ func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, e
 		}
 		return nil, err
 	}
+	// Withdrawals after this position are checked as each mail is handed over.
+	pos, err := s.db.Withdrawals().Pos(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	// Not cancellable: a claim committed but not read would be stuck until
 	// its lock expires.
@@ -245,7 +266,7 @@ func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, e
 	if len(claims) == 0 {
 		return nil, s.maybeFinish(ctx, id)
 	}
-	b.cc, b.claims, b.brands = cc, claims, nil
+	b.cc, b.claims, b.brands, b.feedPos = cc, claims, nil, pos
 	out := &b.out
 	*out = store.SendOutcome{CampaignID: id, Skipped: out.Skipped}
 	if out.Skipped == nil {
@@ -393,10 +414,21 @@ type worker struct {
 	rend renderer
 	r    recipient
 	b    *batch // the batch being sent, for done
+	feed *store.WithdrawalFeed
+
+	// progress records outcomes while a batch is still out, at least every
+	// progressEvery, so a slow batch's counts move; nil records them when
+	// the batch is done.
+	progress func(store.SendOutcome)
+	shownAt  time.Time
 }
 
+// progressEvery is how often the outcomes of a batch still being sent are
+// recorded, for the progress staff see.
+const progressEvery = time.Second
+
 func (s *Service) newWorker(r email.Relay, conns int, lim *rate.Limiter, urls tracking.URLs) *worker {
-	w := &worker{s: s, relay: r, lim: lim, pipes: make([]*email.Pipe, conns)}
+	w := &worker{s: s, relay: r, lim: lim, pipes: make([]*email.Pipe, conns), feed: s.db.Withdrawals()}
 	w.rend = renderer{sign: urls.Signer(), dkim: s.opts.DKIM, msgIDDom: "@" + s.opts.BounceDomain}
 	return w
 }
@@ -432,6 +464,7 @@ func (w *worker) run(ctx context.Context, todo <-chan *batch, done chan<- *batch
 func (w *worker) send(ctx context.Context, b *batch) {
 	s, cc, out := w.s, b.cc, &b.out
 	w.b = b
+	w.shownAt = time.Now()
 	for i := range b.claims {
 		c := &b.claims[i]
 		// The compliance check at send time: consent may have been
@@ -458,6 +491,7 @@ func (w *worker) send(ctx context.Context, b *batch) {
 					w.deferSend(&b.claims[j], err)
 				}
 			}
+			w.relayError(err)
 			s.logger.Warn("smtp relay unavailable", "relay", w.relay.Host, "err", err)
 			break
 		}
@@ -474,22 +508,41 @@ func (w *worker) send(ctx context.Context, b *batch) {
 			continue
 		}
 		from := tracking.VERP(c.Token, s.opts.BounceDomain)
-		if err := pipe.Send(i, from, c.Email, msg); err != nil {
+		reason, err := w.handOff(ctx, i, from, msg)
+		if err != nil && !errors.Is(err, errFeed) {
 			// The connection broke before this mail went out: once more on
 			// a fresh connection (rendered again if that one cannot take
 			// 8-bit content).
+			w.relayError(err)
 			w.pipes[w.cur] = nil
 			err = w.connect(ctx)
 			if err == nil && w.pipes[w.cur].EightBit() != w.rend.b.EightBit {
 				w.rend.b.EightBit = false
 				msg, err = w.rend.message(cc, &w.r, "")
 			}
-			if err != nil || w.pipes[w.cur].Send(i, from, c.Email, msg) != nil {
+			if err == nil {
+				reason, err = w.handOff(ctx, i, from, msg)
+			}
+			if err != nil && !errors.Is(err, errFeed) {
 				w.pipes[w.cur] = nil
 				w.retry(c, err)
 			}
 		}
+		if errors.Is(err, errFeed) {
+			// Withdrawals cannot be checked: the rest waits for later.
+			if ctx.Err() == nil {
+				s.logger.Warn("campaign mail held back", "campaign_id", out.CampaignID, "err", err)
+			}
+			w.release(b, i)
+			break
+		}
+		if reason != "" {
+			out.Skipped[reason] = append(out.Skipped[reason], c.SendID)
+		}
 		w.cur = (w.cur + 1) % len(w.pipes)
+		if w.progress != nil && time.Since(w.shownAt) >= progressEvery {
+			w.showProgress()
+		}
 	}
 	w.lastUsed = time.Now()
 	for k, p := range w.pipes {
@@ -498,6 +551,63 @@ func (w *worker) send(ctx context.Context, b *batch) {
 		}
 	}
 	w.b = nil
+}
+
+// showProgress hands the outcomes of the current batch so far to the
+// recorder, keeping the rest of the batch in hand.
+func (w *worker) showProgress() {
+	out := &w.b.out
+	w.progress(*out)
+	*out = store.SendOutcome{CampaignID: out.CampaignID, Skipped: map[string][]int64{}}
+	w.shownAt = time.Now()
+}
+
+// relayError notes a failure of the relay itself for the campaign's
+// progress (err's text never holds an address or a password).
+func (w *worker) relayError(err error) {
+	w.b.out.RelayErrors++
+	w.b.out.RelayError = "relay " + w.relay.Host + ": " + err.Error()
+}
+
+// errFeed says withdrawals could not be checked before a hand-off.
+var errFeed = errors.New("withdrawal feed unavailable")
+
+// handOff hands mail msg of claim i of the current batch to the relay over
+// the current connection, unless its member withdrew since the claim: then
+// it returns why not. No withdrawal commits between the check and the
+// hand-off (store.WithdrawalFeed). Errors: errFeed, or the connection's.
+func (w *worker) handOff(ctx context.Context, i int, from string, msg []byte) (string, error) {
+	pipe, c := w.pipes[w.cur], &w.b.claims[i]
+	// Read the replies due first: between Enter and Leave, Send only writes.
+	if err := pipe.Ready(); err != nil {
+		return "", err
+	}
+	ws, err := w.feed.Enter(ctx, c.MemberID)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errFeed, err)
+	}
+	defer w.feed.Leave()
+	if reason := withdrawnReason(w.b.cc, ws, w.b.feedPos); reason != "" {
+		return reason, nil
+	}
+	return "", pipe.Send(i, from, c.Email, msg)
+}
+
+// withdrawnReason returns why a member whose withdrawals are ws must not get
+// campaign cc's mail claimed at feed position pos, or "".
+func withdrawnReason(cc *compiled, ws []store.Withdrawal, pos int64) string {
+	for i := len(ws) - 1; i >= 0 && ws[i].ID > pos; i-- {
+		switch w := ws[i]; {
+		case w.Kind == store.WithdrawStatus:
+			return fanmail.SkipInactive
+		case !cc.marketing:
+		case w.Kind == store.WithdrawSuppression:
+			return fanmail.SkipSuppressed
+		case w.Kind == store.WithdrawConsent && w.Detail == fanmail.PurposeMarketingEmail:
+			return fanmail.SkipNoConsent
+		}
+	}
+	return ""
 }
 
 // connect dials the worker's current connection if it is not open.
@@ -535,16 +645,18 @@ func (w *worker) done(tag int, err error) {
 		// member, and an operator has to act.
 		if !w.b.deferred {
 			w.s.logger.Error("smtp relay refuses the sender", "relay", w.relay.Host, "campaign_id", w.b.out.CampaignID, "err", err)
+			w.relayError(err)
 			w.b.deferred = true
 		}
 		w.deferSend(c, err)
 	case email.IsTemporary(err):
 		w.retry(c, err)
 	default:
-		// A refused recipient is a hard bounce; a refused message (its
-		// content) is a failure but says nothing about the address.
+		// A refused address is a hard bounce, and suppressed; a refused
+		// message (its content, a policy) is a failure but says nothing
+		// about the address.
 		w.b.out.Failed = append(w.b.out.Failed, store.SendFailure{SendID: c.SendID, MemberID: c.MemberID,
-			Error: err.Error(), Bounce: at == "RCPT"})
+			Error: err.Error(), Bounce: email.IsHardBounce(err)})
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -235,29 +236,59 @@ func TestEngine_TemporaryFailureRetried(t *testing.T) {
 	})
 }
 
-func TestEngine_PermanentFailureBounces(t *testing.T) {
+// A recipient the relay refuses for good, at RCPT or after the data, is a
+// hard bounce like one a DSN reports: the address is suppressed, with its
+// bounce counted, and the next campaign leaves it out. A refusal of the
+// content (5.7.1) fails the mail but says nothing about the address.
+func TestEngine_RefusalsSuppressHardBounces(t *testing.T) {
 	each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		srv := channeltest.NewSMTPServer(t)
 		s := newService(t, db, srv)
-		ms := mustMembers(t, db, 2)
-		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		ms := mustMembers(t, db, 5)
+		srv.RejectRecipient(ms[1].Email, 550)     // 5.1.1 at RCPT
+		srv.RejectData(ms[2].Email, 550, "5.1.1") // after the data
+		srv.RejectData(ms[3].Email, 554, "5.7.1") // the content, not the address
+		snd := mustSender(t, s)
+		c := mustCampaign(t, s, snd, adBody)
 		start(t, s, c)
-		srv.RejectNext(1, 550)
 		sendDue(t, s)
-		p := status(t, s, c.ID)
-		if p.Failed != 1 || p.Sent != 1 || p.Campaign.Status != fanmail.CampaignFinished {
+		if p := status(t, s, c.ID); p.Sent != 2 || p.Failed != 3 || p.Campaign.Status != fanmail.CampaignFinished {
 			t.Fatalf("progress = %+v", p)
 		}
-		st, reason := sendState(t, db, c.ID, ms[0].ID)
-		if st != fanmail.SendFailed || !strings.Contains(reason, "550") || strings.Contains(reason, "@") {
-			t.Errorf("refused send = %s %q", st, reason)
+		for i, m := range ms[1:3] {
+			st, reason := sendState(t, db, c.ID, m.ID)
+			if st != fanmail.SendFailed || !strings.Contains(reason, "550") || strings.Contains(reason, "@") {
+				t.Errorf("member %d: send %s %q", i+1, st, reason)
+			}
+			var n int
+			db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE campaign_id = $1 AND kind = 'bounce_hard' AND member_id = $2`,
+				c.ID, m.ID).Scan(&n)
+			if n != 1 {
+				t.Errorf("member %d: %d bounce_hard events, want 1", i+1, n)
+			}
+			sup, err := db.SuppressionOf(ctx, m.Email)
+			if err != nil || sup.Reason != store.SuppressHardBounce || sup.Source != store.SourceSMTP {
+				t.Errorf("member %d refused at %s: suppression %+v, %v", i+1, []string{"RCPT", "DATA"}[i], sup, err)
+			}
+			if h, err := db.AddressHealthOf(ctx, m.Email); err != nil || h.HardBounces != 1 {
+				t.Errorf("member %d: address health %+v, %v", i+1, h, err)
+			}
 		}
-		var n int
-		db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE campaign_id = $1 AND kind = 'bounce_hard' AND member_id = $2`,
-			c.ID, ms[0].ID).Scan(&n)
-		if n != 1 {
-			t.Errorf("bounce_hard events = %d, want 1", n)
+		if _, err := db.SuppressionOf(ctx, ms[3].Email); fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+			t.Errorf("content refusal suppressed the address: %v", err)
+		}
+
+		// The next campaign, through a relay that refuses nobody, mails
+		// neither bounced address.
+		srv2 := channeltest.NewSMTPServer(t)
+		s2 := newService(t, db, srv2)
+		c2 := mustCampaign(t, s2, snd, adBody)
+		start(t, s2, c2)
+		sendDue(t, s2)
+		got := recipients(srv2.Messages())
+		if len(got) != 3 || got[ms[1].Email]+got[ms[2].Email] != 0 {
+			t.Errorf("second campaign went to %v", got)
 		}
 	})
 }
@@ -355,14 +386,7 @@ func TestHelperSender(t *testing.T) {
 	if dbURL == "" {
 		t.Skip("helper process for TestEngine_Kill")
 	}
-	var db *store.DB
-	var err error
-	if rest, ok := strings.CutPrefix(dbURL, "schema:"); ok {
-		schema, pgURL, _ := strings.Cut(rest, " ")
-		db, err = storetest.OpenPostgresSchema(pgURL, schema)
-	} else {
-		db, err = store.OpenSQLite(dbURL)
-	}
+	db, err := openShared(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,6 +399,15 @@ func TestHelperSender(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	s.Run(ctx)
+}
+
+// openShared opens the database of eachShared's dsn once more.
+func openShared(dsn string) (*store.DB, error) {
+	if rest, ok := strings.CutPrefix(dsn, "schema:"); ok {
+		schema, pgURL, _ := strings.Cut(rest, " ")
+		return storetest.OpenPostgresSchema(pgURL, schema)
+	}
+	return store.OpenSQLite(dsn)
 }
 
 // kill-test variants need a database a second process can open.
@@ -443,23 +476,13 @@ func TestEngine_Kill(t *testing.T) {
 		clk.Add(campaign.DefaultLockFor + time.Minute)
 		s2 := newService(t, db, srv)
 		sendDue(t, s2)
-		got := recipients(srv.Messages())
-		dupes := 0
-		for _, m := range ms {
-			switch n := got[m.Email]; {
-			case n == 0:
-				t.Errorf("%s got no mail", m.Email)
-			case n > 1:
-				dupes += n - 1
-			}
-		}
+		dupes := wantEveryMember(t, ms, srv.Messages())
 		// Mails sent but not recorded at the kill are sent again: per worker
 		// (two here) at most the batch in hand and one finished batch
 		// waiting to be recorded, of 10 mails each.
 		if dupes > 2*2*10 {
 			t.Errorf("%d mails sent twice, want at most the 40 in flight", dupes)
 		}
-		t.Logf("%d mails sent twice", dupes)
 		if p := status(t, s2, c.ID); p.Sent != 300 || p.Campaign.Status != fanmail.CampaignFinished {
 			t.Errorf("progress = %+v", p)
 		}
@@ -468,20 +491,7 @@ func TestEngine_Kill(t *testing.T) {
 
 // Two fanmail instances on one PostgreSQL share a campaign and send no mail twice.
 func TestEngine_TwoInstances(t *testing.T) {
-	pg := storetest.PostgresURL(t)
-	schema := storetest.NewSchema(t, pg)
-	open := func() *store.DB {
-		db, err := storetest.OpenPostgresSchema(pg, schema)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		return db
-	}
-	dbA, dbB := open(), open()
-	if err := dbA.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	dbA, dbB := twoNodesPostgres(t)
 	srvA, srvB := channeltest.NewSMTPServer(t), channeltest.NewSMTPServer(t)
 	a, b := newService(t, dbA, srvA), newService(t, dbB, srvB)
 	ms := mustMembers(t, dbA, 400)
@@ -514,6 +524,27 @@ func TestEngine_TwoInstances(t *testing.T) {
 	if p := status(t, a, c.ID); p.Sent != int64(len(ms)) {
 		t.Errorf("progress = %+v", p)
 	}
+}
+
+// twoNodesPostgres returns two handles, as two nodes have, on one fresh
+// PostgreSQL schema.
+func twoNodesPostgres(t *testing.T) (a, b *store.DB) {
+	t.Helper()
+	pg := storetest.PostgresURL(t)
+	schema := storetest.NewSchema(t, pg)
+	open := func() *store.DB {
+		db, err := storetest.OpenPostgresSchema(pg, schema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	a, b = open(), open()
+	if err := a.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return a, b
 }
 
 // A campaign to a segment reaches only the segment's members with consent,
@@ -720,6 +751,155 @@ func TestEngine_SparseSegment(t *testing.T) {
 	})
 }
 
+// A campaign is finished as soon as its last mail is recorded, not at the
+// engine's next look for work: here that look would come in an hour.
+func TestEngine_FinishesWithoutPolling(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		// Slow enough that the last batch is still out when the engine
+		// finds nothing more to claim.
+		srv := channeltest.NewSMTPServer(t, channeltest.WithDelay(20*time.Millisecond))
+		s := newService(t, db, srv, func(o *campaign.Options) { o.PollInterval = time.Hour })
+		ms := mustMembers(t, db, 25)
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		start(t, s, c)
+		runUntilFinished(t, s, c.ID, nil)
+		if p := status(t, s, c.ID); p.Campaign.Status != fanmail.CampaignFinished || p.Sent != int64(len(ms)) {
+			t.Errorf("progress = %+v", p)
+		}
+	})
+}
+
+// While the relay refuses to let fanmail log in, the mail waits and the
+// campaign's progress says so: how often, the last error and when, without
+// the password.
+func TestEngine_RelayErrorsShown(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		srv := channeltest.NewSMTPServer(t, channeltest.WithAuth("fanmail", "s3cret-pw"))
+		s := newService(t, db, srv, func(o *campaign.Options) {
+			r, err := email.ParseRelayURL("smtp://fanmail:wr0ng-pw@" + srv.Addr() + "?tls=none")
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Relays = []email.Relay{r}
+		})
+		mustMembers(t, db, 3)
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		start(t, s, c)
+		sendDue(t, s)
+		p := status(t, s, c.ID)
+		if p.RelayErrors != 1 || p.RelayErrorAt == nil || !strings.Contains(p.RelayError, "535") ||
+			strings.Contains(p.RelayError, "wr0ng-pw") || p.Queued != 3 {
+			t.Errorf("progress = %+v", p.SendCounts)
+		}
+	})
+}
+
+// Progress moves while a batch is out, not only when the whole batch is:
+// here one batch takes seconds through a slow relay.
+func TestEngine_ProgressMovesWithinABatch(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) {
+		srv := channeltest.NewSMTPServer(t, channeltest.WithDelay(40*time.Millisecond))
+		s := newService(t, db, srv, func(o *campaign.Options) {
+			o.BatchSize = 1000
+			o.Relays = []email.Relay{relayOf(t, srv, "&concurrency=1")}
+		})
+		ms := mustMembers(t, db, 80)
+		c := mustCampaign(t, s, mustSender(t, s), adBody)
+		start(t, s, c)
+		var partial []int64
+		runUntilFinished(t, s, c.ID, func() {
+			// Watch the counts (at most a minute; not a timing assertion)
+			// until the campaign is done.
+			deadline := time.Now().Add(time.Minute)
+			for time.Now().Before(deadline) {
+				p := status(t, s, c.ID)
+				if p.Sent > 0 && p.Sent < int64(len(ms)) {
+					partial = append(partial, p.Sent)
+				}
+				if p.Sent == int64(len(ms)) {
+					return
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		})
+		if len(partial) == 0 {
+			t.Errorf("sent went from 0 to %d in one step", len(ms))
+		}
+	})
+}
+
+// Members who withdraw while a campaign is being sent, after their mail
+// was claimed, get no mail handed to the relay after their withdrawal
+// committed: consent withdrawn, address suppressed (an unsubscribe) or
+// membership deactivated. The relay is slow, so the batch (all of the
+// campaign) is out for seconds.
+func TestEngine_WithdrawalStopsClaimedMail(t *testing.T) {
+	each(t, func(t *testing.T, db *store.DB) { withdrawWhileSending(t, db, db) })
+	// Withdrawals on another node reach the engine through the database.
+	t.Run("postgres_other_node", func(t *testing.T) {
+		db, other := twoNodesPostgres(t)
+		withdrawWhileSending(t, db, other)
+	})
+}
+
+// withdrawWhileSending sends a campaign from db while members withdraw
+// through wdb, and checks no mail of theirs went out after.
+func withdrawWhileSending(t *testing.T, db, wdb *store.DB) {
+	ctx := context.Background()
+	srv := channeltest.NewSMTPServer(t, channeltest.WithDelay(30*time.Millisecond))
+	s := newService(t, db, srv, func(o *campaign.Options) { o.BatchSize = 1000 })
+	ms := mustMembers(t, db, 200)
+	c := mustCampaign(t, s, mustSender(t, s), adBody)
+	start(t, s, c)
+	withdrawals := []func(m fanmail.Member){
+		func(m fanmail.Member) { withdraw(t, wdb, m) },
+		func(m fanmail.Member) {
+			if err := wdb.Suppress(ctx, m.Email, store.SuppressUnsubscribed, "unsubscribe"); err != nil {
+				t.Error(err)
+			}
+		},
+		func(m fanmail.Member) {
+			st := fanmail.MemberInactive
+			if err := wdb.InTx(ctx, func(tx *store.Tx) error {
+				_, err := tx.UpdateMember(ctx, m.ID, fanmail.MemberUpdate{Status: &st})
+				return err
+			}); err != nil {
+				t.Error(err)
+			}
+		},
+	}
+	committed := map[string]time.Time{}
+	runUntilFinished(t, s, c.ID, func() {
+		// As the mail goes out, members well ahead of it (about half a
+		// second) withdraw, in each of the three ways.
+		next := 0
+		for step := range 5 {
+			srv.WaitFor(t, 10+25*step, time.Minute)
+			for _, withdraw := range withdrawals {
+				next = max(next, len(srv.Messages())+30)
+				if next >= len(ms) {
+					return
+				}
+				withdraw(ms[next])
+				committed[ms[next].Email] = time.Now()
+				next++
+			}
+		}
+	})
+	late := 0
+	for _, m := range srv.Messages() {
+		if at, ok := committed[m.To[0]]; ok && m.RcptAt.After(at) {
+			late++
+			t.Errorf("%s withdrew, and %s later the relay got its RCPT", m.To[0], m.RcptAt.Sub(at))
+		}
+	}
+	p := status(t, s, c.ID)
+	t.Logf("%d withdrew during sending; progress %+v", len(committed), p.SendCounts)
+	if p.Skipped != int64(len(committed)-late) || p.Sent+p.Skipped != int64(len(ms)) {
+		t.Errorf("progress = %+v, want %d skipped", p.SendCounts, len(committed))
+	}
+}
+
 // runUntilFinished runs the engine of s, calls during (if any) meanwhile,
 // waits (at most a minute; not a timing assertion) until campaign id is
 // finished, and stops the engine.
@@ -739,4 +919,100 @@ func runUntilFinished(t *testing.T, s *campaign.Service, id int64, during func()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
+}
+
+// joinNode joins db as node name, leased for lease, and renews the lease
+// until stop, which is what a crash does to it.
+func joinNode(t *testing.T, db *store.DB, name string, lease time.Duration, s *campaign.Service) (stop func()) {
+	t.Helper()
+	n, err := db.JoinNode(context.Background(), name, lease)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		n.Run(ctx, s.Wake, func(err error) { t.Logf("node %s: %v", name, err) })
+	}()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+// crashedNode runs an engine as node "node-a" on its own handle of the
+// database of dsn, relaying through a slow server, until it has sent a
+// first mail, and then kills it: its lease stops, its database goes, and
+// so it neither releases nor records the claims it holds. Their locks
+// last an hour.
+func crashedNode(t *testing.T, dsn string, lease time.Duration, db *store.DB) (ms []fanmail.Member, c fanmail.Campaign, slow *channeltest.SMTPServer) {
+	t.Helper()
+	dbA, err := openShared(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dbA.Close() })
+	slow = channeltest.NewSMTPServer(t, channeltest.WithDelay(100*time.Millisecond))
+	a := newService(t, dbA, slow, func(o *campaign.Options) { o.LockFor = time.Hour })
+	ms = mustMembers(t, db, 60)
+	c = mustCampaign(t, a, mustSender(t, a), adBody)
+	start(t, a, c)
+	stopLease := joinNode(t, dbA, "node-a", lease, a)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- a.Run(ctx) }()
+	slow.WaitFor(t, 1, 30*time.Second)
+	stopLease()
+	dbA.Close()
+	cancel()
+	<-done
+	if p := status(t, newService(t, db, nil), c.ID); p.Sending == 0 {
+		t.Fatalf("the killed node held no claims: %+v", p.SendCounts)
+	}
+	return ms, c, slow
+}
+
+// A node dies holding claims whose locks last an hour. Another node sends
+// that mail as soon as the dead node's lease (a second) lapses; the same
+// node started again sends it at once, its lease (an hour) not lapsed yet.
+func TestEngine_CrashedNodesClaims(t *testing.T) {
+	for _, tt := range []struct {
+		name, survivor string
+		lease          time.Duration
+	}{
+		{"OtherNodeTakesOver", "node-b", time.Second},
+		{"RestartReclaims", "node-a", time.Hour},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			eachShared(t, func(t *testing.T, db *store.DB, dsn string) {
+				ms, c, slow := crashedNode(t, dsn, tt.lease, db)
+				srv := channeltest.NewSMTPServer(t)
+				s := newService(t, db, srv, func(o *campaign.Options) { o.LockFor = time.Hour })
+				joinNode(t, db, tt.survivor, tt.lease, s)
+				t0 := time.Now()
+				runUntilFinished(t, s, c.ID, nil)
+				t.Logf("finished %s after the kill", time.Since(t0).Round(time.Millisecond))
+				wantEveryMember(t, ms, append(slow.Messages(), srv.Messages()...))
+			})
+		})
+	}
+}
+
+// wantEveryMember fails unless each of ms got the campaign, and returns how
+// many mails went out twice (those in flight when a node died may).
+func wantEveryMember(t *testing.T, ms []fanmail.Member, msgs []channeltest.Message) int {
+	t.Helper()
+	got := recipients(msgs)
+	twice := 0
+	for _, m := range ms {
+		switch n := got[m.Email]; {
+		case n == 0:
+			t.Errorf("%s got no mail", m.Email)
+		case n > 1:
+			twice += n - 1
+		}
+	}
+	t.Logf("%d mails sent twice", twice)
+	return twice
 }

@@ -2,6 +2,7 @@ package campaign
 
 import (
 	"context"
+	"crypto/rand"
 	"strings"
 
 	"github.com/fanmail/fanmail"
@@ -132,6 +133,8 @@ func (s *Service) TestSend(ctx context.Context, campaignID, memberID int64, to s
 		s.logger.Warn("test mail: smtp connect", "campaign_id", campaignID, "err", err)
 		return fanmail.Errorf(fanmail.EUNAVAILABLE, "The SMTP server could not be reached.")
 	}
+	// Its own Message-ID: a test mail has no send whose token would name it.
+	r.msgID = "test." + rand.Text()
 	// Encoded as the campaign's mail will be over this relay.
 	rend.b.EightBit = pipe.EightBit()
 	msg, err := rend.message(cc, r, "[TEST] ")

@@ -17,6 +17,9 @@ type recipient struct {
 	c      *store.Claim
 	brands string
 	now    time.Time
+	// msgID is the local part of the Message-ID when it is not the send's
+	// token (test mails, which have no send).
+	msgID string
 
 	age      []byte
 	unsub    []byte
@@ -27,7 +30,7 @@ type recipient struct {
 
 // reset prepares r for claim c.
 func (r *recipient) reset(c *store.Claim, brands string, now time.Time, links int) {
-	r.c, r.brands, r.now = c, brands, now
+	r.c, r.brands, r.now, r.msgID = c, brands, now, ""
 	r.age, r.unsub, r.open = r.age[:0], r.unsub[:0], r.open[:0]
 	for len(r.clicks) < links {
 		r.clicks = append(r.clicks, nil)
@@ -186,7 +189,11 @@ func (w *renderer) message(cc *compiled, r *recipient, subjectPrefix string) ([]
 		w.subject = append([]byte(subjectPrefix), w.subject...)
 	}
 	b.Header("Subject", w.subject)
-	w.signed = append(append(append(append(w.signed[:0], "Message-ID: <"...), r.c.Token...), w.msgIDDom...), ">\r\n"...)
+	id := r.c.Token
+	if r.msgID != "" {
+		id = r.msgID
+	}
+	w.signed = append(append(append(append(w.signed[:0], "Message-ID: <"...), id...), w.msgIDDom...), ">\r\n"...)
 	b.Raw(w.signed)
 	if cc.marketing {
 		if len(r.unsub) == 0 {

@@ -182,6 +182,10 @@ func (s *Service) trackingURLs(ctx context.Context) (tracking.URLs, error) {
 	return s.urls, nil
 }
 
+// Wake makes the engine look for work now, e.g. after another node's
+// claims were freed (store.Node.Run).
+func (s *Service) Wake() { s.notify() }
+
 // notify wakes idle workers: there may be new work.
 func (s *Service) notify() {
 	s.mu.Lock()

@@ -34,6 +34,9 @@ type Config struct {
 	LogLevel         string // FANMAIL_LOG_LEVEL: debug, info, warn, error
 	LogFormat        string // FANMAIL_LOG_FORMAT: text or json
 	Workers          int    // FANMAIL_WORKERS: job queue workers
+	// NodeName names this process among those sending mail from one
+	// database (FANMAIL_NODE_NAME); default HOST:PORT (see Node).
+	NodeName string
 
 	InboundSMTPAddr string // FANMAIL_INBOUND_SMTP_ADDR: embedded SMTP receiver for bounces and replies; "" = off
 	RepliesAddress  string // FANMAIL_REPLIES_ADDRESS: mailbox the receiver takes replies for
@@ -114,6 +117,7 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	fs.StringVar(&c.LogLevel, "log-level", env("FANMAIL_LOG_LEVEL", d.LogLevel), "debug, info, warn or error (FANMAIL_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("FANMAIL_LOG_FORMAT", d.LogFormat), "text or json (FANMAIL_LOG_FORMAT)")
 	fs.IntVar(&c.Workers, "workers", d.Workers, "background job workers")
+	fs.StringVar(&c.NodeName, "node-name", env("FANMAIL_NODE_NAME", ""), "name of this process among those sending mail from one database, the same across its restarts; default HOST:PORT (FANMAIL_NODE_NAME)")
 	fs.StringVar(&c.InboundSMTPAddr, "inbound-smtp-addr", env("FANMAIL_INBOUND_SMTP_ADDR", ""), "listen address of the embedded SMTP receiver for bounces and replies, e.g. :2525; empty = off (FANMAIL_INBOUND_SMTP_ADDR)")
 	fs.StringVar(&c.RepliesAddress, "replies-address", env("FANMAIL_REPLIES_ADDRESS", ""), "mailbox the embedded receiver accepts replies for (FANMAIL_REPLIES_ADDRESS)")
 	fs.StringVar(&c.WebhookSecret, "webhook-secret", env("FANMAIL_WEBHOOK_SECRET", ""), "HMAC key of provider bounce webhooks; default generated and stored (FANMAIL_WEBHOOK_SECRET or _FILE)")
@@ -209,6 +213,20 @@ func (c Config) LocalMailDomain() string {
 		return domain
 	}
 	return ""
+}
+
+// Node returns the name this process sends mail under: NodeName, or the
+// host name and HTTP port, which no two running processes share and a
+// restarted one keeps.
+func (c Config) Node() string {
+	if c.NodeName != "" {
+		return c.NodeName
+	}
+	host, err := os.Hostname()
+	if err != nil {
+		host = "localhost"
+	}
+	return host + ":" + c.HTTPAddr[strings.LastIndex(c.HTTPAddr, ":")+1:]
 }
 
 // SecureCookies reports whether cookies get the Secure flag (HTTPS base URL).

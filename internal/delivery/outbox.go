@@ -10,6 +10,7 @@ import (
 
 	"log/slog"
 	"net/mail"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -54,7 +55,9 @@ type OutboxOptions struct {
 // batches, checks fanmail.MayContact for each at send time, renders it with
 // its kind's Renderer, frames it (layout; for marketing "(광고)", legal
 // footer, RFC 8058 headers), signs it (DKIM) and hands it to the relay over
-// one pipelined connection, then records every outcome. A message claimed
+// one pipelined connection, then records every outcome. A marketing
+// message is checked again against the withdrawals since its claim just
+// before it is handed over (store.WithdrawalFeed). A message claimed
 // by a node that died is claimed again when its lease lapses; a sent message
 // is never sent again.
 type Outbox struct {
@@ -188,9 +191,14 @@ func (o *Outbox) sendDue(ctx context.Context, l *lane) (int, error) {
 	if err != nil || len(claims) == 0 {
 		return 0, err
 	}
+	pos, err := o.feedPos(ctx, claims)
+	if err != nil {
+		o.db.ReleaseMessages(context.WithoutCancel(ctx), ids(claims))
+		return 0, err
+	}
 	// Each message goes to the relay as soon as it is rendered, so the
 	// first of a batch does not wait for the last to be rendered.
-	t := o.newTransmission(ctx, l, claims)
+	t := o.newTransmission(ctx, l, claims, pos)
 	for i := range claims {
 		c := &claims[i]
 		msg, out, ok := o.prepare(ctx, l, c, now)
@@ -210,6 +218,28 @@ func (o *Outbox) sendDue(ctx context.Context, l *lane) (int, error) {
 		}
 	}
 	return len(claims), nil
+}
+
+// feedPos opens the withdrawal feed when claims hold marketing, and reads
+// their members again after its position, from which on withdrawals are
+// checked at the hand-off. Transactional messages alone leave the feed be.
+func (o *Outbox) feedPos(ctx context.Context, claims []store.OutboxClaim) (int64, error) {
+	if !slices.ContainsFunc(claims, func(c store.OutboxClaim) bool { return c.Purpose == fanmail.PurposeMarketing }) {
+		return 0, nil
+	}
+	pos, err := o.db.Withdrawals().Pos(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return pos, o.db.RefreshRecipients(ctx, claims)
+}
+
+func ids(claims []store.OutboxClaim) []int64 {
+	out := make([]int64, len(claims))
+	for i, c := range claims {
+		out[i] = c.ID
+	}
+	return out
 }
 
 // prepare checks the contact rule and renders c. ok is false when c is not
@@ -266,11 +296,12 @@ type transmission struct {
 	done   []bool
 	now    time.Time
 	down   error // the relay could not be reached: the rest wait
+	pos    int64 // the withdrawal feed's position before the claims were read
 }
 
-func (o *Outbox) newTransmission(ctx context.Context, l *lane, claims []store.OutboxClaim) *transmission {
+func (o *Outbox) newTransmission(ctx context.Context, l *lane, claims []store.OutboxClaim, pos int64) *transmission {
 	return &transmission{o: o, ctx: ctx, l: l, claims: claims, msgs: make([][]byte, len(claims)),
-		outs: make([]store.MessageOutcome, len(claims)), done: make([]bool, len(claims)), now: o.db.Now()}
+		outs: make([]store.MessageOutcome, len(claims)), done: make([]bool, len(claims)), now: o.db.Now(), pos: pos}
 }
 
 // settle records message i's outcome.
@@ -304,7 +335,13 @@ func (t *transmission) send(i int, msg []byte) {
 		return
 	}
 	from := tracking.VERP(tokenOf(msg), o.opts.BounceDomain)
-	if err := t.l.pipe.Send(i, from, c.Email, msg); err != nil {
+	reason, err := o.handOff(t.ctx, t.l, c, i, from, msg, t.pos)
+	switch {
+	case reason != "":
+		t.settle(i, store.MessageOutcome{Status: fanmail.MessageSkipped, Reason: reason})
+	case errors.Is(err, errFeed):
+		t.settle(i, o.retry(c, t.now, err.Error()))
+	case err != nil:
 		t.l.pipe = nil // broken; earlier messages got their Done
 		t.settle(i, o.retry(c, t.now, "relay: "+err.Error()))
 	}
@@ -326,8 +363,62 @@ func (t *transmission) finish() []store.MessageOutcome {
 	return t.outs
 }
 
+// errFeed says withdrawals could not be checked before a hand-off.
+var errFeed = errors.New("withdrawal feed unavailable")
+
+// handOff hands msg, the message of claim c (tag i), to the relay unless c
+// is marketing and its member withdrew since pos: then it returns why not.
+// No withdrawal commits between that check and the hand-off. Errors:
+// errFeed, or the connection's.
+func (o *Outbox) handOff(ctx context.Context, l *lane, c *store.OutboxClaim, i int, from string, msg []byte, pos int64) (string, error) {
+	if c.Purpose != fanmail.PurposeMarketing {
+		return "", l.pipe.Send(i, from, c.Email, msg)
+	}
+	// Read the replies due first: between Enter and Leave, Send only writes.
+	if err := l.pipe.Ready(); err != nil {
+		return "", err
+	}
+	feed := o.db.Withdrawals()
+	ws, err := feed.Enter(ctx, c.MemberID)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", errFeed, err)
+	}
+	defer feed.Leave()
+	if reason, _ := fanmail.MayContact(withdrawn(c.Contact(), ws, pos), o.db.Now()); reason != "" {
+		return reason, nil
+	}
+	return "", l.pipe.Send(i, from, c.Email, msg)
+}
+
+// withdrawn returns contact c as the withdrawals ws after feed position pos
+// left it.
+func withdrawn(c fanmail.Contact, ws []store.Withdrawal, pos int64) fanmail.Contact {
+	for _, w := range ws {
+		if w.ID <= pos {
+			continue
+		}
+		switch w.Kind {
+		case store.WithdrawStatus:
+			c.MemberStatus = w.Detail
+		case store.WithdrawSuppression:
+			c.Suppression = w.Detail
+		case store.WithdrawConsent:
+			switch w.Detail {
+			case fanmail.PurposeMarketingEmail:
+				c.ConsentEmail = false
+			case fanmail.PurposeMarketingSMS:
+				c.ConsentSMS = false
+			case fanmail.PurposeNightSMS:
+				c.ConsentNight = false
+			}
+		}
+	}
+	return c
+}
+
 // outcome turns the relay's answer to one message into its outcome: a 5xx
-// fails the message for good, a 4xx retries it.
+// fails the message for good (and a refused address is a hard bounce), a
+// 4xx retries it.
 func (o *Outbox) outcome(c *store.OutboxClaim, msg []byte, err error, now time.Time) store.MessageOutcome {
 	if err == nil {
 		return sentOutcome(msg)
@@ -335,7 +426,7 @@ func (o *Outbox) outcome(c *store.OutboxClaim, msg []byte, err error, now time.T
 	if email.IsTemporary(err) {
 		return o.retry(c, now, err.Error())
 	}
-	return store.MessageOutcome{Status: fanmail.MessageFailed, Error: err.Error()}
+	return store.MessageOutcome{Status: fanmail.MessageFailed, Error: err.Error(), Bounce: email.IsHardBounce(err)}
 }
 
 func sentOutcome(msg []byte) store.MessageOutcome {

@@ -2,6 +2,7 @@ package delivery_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -165,6 +166,99 @@ func TestOutbox_RelayDownThenBack(t *testing.T) {
 		}
 		if n := len(srv.Messages()); n != 1 {
 			t.Errorf("%d messages arrived, want 1", n)
+		}
+	})
+}
+
+// A recipient the relay refuses for good is a hard bounce: the message
+// fails with the relay's reply, and the address is suppressed with the
+// reason, so no message goes to it any more, transactional or marketing.
+func TestOutbox_RefusalSuppressesHardBounce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t)
+		o := newOutbox(t, db, srv)
+		gone := storetest.MustCreateMember(t, db, "gone@example.com")
+		full := storetest.MustCreateMember(t, db, "full@example.com")
+		srv.RejectRecipient(gone.Email, 550)
+		srv.RejectData(full.Email, 552, "5.2.2") // mailbox full: not a hard bounce
+		m1 := enqueue(t, db, fanmail.Message{Kind: "test", MemberID: gone.ID, Ref: "t:1"})
+		m2 := enqueue(t, db, fanmail.Message{Kind: "test", MemberID: full.ID, Ref: "t:2"})
+		sendAll(t, o)
+		for _, m := range []fanmail.Message{m1, m2} {
+			got, _ := db.MessageByID(ctx, m.ID)
+			if got.Status != fanmail.MessageFailed || !strings.Contains(got.Error, "55") || strings.Contains(got.Error, "@") {
+				t.Errorf("message %s: %s %q, want failed with the reply", m.Ref, got.Status, got.Error)
+			}
+		}
+		sup, err := db.SuppressionOf(ctx, gone.Email)
+		if err != nil || sup.Reason != store.SuppressHardBounce || sup.Source != store.SourceSMTP {
+			t.Errorf("suppression = %+v, %v", sup, err)
+		}
+		if _, err := db.SuppressionOf(ctx, full.Email); fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+			t.Errorf("a full mailbox was suppressed: %v", err)
+		}
+		var n int
+		db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM events WHERE kind = 'bounce_hard' AND member_id = $1`, gone.ID).Scan(&n)
+		if n != 1 {
+			t.Errorf("%d bounce_hard events, want 1", n)
+		}
+		next := enqueue(t, db, fanmail.Message{Kind: "test", MemberID: gone.ID, Ref: "t:3"})
+		sendAll(t, o)
+		if got, _ := db.MessageByID(ctx, next.ID); got.Status != fanmail.MessageSkipped || got.SkipReason != fanmail.SkipSuppressed {
+			t.Errorf("next message to the bounced address: %s %q", got.Status, got.SkipReason)
+		}
+	})
+}
+
+// A member who withdraws consent or unsubscribes while marketing messages
+// to them are claimed gets none handed to the relay after the withdrawal
+// committed. The relay is slow, so the batch is out for seconds.
+func TestOutbox_WithdrawalStopsClaimedMarketing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t, channeltest.WithDelay(20*time.Millisecond))
+		o := newOutbox(t, db, srv)
+		var fans []fanmail.Member
+		for i := range 80 {
+			m := storetest.MustCreateMember(t, db, fmt.Sprintf("fan%02d@example.com", i))
+			grantMarketing(t, db, m.ID)
+			enqueue(t, db, fanmail.Message{Kind: "test", Purpose: fanmail.PurposeMarketing, MemberID: m.ID, Ref: fmt.Sprintf("ad:%d", i)})
+			fans = append(fans, m)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			sendAll(t, o)
+		}()
+		committed := map[string]time.Time{}
+		for step := range 4 {
+			n := len(srv.WaitFor(t, 5+15*step, time.Minute))
+			consent, unsub := fans[n+15+2*step], fans[n+16+2*step]
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				return tx.AddConsent(ctx, fanmail.Consent{MemberID: consent.ID, Purpose: fanmail.PurposeMarketingEmail,
+					Channel: "email", Granted: false, Source: "portal", Version: fanmail.ConsentWordingVersion})
+			}); err != nil {
+				t.Fatal(err)
+			}
+			committed[consent.Email] = time.Now()
+			if err := db.Suppress(ctx, unsub.Email, store.SuppressUnsubscribed, "unsubscribe"); err != nil {
+				t.Fatal(err)
+			}
+			committed[unsub.Email] = time.Now()
+		}
+		<-done
+		for _, m := range srv.Messages() {
+			if at, ok := committed[m.To[0]]; ok && m.RcptAt.After(at) {
+				t.Errorf("%s withdrew, and %s later the relay got its RCPT", m.To[0], m.RcptAt.Sub(at))
+			}
+		}
+		counts, err := db.MessageCounts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts[fanmail.MessageSkipped] != len(committed) || counts[fanmail.MessageSent] != len(fans)-len(committed) {
+			t.Errorf("message counts %v, want %d skipped", counts, len(committed))
 		}
 	})
 }

@@ -108,6 +108,10 @@ func init() {
 		"failed":   "실패",
 		"skipped":  "제외",
 		"Skipped: no marketing consent, suppressed address or inactive member at send time.": "제외: 발송 시점에 마케팅 수신 동의가 없거나, 수신 차단된 주소이거나, 비활성 회원입니다.",
+
+		// Relay errors
+		"The SMTP relay failed this campaign %d times; its mail waits and is tried again. Last error, %s:": "SMTP 릴레이 서버 오류로 이 캠페인의 발송이 %d번 실패했습니다. 메일은 대기했다가 다시 시도합니다. 마지막 오류(%s):",
+
 		"Statistics": "통계",
 		"Rate":       "비율",
 		"Opens and clicks by link scanners, left out above:": "위 집계에서 뺀 링크 검사기의 열람과 클릭:",

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 
 	"github.com/fanmail/fanmail"
@@ -9,7 +11,22 @@ import (
 
 // AddConsent appends c to the consent history and makes it the member's
 // current decision for c.Purpose. CreatedAt is the transaction's time.
+// Withdrawing a consent that was granted is a withdrawal: mail already
+// claimed for the member is not handed to SMTP once tx commits.
 func (tx *Tx) AddConsent(ctx context.Context, c fanmail.Consent) error {
+	if !c.Granted {
+		var granted bool
+		err := tx.QueryRowContext(ctx, `SELECT granted FROM member_consents WHERE member_id = $1 AND purpose = $2`,
+			c.MemberID, c.Purpose).Scan(&granted)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("consent of member %d: %w", c.MemberID, err)
+		}
+		if granted {
+			if err := tx.withdraw(ctx, c.MemberID, WithdrawConsent, c.Purpose); err != nil {
+				return err
+			}
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO consents (member_id, purpose, channel, granted, source, ip, version, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,

@@ -39,6 +39,13 @@ type DB struct {
 	nstmts atomic.Int32
 	// tokens makes and reads send tokens, once its key is loaded (sendtoken.go).
 	tokens atomic.Pointer[sendTokens]
+	// node is the id of the node this process joined as (nodes.go); claims
+	// carry it. 0 until JoinNode.
+	node atomic.Int64
+	// fence, feed: withdrawals against sending (withdrawals.go).
+	fence    fence
+	feed     *WithdrawalFeed
+	feedOnce sync.Once
 	// Now returns the current time; tests replace it. Always UTC.
 	Now func() time.Time
 	// writer admits one write transaction at a time on SQLite (nil on
@@ -133,8 +140,11 @@ func redactPG(s string) string {
 	return s
 }
 
-// Close closes the connection pool.
+// Close stops the withdrawal feed and closes the connection pool.
 func (db *DB) Close() error {
+	if db.feed != nil {
+		db.feed.close()
+	}
 	db.stmts.Range(func(_, v any) bool {
 		v.(*sql.Stmt).Close()
 		return true
@@ -163,6 +173,9 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	Now time.Time
+
+	fenced bool     // holds the withdrawal fence (withdrawals.go)
+	ends   []func() // run once the transaction has ended
 }
 
 // InTx runs fn in a transaction, committing when fn returns nil.
@@ -191,6 +204,11 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{Tx: stx, db: db, Now: db.Now()}
+	defer func() {
+		for _, end := range tx.ends {
+			end()
+		}
+	}()
 	if err := fn(tx); err != nil {
 		stx.Rollback()
 		return err

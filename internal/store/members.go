@@ -129,8 +129,22 @@ func optTime(t *time.Time) sql.NullTime {
 
 // UpdateMember writes every non-nil field of u (already validated and
 // normalized by the caller) and returns the member as stored. A duplicate
-// address or member id is ECONFLICT; a missing member ENOTFOUND.
+// address or member id is ECONFLICT; a missing member ENOTFOUND. An active
+// member leaving that status is a withdrawal: mail already claimed for them
+// is not handed to SMTP once tx commits.
 func (tx *Tx) UpdateMember(ctx context.Context, id int64, u fanmail.MemberUpdate) (fanmail.Member, error) {
+	if u.Status != nil && *u.Status != fanmail.MemberActive {
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM members WHERE id = $1`, id).Scan(&status)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fanmail.Member{}, fmt.Errorf("update member %d: %w", id, err)
+		}
+		if status == fanmail.MemberActive {
+			if err := tx.withdraw(ctx, id, WithdrawStatus, *u.Status); err != nil {
+				return fanmail.Member{}, err
+			}
+		}
+	}
 	var sets []string
 	var args []any
 	set := func(col string, v any) {

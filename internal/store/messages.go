@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -183,12 +185,12 @@ func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Durat
 	var out []OutboxClaim
 	err := db.InTx(ctx, func(tx *Tx) error {
 		rows, err := tx.QueryContext(ctx, `
-			UPDATE messages SET status = 'sending', locked_until = $2, attempts = attempts + 1
+			UPDATE messages SET status = 'sending', locked_until = $2, locked_by = $4, attempts = attempts + 1
 			WHERE id IN (SELECT id FROM messages
 			             WHERE status IN ('queued', 'sending') AND run_at <= $1
 			               AND (locked_until IS NULL OR locked_until <= $1)
 			             ORDER BY run_at, id LIMIT $3 `+db.d.skipLocked+`)
-			RETURNING `+messageColumns, now.UTC(), now.Add(lease).UTC(), limit)
+			RETURNING `+messageColumns, now.UTC(), now.Add(lease).UTC(), limit, db.lockedBy())
 		if err != nil {
 			return fmt.Errorf("claim messages: %w", err)
 		}
@@ -204,14 +206,24 @@ func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Durat
 			return fmt.Errorf("claim messages: %w", err)
 		}
 		rows.Close()
-		return tx.fillRecipients(ctx, out)
+		// RETURNING keeps no order on PostgreSQL: due first, as claimed.
+		slices.SortFunc(out, func(a, b OutboxClaim) int {
+			return cmp.Or(a.RunAt.Compare(b.RunAt), cmp.Compare(a.ID, b.ID))
+		})
+		return fillRecipients(ctx, tx, out)
 	})
 	return out, err
 }
 
+// RefreshRecipients reads the members of claims again, with their consents
+// and suppressions as they are now.
+func (db *DB) RefreshRecipients(ctx context.Context, claims []OutboxClaim) error {
+	return fillRecipients(ctx, db.sql, claims)
+}
+
 // fillRecipients reads the members of claims, their marketing consents and
 // suppressions, in one statement.
-func (tx *Tx) fillRecipients(ctx context.Context, claims []OutboxClaim) error {
+func fillRecipients(ctx context.Context, q querier, claims []OutboxClaim) error {
 	if len(claims) == 0 {
 		return nil
 	}
@@ -227,7 +239,7 @@ func (tx *Tx) fillRecipients(ctx context.Context, claims []OutboxClaim) error {
 		}
 		idx[id] = append(idx[id], i)
 	}
-	rows, err := tx.QueryContext(ctx, `
+	rows, err := q.QueryContext(ctx, `
 		SELECT m.id, m.email, m.phone, m.name, COALESCE(m.code, ''), m.lang, m.birth_year, m.gender, m.status,
 		       COALESCE(ce.granted, false), COALESCE(cs.granted, false), COALESCE(cn.granted, false),
 		       COALESCE(s.reason, '')
@@ -265,6 +277,9 @@ type MessageOutcome struct {
 	RunAt     time.Time // for a retry or a deferral
 	Error     string    // for a retry or failure; free of addresses
 	Reason    string    // for MessageSkipped, or a deferral's cause
+	// Bounce, with MessageFailed, says the relay refused the address for
+	// good: a hard bounce, which suppresses it as a DSN's would.
+	Bounce bool
 }
 
 // RecordMessages stores the outcomes of attempts in one transaction.
@@ -285,6 +300,9 @@ func (db *DB) RecordMessages(ctx context.Context, outs []MessageOutcome) error {
 			case fanmail.MessageFailed:
 				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'failed', error = $2, locked_until = NULL
 					WHERE id = $1`, o.ID, o.Error)
+				if err == nil && o.Bounce {
+					err = tx.messageBounced(ctx, o.ID, o.Error)
+				}
 			case fanmail.MessageSkipped:
 				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'skipped', skip_reason = $2, locked_until = NULL
 					WHERE id = $1`, o.ID, o.Reason)
@@ -329,6 +347,20 @@ func (tx *Tx) recordSent(ctx context.Context, sent []MessageOutcome) error {
 		}
 	}
 	return nil
+}
+
+// messageBounced records the hard bounce of message id's address: a
+// bounce_hard event of its member (no campaign, as for a DSN about an outbox
+// message) and the suppression.
+func (tx *Tx) messageBounced(ctx context.Context, id int64, detail string) error {
+	var memberID int64
+	if err := tx.QueryRowContext(ctx, `SELECT member_id FROM messages WHERE id = $1`, id).Scan(&memberID); err != nil {
+		return err
+	}
+	if err := tx.AddEvent(ctx, Event{MemberID: memberID, Kind: "bounce_hard", Detail: detail}); err != nil {
+		return err
+	}
+	return tx.hardBounce(ctx, memberID, 0)
 }
 
 // ReleaseMessages puts claimed messages back as queued without spending an

@@ -425,10 +425,10 @@ func (db *DB) claimExisting(ctx context.Context, campaignID int64, limit int, no
 	pick := `FROM sends s WHERE s.campaign_id = $1 AND s.` + due + `
 		AND EXISTS (SELECT 1 FROM campaigns WHERE id = $1 AND status = 'sending')
 		ORDER BY s.next_attempt_at, s.id LIMIT $3`
-	args := []any{campaignID, now.UTC(), limit, lockUntil.UTC()}
+	args := []any{campaignID, now.UTC(), limit, lockUntil.UTC(), db.lockedBy()}
 	if db.engine == Postgres {
 		rows, err := db.sql.QueryContext(ctx, `WITH c AS (SELECT s.id `+pick+` FOR UPDATE SKIP LOCKED),
-			u AS (UPDATE sends s SET state = 'sending', locked_until = $4, attempts = s.attempts + 1
+			u AS (UPDATE sends s SET state = 'sending', locked_until = $4, locked_by = $5, attempts = s.attempts + 1
 				FROM c WHERE s.id = c.id RETURNING s.id, s.member_id, s.token, s.attempts)
 			SELECT u.id, u.member_id, u.token, u.attempts, `+claimColumns+`
 			FROM u JOIN members m ON m.id = u.member_id`, args...)
@@ -453,9 +453,9 @@ func (db *DB) claimExisting(ctx context.Context, campaignID int64, limit int, no
 		for i, c := range claims {
 			ids[i] = c.SendID
 		}
-		in, arg := db.idsIn("id", 2, ids)
-		_, err = tx.ExecContext(ctx, `UPDATE sends SET state = 'sending', locked_until = $1, attempts = attempts + 1
-			WHERE `+in, args[3], arg)
+		in, arg := db.idsIn("id", 3, ids)
+		_, err = tx.ExecContext(ctx, `UPDATE sends SET state = 'sending', locked_until = $1, locked_by = $2, attempts = attempts + 1
+			WHERE `+in, args[3], args[4], arg)
 		return err
 	})
 	return claims, err
@@ -518,22 +518,22 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 // audience. A window that yields too few members makes the next one wider.
 func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID int64, sp idSpan, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
 	cols := `m.id, ` + a.Details.columns(true)
-	// $1 campaign, $2 window start (cursor), $3 window end, $4 limit, $5 lock;
-	// audience from $6.
-	where, segArgs, err := db.audienceWhere(a, now, 5, "$2", "$3")
+	// $1 campaign, $2 window start (cursor), $3 window end, $4 limit, $5 lock,
+	// $6 node; audience from $7.
+	where, segArgs, err := db.audienceWhere(a, now, 6, "$2", "$3")
 	if err != nil {
 		return nil, err
 	}
 	q := `WITH m AS (SELECT ` + cols + ` FROM members m
 			WHERE m.id > $2 AND m.id <= $3 AND ` + where + ` ORDER BY m.id LIMIT $4),
-		ins AS (INSERT INTO sends (campaign_id, member_id, state, attempts, locked_until, token)
-			SELECT $1, m.id, 'sending', 1, $5, '' FROM m ORDER BY m.id
+		ins AS (INSERT INTO sends (campaign_id, member_id, state, attempts, locked_until, locked_by, token)
+			SELECT $1, m.id, 'sending', 1, $5, $6, '' FROM m ORDER BY m.id
 			RETURNING id, member_id)
 		SELECT ins.id, ins.member_id, '', 1, m.c1, m.c2, m.c3, m.c4, m.c5, m.c6, 'active', TRUE, FALSE
 		FROM ins JOIN m ON m.id = ins.member_id ORDER BY ins.id`
 	var claims []Claim
 	err = eachWindow(sp, limit, a.Segment != nil, func(lo, hi int64, want int) (int, error) {
-		rows, err := tx.QueryContext(ctx, q, slices.Concat([]any{campaignID, lo, hi, want, lockUntil.UTC()}, segArgs)...)
+		rows, err := tx.QueryContext(ctx, q, slices.Concat([]any{campaignID, lo, hi, want, lockUntil.UTC(), db.lockedBy()}, segArgs)...)
 		if err != nil {
 			return 0, err
 		}
@@ -656,8 +656,8 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID int64, sp i
 		campaignID, base, now.UTC(), string(list)); err != nil {
 		return nil, err
 	}
-	_, err = tx.execCached(ctx, `INSERT INTO send_claims (campaign_id, first_send, last_send, claimed_at, locked_until)
-		VALUES ($1, $2, $3, $4, $5)`, campaignID, base+1, base+int64(len(claims)), now.UTC(), lockUntil.UTC())
+	_, err = tx.execCached(ctx, `INSERT INTO send_claims (campaign_id, first_send, last_send, claimed_at, locked_until, locked_by)
+		VALUES ($1, $2, $3, $4, $5, $6)`, campaignID, base+1, base+int64(len(claims)), now.UTC(), lockUntil.UTC(), db.lockedBy())
 	return claims, err
 }
 
@@ -666,6 +666,7 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID int64, sp i
 type sendClaim struct {
 	id, first, last        int64
 	claimedAt, lockedUntil time.Time
+	lockedBy               sql.NullInt64
 }
 
 func (c sendClaim) size() int { return int(c.last - c.first + 1) }
@@ -673,7 +674,7 @@ func (c sendClaim) size() int { return int(c.last - c.first + 1) }
 // sendClaims returns the send_claims rows of campaign id, only those whose
 // lock expired before now unless now is zero.
 func sendClaims(ctx context.Context, tx *Tx, campaignID int64, now time.Time) ([]sendClaim, error) {
-	query := `SELECT id, first_send, last_send, claimed_at, locked_until FROM send_claims WHERE campaign_id = $1`
+	query := `SELECT id, first_send, last_send, claimed_at, locked_until, locked_by FROM send_claims WHERE campaign_id = $1`
 	args := []any{campaignID}
 	if !now.IsZero() {
 		query += ` AND locked_until < $2`
@@ -687,7 +688,7 @@ func sendClaims(ctx context.Context, tx *Tx, campaignID int64, now time.Time) ([
 	var out []sendClaim
 	for rows.Next() {
 		var c sendClaim
-		if err := rows.Scan(&c.id, &c.first, &c.last, &c.claimedAt, &c.lockedUntil); err != nil {
+		if err := rows.Scan(&c.id, &c.first, &c.last, &c.claimedAt, &c.lockedUntil, &c.lockedBy); err != nil {
 			return nil, fmt.Errorf("sends in flight: %w", err)
 		}
 		out = append(out, c)
@@ -700,9 +701,9 @@ func sendClaims(ctx context.Context, tx *Tx, campaignID int64, now time.Time) ([
 // so a lock that has expired (the worker died) makes them due again.
 func (db *DB) settleSendClaim(ctx context.Context, tx *Tx, c sendClaim, named []int64) error {
 	if len(named) < c.size() {
-		in, arg := db.idsIn("id", 4, named)
-		if _, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'sending', locked_until = $1, sent_at = NULL
-			WHERE id >= $2 AND id <= $3 AND state = 'sent' AND NOT (`+in+`)`, c.lockedUntil.UTC(), c.first, c.last, arg); err != nil {
+		in, arg := db.idsIn("id", 5, named)
+		if _, err := tx.ExecContext(ctx, `UPDATE sends SET state = 'sending', locked_until = $1, locked_by = $2, sent_at = NULL
+			WHERE id >= $3 AND id <= $4 AND state = 'sent' AND NOT (`+in+`)`, c.lockedUntil.UTC(), c.lockedBy, c.first, c.last, arg); err != nil {
 			return fmt.Errorf("settle claimed sends: %w", err)
 		}
 	}
@@ -767,6 +768,10 @@ type SendOutcome struct {
 	// Deferred could not be tried (the relay is down or refuses the sender):
 	// queued again for At, the claim not counted as an attempt.
 	Deferred []SendRetry
+	// RelayErrors counts the relay's failures while sending these (see
+	// fanmail.SendCounts); RelayError is the last, never an address.
+	RelayErrors int64
+	RelayError  string
 }
 
 // SendRetry is a send to try again at At.
@@ -781,7 +786,10 @@ type SendFailure struct {
 	SendID   int64
 	MemberID int64  // for the event; 0 leaves it NULL
 	Error    string // never an address
-	Bounce   bool   // the server refused the recipient: record a bounce_hard event
+	// Bounce says the server refused the address for good: a hard bounce,
+	// recorded as a bounce_hard event and suppressing the address as a
+	// DSN's would (source "smtp").
+	Bounce bool
 }
 
 // RecordSends stores the outcomes of batches in one transaction. Only sends
@@ -864,9 +872,11 @@ func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 		if n == 0 || !f.Bounce {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO events (campaign_id, send_id, member_id, kind, detail, created_at)
-			VALUES ($1, $2, $3, 'bounce_hard', $4, $5)`,
-			o.CampaignID, f.SendID, nullInt64(f.MemberID), f.Error, tx.Now); err != nil {
+		if err := tx.AddEvent(ctx, Event{CampaignID: o.CampaignID, SendID: f.SendID, MemberID: f.MemberID,
+			Kind: "bounce_hard", Detail: f.Error}); err != nil {
+			return fmt.Errorf("record bounce of send %d: %w", f.SendID, err)
+		}
+		if err := tx.hardBounce(ctx, f.MemberID, f.SendID); err != nil {
 			return fmt.Errorf("record bounce of send %d: %w", f.SendID, err)
 		}
 	}
@@ -875,6 +885,12 @@ func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 			if err := db.settleSendClaim(ctx, tx, c, r.named[k]); err != nil {
 				return err
 			}
+		}
+	}
+	if o.RelayErrors > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE campaign_progress SET relay_errors = relay_errors + $1, relay_error = $2,
+			relay_error_at = $3 WHERE campaign_id = $4`, o.RelayErrors, o.RelayError, tx.Now, o.CampaignID); err != nil {
+			return fmt.Errorf("record relay errors of campaign %d: %w", o.CampaignID, err)
 		}
 	}
 	if sent+failed+skipped == 0 {
@@ -1024,12 +1040,15 @@ func (db *DB) FinishCampaign(ctx context.Context, id int64) (bool, error) {
 func (db *DB) CampaignSendCounts(ctx context.Context, id int64) (fanmail.SendCounts, error) {
 	var c fanmail.SendCounts
 	var audience, cursor, end sql.NullInt64
-	var total, sent, failed, skipped sql.NullInt64
+	var total, sent, failed, skipped, relayErrors sql.NullInt64
+	var relayError sql.NullString
+	var relayErrorAt sql.NullTime
 	err := db.sql.QueryRowContext(ctx, `SELECT p.audience, p.queue_cursor, p.queue_end, p.total, p.sent, p.failed, p.skipped,
 		(SELECT COUNT(*) FROM sends WHERE campaign_id = $1 AND state = 'sending')
-			+ (SELECT CAST(COALESCE(SUM(last_send - first_send + 1), 0) AS BIGINT) FROM send_claims WHERE campaign_id = $1)
+			+ (SELECT CAST(COALESCE(SUM(last_send - first_send + 1), 0) AS BIGINT) FROM send_claims WHERE campaign_id = $1),
+		p.relay_errors, p.relay_error, p.relay_error_at
 		FROM campaigns c LEFT JOIN campaign_progress p ON p.campaign_id = c.id WHERE c.id = $1`, id).
-		Scan(&audience, &cursor, &end, &total, &sent, &failed, &skipped, &c.Sending)
+		Scan(&audience, &cursor, &end, &total, &sent, &failed, &skipped, &c.Sending, &relayErrors, &relayError, &relayErrorAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, fanmail.Errorf(fanmail.ENOTFOUND, "Campaign not found.")
 	}
@@ -1037,6 +1056,11 @@ func (db *DB) CampaignSendCounts(ctx context.Context, id int64) (fanmail.SendCou
 		return c, fmt.Errorf("send counts of campaign %d: %w", id, err)
 	}
 	c.Total, c.Sent, c.Failed, c.Skipped = total.Int64, sent.Int64, failed.Int64, skipped.Int64
+	c.RelayErrors, c.RelayError = relayErrors.Int64, relayError.String
+	if relayErrorAt.Valid {
+		t := relayErrorAt.Time.UTC()
+		c.RelayErrorAt = &t
+	}
 	if cursor.Int64 < end.Int64 {
 		c.Total = max(c.Total, audience.Int64)
 	}

@@ -23,7 +23,7 @@ const (
 type Suppression struct {
 	Email     string // normalized
 	Reason    string // one of the Suppress* reasons
-	Source    string // where it came from: unsubscribe, dsn, arf, webhook:PROVIDER, admin
+	Source    string // where it came from: unsubscribe, dsn, smtp (refused while sending), arf, webhook:PROVIDER, admin
 	CreatedAt time.Time
 }
 
@@ -35,28 +35,30 @@ type SuppressionFilter struct {
 }
 
 // Suppress adds email to the suppression list. An address already suppressed
-// keeps its first reason and source; that is not an error. Errors: EINVALID
-// for an empty address.
+// keeps its first reason and source; that is not an error. Suppressing an
+// address for any reason but a bounce is a withdrawal: mail already claimed
+// for it is not handed to SMTP once the suppression commits. Errors:
+// EINVALID for an empty address.
 func (db *DB) Suppress(ctx context.Context, email, reason, source string) error {
-	return suppress(ctx, db.sql, db.Now(), email, reason, source)
+	return db.InTx(ctx, func(tx *Tx) error { return tx.Suppress(ctx, email, reason, source) })
 }
 
 // Suppress is Suppress inside the transaction.
 func (tx *Tx) Suppress(ctx context.Context, email, reason, source string) error {
-	return suppress(ctx, tx, tx.Now, email, reason, source)
-}
-
-func suppress(ctx context.Context, q querier, now time.Time, email, reason, source string) error {
 	e := fanmail.NormalizeEmail(email)
 	if e == "" {
 		return fanmail.FieldError("email", "Enter an e-mail address.")
 	}
-	if _, err := q.ExecContext(ctx, `
+	res, err := tx.ExecContext(ctx, `
 		INSERT INTO suppressions (email_normalized, reason, source, created_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (email_normalized) DO NOTHING`, e, reason, source, now); err != nil {
+		ON CONFLICT (email_normalized) DO NOTHING`, e, reason, source, tx.Now)
+	if err != nil {
 		return fmt.Errorf("suppress address: %w", mapError(err))
 	}
-	return nil
+	if n, _ := res.RowsAffected(); n == 0 || reason == SuppressHardBounce || reason == SuppressSoftBounces {
+		return nil
+	}
+	return tx.withdrawAddress(ctx, e, reason)
 }
 
 // IsSuppressed reports whether email is on the suppression list.
@@ -242,6 +244,28 @@ func (tx *Tx) AddBounce(ctx context.Context, email string, hard bool, sendID int
 		return 0, nil
 	}
 	return tx.softBouncesSince(ctx, e, since)
+}
+
+// SourceSMTP is the suppression source of addresses the relay refused for
+// good while fanmail handed it mail (a 5xx reply to RCPT or the data).
+const SourceSMTP = "smtp"
+
+// hardBounce counts a hard bounce of member memberID's address, refused by
+// the relay while sending send sendID (0 for an outbox message), and
+// suppresses it, as a DSN reporting one does (tracking.ApplyBounce).
+func (tx *Tx) hardBounce(ctx context.Context, memberID, sendID int64) error {
+	var email string
+	err := tx.QueryRowContext(ctx, `SELECT email_normalized FROM members WHERE id = $1`, memberID).Scan(&email)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil // deleted meanwhile
+	}
+	if err != nil {
+		return fmt.Errorf("hard bounce: %w", err)
+	}
+	if _, err := tx.AddBounce(ctx, email, true, sendID, tx.Now); err != nil {
+		return err
+	}
+	return tx.Suppress(ctx, email, SuppressHardBounce, SourceSMTP)
 }
 
 func (tx *Tx) softBouncesSince(ctx context.Context, email string, since time.Time) (int, error) {

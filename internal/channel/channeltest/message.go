@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Message is one message as the SMTP server received it.
@@ -21,6 +22,7 @@ type Message struct {
 	From    string      // envelope sender (MAIL FROM)
 	Body    string      // MAIL FROM's BODY parameter: "8BITMIME", "7BIT" or ""
 	To      []string    // envelope recipients (RCPT TO)
+	RcptAt  time.Time   // when the server read the first RCPT TO
 	Raw     []byte      // the message as sent: header and body, CRLF line ends
 	Header  mail.Header // top-level header fields, values as sent (still encoded)
 	Subject string      // decoded from RFC 2047

@@ -3,6 +3,7 @@ package channeltest
 import (
 	"io"
 	"sync"
+	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
@@ -16,6 +17,7 @@ type session struct {
 	from   string
 	body   string
 	to     []string
+	rcptAt time.Time
 }
 
 func (ss *session) AuthMechanisms() []string {
@@ -51,6 +53,10 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 
 func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	if len(ss.to) == 0 {
+		ss.rcptAt = time.Now()
+		if ss.srv.delay > 0 {
+			time.Sleep(ss.srv.delay)
+		}
 		if err := ss.srv.rejection(to); err != nil {
 			return err
 		}
@@ -64,10 +70,10 @@ func (ss *session) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	return ss.srv.receive(ss.from, ss.body, ss.to, raw)
+	return ss.srv.receive(ss.from, ss.body, ss.to, ss.rcptAt, raw)
 }
 
-func (ss *session) Reset() { ss.from, ss.body, ss.to = "", "", nil }
+func (ss *session) Reset() { ss.from, ss.body, ss.to, ss.rcptAt = "", "", nil, time.Time{} }
 
 func (ss *session) Logout() error {
 	ss.srv.forget(ss.conn)

@@ -33,6 +33,8 @@ type SMTPServer struct {
 	reject      int            // reject this many more messages...
 	rejectCode  int            // ...with this reply code
 	rejectTo    map[string]int // recipients always refused, with their reply code
+	rejectData  map[string]*smtp.SMTPError
+	delay       time.Duration // before answering each RCPT
 }
 
 // Option configures an SMTPServer.
@@ -42,6 +44,13 @@ type Option func(*SMTPServer)
 // the client has logged in as user with password.
 func WithAuth(user, password string) Option {
 	return func(s *SMTPServer) { s.user, s.password = user, password }
+}
+
+// WithDelay makes the server wait d before answering each RCPT, as a slow
+// or distant relay does: a client then needs about d per message and
+// connection.
+func WithDelay(d time.Duration) Option {
+	return func(s *SMTPServer) { s.delay = d }
 }
 
 // NewSMTPServer starts a server on 127.0.0.1:0; t.Cleanup stops it.
@@ -140,6 +149,26 @@ func (s *SMTPServer) RejectRecipient(addr string, code int) {
 	s.rejectTo[addr] = code
 }
 
+// RejectData makes the server take every message to addr up to its end of
+// data and then refuse it with code (4xx or 5xx) and enhanced status code
+// enhanced (RFC 3463, e.g. "5.1.1" or "5.7.1"), as relays do that check
+// recipients or content only after the data.
+func (s *SMTPServer) RejectData(addr string, code int, enhanced string) {
+	if code < 400 || code > 599 {
+		panic(fmt.Sprintf("channeltest: RejectData code %d is not 4xx or 5xx", code))
+	}
+	var ec smtp.EnhancedCode
+	if _, err := fmt.Sscanf(enhanced, "%d.%d.%d", &ec[0], &ec[1], &ec[2]); err != nil {
+		panic(fmt.Sprintf("channeltest: RejectData enhanced code %q: %v", enhanced, err))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rejectData == nil {
+		s.rejectData = map[string]*smtp.SMTPError{}
+	}
+	s.rejectData[addr] = &smtp.SMTPError{Code: code, EnhancedCode: ec, Message: "Refused after the data"}
+}
+
 // CloseConnections closes every open connection from the server side, as
 // servers do with idle clients.
 func (s *SMTPServer) CloseConnections() {
@@ -164,13 +193,19 @@ func (s *SMTPServer) newSession(c *smtp.Conn) (smtp.Session, error) {
 	return &session{srv: s, conn: c}, nil
 }
 
-// receive records a message and wakes WaitFor.
-func (s *SMTPServer) receive(from, body string, to []string, raw []byte) error {
+// receive records a message and wakes WaitFor, unless RejectData refuses it.
+func (s *SMTPServer) receive(from, body string, to []string, rcptAt time.Time, raw []byte) error {
+	s.mu.Lock()
+	refusal := s.rejectData[to[0]]
+	s.mu.Unlock()
+	if refusal != nil {
+		return refusal
+	}
 	msg, err := parseMessage(raw)
 	if err != nil {
 		s.t.Errorf("channeltest: received a message that is not valid MIME: %v", err)
 	}
-	msg.From, msg.Body, msg.To = from, body, to
+	msg.From, msg.Body, msg.To, msg.RcptAt = from, body, to, rcptAt
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.messages = append(s.messages, msg)

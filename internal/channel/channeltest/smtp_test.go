@@ -51,7 +51,7 @@ func TestSMTPServer_Receive(t *testing.T) {
 		Text:    "아래 링크:\nhttps://fanmail.example/confirm?t=abc",
 		HTML:    `<a href="https://fanmail.example/confirm?t=abc&amp;m=1">확인</a>`,
 	}}
-	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(channeltest.Message{}, "Header")); diff != "" {
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(channeltest.Message{}, "Header", "RcptAt")); diff != "" {
 		t.Errorf("messages (-want +got):\n%s", diff)
 	}
 	if id := got[0].Header.Get("Message-Id"); id != "<m1@fanmail.example>" {
@@ -103,6 +103,27 @@ func TestSMTPServer_RejectNext(t *testing.T) {
 	}
 	if n := srv.Connections(); n != 4 {
 		t.Errorf("Connections() = %d, want 4", n)
+	}
+}
+
+// RejectData refuses a recipient's messages after their data; WithDelay
+// slows every RCPT, and RcptAt says when each arrived.
+func TestSMTPServer_RejectDataAndDelay(t *testing.T) {
+	srv := channeltest.NewSMTPServer(t, channeltest.WithDelay(20*time.Millisecond))
+	send := func(to string) error {
+		return smtp.SendMail(srv.Addr(), nil, "a@fanmail.example", []string{to}, []byte("Subject: x\r\n\r\nbody\r\n"))
+	}
+	srv.RejectData("gone@example.com", 550, "5.1.1")
+	if err := send("gone@example.com"); err == nil || !strings.HasPrefix(err.Error(), "550") || !strings.Contains(err.Error(), "5.1.1") {
+		t.Errorf("error = %v, want 550 5.1.1 after the data", err)
+	}
+	before := time.Now()
+	if err := send("b@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != "b@example.com" || msgs[0].RcptAt.Before(before) || msgs[0].RcptAt.After(time.Now()) {
+		t.Errorf("messages = %+v", msgs)
 	}
 }
 

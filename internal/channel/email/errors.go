@@ -14,8 +14,9 @@ import (
 // Error is a failed attempt to send one e-mail. Its text never contains
 // e-mail addresses or credentials, so it may be logged and stored.
 type Error struct {
-	Code      int  // SMTP reply code such as 450 or 550; 0 when the server sent none
-	Temporary bool // worth retrying later; see IsTemporary
+	Code      int    // SMTP reply code such as 450 or 550; 0 when the server sent none
+	Enhanced  string // RFC 3463 enhanced status code of the reply, such as "5.1.1"; "" when none
+	Temporary bool   // worth retrying later; see IsTemporary
 	msg       string
 }
 
@@ -31,6 +32,54 @@ func IsTemporary(err error) bool {
 		return e.Temporary
 	}
 	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// IsHardBounce reports whether err, an outcome of Pipe, is a permanent
+// refusal of the recipient's address, which must not be mailed again: a
+// 5xx reply to RCPT or to the message (DATA or its end) whose enhanced
+// status code blames the address (X.1.x addressing, X.2.x mailbox) or that
+// has none. Not a hard bounce: 4xx replies; X.2.2 mailbox full and X.2.3
+// message too big for the mailbox (RFC 3463 calls mailbox full persistent
+// but transient, as the DSN parser does); and refusals for the sender, the
+// content or policy (X.3 to X.7: message too big, spam, DMARC, relaying
+// denied), which say nothing about the address and would otherwise
+// suppress a whole list when the relay turns against the campaign.
+func IsHardBounce(err error) bool {
+	if at := RefusedAt(err); at != "RCPT" && at != "DATA" {
+		return false
+	}
+	var e *Error
+	if !errors.As(err, &e) || e.Code < 500 || e.Code > 599 {
+		return false
+	}
+	if e.Enhanced == "" {
+		return true
+	}
+	_, rest, _ := strings.Cut(e.Enhanced, ".")
+	subject, detail, _ := strings.Cut(rest, ".")
+	switch subject {
+	case "1":
+		return true
+	case "2":
+		return detail != "2" && detail != "3"
+	}
+	return false
+}
+
+// enhancedStatus returns the RFC 3463 status code that starts a reply's
+// text ("5.1.1 No such user"), or "".
+func enhancedStatus(text string) string {
+	code, _, _ := strings.Cut(text, " ")
+	parts := strings.Split(code, ".")
+	if len(parts) != 3 || len(parts[0]) != 1 || parts[0][0] < '2' || parts[0][0] > '5' {
+		return ""
+	}
+	for _, p := range parts[1:] {
+		if len(p) == 0 || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+			return ""
+		}
+	}
+	return code
 }
 
 // invalid reports a message that no server would accept. It names the

@@ -225,6 +225,9 @@ func (p *Pipe) reply(keep bool) (int, []string, error) {
 
 func (p *Pipe) replyError(code int, lines []string) error {
 	e := &Error{Code: code, Temporary: code >= 400 && code < 500}
+	if len(lines) > 0 {
+		e.Enhanced = enhancedStatus(lines[0])
+	}
 	e.msg = "smtp: " + strconv.Itoa(code) + " " + redact(strings.Join(lines, " "), p.cfg.Password)
 	return e
 }
@@ -281,6 +284,25 @@ func (p *Pipe) Send(tag int, from, to string, msg []byte) error {
 	}
 	p.held = append(p.held[:0], msg...)
 	p.outstanding, p.outTag = true, tag
+	return nil
+}
+
+// Ready reads the replies to the envelope last written, when the server
+// pipelines, so that the next Send only writes: a caller that must hand a
+// message over within a short critical section calls Ready just before.
+// Outcomes reach Done as in Send. An error means the connection broke, as
+// for Send.
+func (p *Pipe) Ready() error {
+	if p.conn == nil {
+		return errors.New("email: pipe is closed")
+	}
+	if !p.pipelining || !p.outstanding {
+		return nil
+	}
+	p.deadline()
+	if err := p.settle(); err != nil {
+		return p.broken(err)
+	}
 	return nil
 }
 

@@ -288,3 +288,6 @@ func (v liveView) inZone(t *time.Time) string {
 func (v liveView) SendAt() string     { return v.inZone(v.Campaign.SendAt) }
 func (v liveView) StartedAt() string  { return v.inZone(v.Campaign.StartedAt) }
 func (v liveView) FinishedAt() string { return v.inZone(v.Campaign.FinishedAt) }
+
+// RelayErrorAt is when the campaign's relay last failed, in its zone.
+func (v liveView) RelayErrorAt() string { return v.inZone(v.Progress.RelayErrorAt) }

@@ -573,6 +573,50 @@ func TestCampaignPages(t *testing.T) {
 	})
 }
 
+// While the relay refuses fanmail's login, the campaign page says so: how
+// often, when last, and the relay's reply.
+func TestCampaignPage_RelayErrors(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newCmpEnv(t, db)
+		ctx := context.Background()
+		c := e.user(t, "marketer@example.com", fanmail.RoleMarketer)
+		cmpMember(t, db, "minji@example.com", "김민지", fanmail.GenderFemale, true, 0)
+		relaySrv := channeltest.NewSMTPServer(t, channeltest.WithAuth("fanmail", "s3cret-pw"))
+		relay, err := email.ParseRelayURL("smtp://fanmail:wr0ng-pw@" + relaySrv.Addr() + "?tls=none")
+		if err != nil {
+			t.Fatal(err)
+		}
+		engine := campaign.New(db, campaign.Options{BaseURL: e.cfg.BaseURL, Relays: []email.Relay{relay}}, nil)
+		t.Cleanup(func() { engine.Close() })
+		snd, err := engine.CreateSender(ctx, fanmail.Sender{Name: "오즈세컨 강남점", FromName: "오즈세컨", FromEmail: "news@ozsecond.example",
+			Kind: fanmail.SenderBrand, Address: "서울특별시 강남구 테헤란로 1", Phone: "02-555-0101"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		camp, err := engine.CreateCampaign(ctx, fanmail.Campaign{Name: "봄 신상품", IsAd: true, SenderID: snd.ID,
+			Subject: "봄 신상품", Body: "<p>{{.Member.Name}}님</p>\n{{footer}}"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := engine.Schedule(ctx, camp.ID, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := engine.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := engine.SendDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		frag := e.get(t, fmt.Sprintf("/admin/campaigns/%d/progress?lang=ko", camp.ID), c)
+		wantStatus(t, frag, http.StatusOK, "")
+		body := html.UnescapeString(frag.Body)
+		if !strings.Contains(body, `id="campaign-relay-errors"`) || !strings.Contains(body, "발송이 1번 실패") ||
+			!strings.Contains(body, "535") || strings.Contains(body, "wr0ng-pw") {
+			t.Errorf("no relay error on the campaign page:\n%s", frag.Body)
+		}
+	})
+}
+
 // Every English text of the campaign, sender and order pages has a Korean
 // translation.
 func TestCampaignTemplates_Korean(t *testing.T) {
