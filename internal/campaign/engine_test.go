@@ -6,7 +6,6 @@ import (
 	"maps"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -386,7 +385,7 @@ func TestHelperSender(t *testing.T) {
 	if dbURL == "" {
 		t.Skip("helper process for TestEngine_Kill")
 	}
-	db, err := openShared(dbURL)
+	db, err := storetest.OpenShared(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,44 +400,6 @@ func TestHelperSender(t *testing.T) {
 	s.Run(ctx)
 }
 
-// openShared opens the database of eachShared's dsn once more.
-func openShared(dsn string) (*store.DB, error) {
-	if rest, ok := strings.CutPrefix(dsn, "schema:"); ok {
-		schema, pgURL, _ := strings.Cut(rest, " ")
-		return storetest.OpenPostgresSchema(pgURL, schema)
-	}
-	return store.OpenSQLite(dsn)
-}
-
-// kill-test variants need a database a second process can open.
-func eachShared(t *testing.T, fn func(t *testing.T, db *store.DB, dsn string)) {
-	t.Run("sqlite", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "fanmail.db")
-		db, err := store.OpenSQLite(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if err := db.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		fn(t, db, path)
-	})
-	t.Run("postgres", func(t *testing.T) {
-		pg := storetest.PostgresURL(t)
-		schema := storetest.NewSchema(t, pg)
-		db, err := storetest.OpenPostgresSchema(pg, schema)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if err := db.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		fn(t, db, "schema:"+schema+" "+pg)
-	})
-}
-
 // A sender process killed with SIGKILL mid-campaign loses nothing: after the
 // claims' locks expire, a restarted engine sends every member the mail, and
 // only mails in flight at the kill are sent twice.
@@ -446,7 +407,7 @@ func TestEngine_Kill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a child process")
 	}
-	eachShared(t, func(t *testing.T, db *store.DB, dsn string) {
+	storetest.EachShared(t, func(t *testing.T, db *store.DB, dsn string) {
 		srv := channeltest.NewSMTPServer(t)
 		s := newService(t, db, srv)
 		ms := mustMembers(t, db, 300)
@@ -492,7 +453,10 @@ func TestEngine_Kill(t *testing.T) {
 // Two fanmail instances on one PostgreSQL share a campaign and send no mail twice.
 func TestEngine_TwoInstances(t *testing.T) {
 	dbA, dbB := twoNodesPostgres(t)
-	srvA, srvB := channeltest.NewSMTPServer(t), channeltest.NewSMTPServer(t)
+	// Relays that take a little while per message, so that neither instance
+	// can send all 400 before the other claims its first batch, however
+	// busy the machine.
+	srvA, srvB := channeltest.NewSMTPServer(t, channeltest.WithDelay(5*time.Millisecond)), channeltest.NewSMTPServer(t, channeltest.WithDelay(5*time.Millisecond))
 	a, b := newService(t, dbA, srvA), newService(t, dbB, srvB)
 	ms := mustMembers(t, dbA, 400)
 	c := mustCampaign(t, a, mustSender(t, a), adBody)
@@ -948,7 +912,7 @@ func joinNode(t *testing.T, db *store.DB, name string, lease time.Duration, s *c
 // last an hour.
 func crashedNode(t *testing.T, dsn string, lease time.Duration, db *store.DB) (ms []fanmail.Member, c fanmail.Campaign, slow *channeltest.SMTPServer) {
 	t.Helper()
-	dbA, err := openShared(dsn)
+	dbA, err := storetest.OpenShared(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -985,7 +949,7 @@ func TestEngine_CrashedNodesClaims(t *testing.T) {
 		{"RestartReclaims", "node-a", time.Hour},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			eachShared(t, func(t *testing.T, db *store.DB, dsn string) {
+			storetest.EachShared(t, func(t *testing.T, db *store.DB, dsn string) {
 				ms, c, slow := crashedNode(t, dsn, tt.lease, db)
 				srv := channeltest.NewSMTPServer(t)
 				s := newService(t, db, srv, func(o *campaign.Options) { o.LockFor = time.Hour })

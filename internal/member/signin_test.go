@@ -13,6 +13,7 @@ import (
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/channel/channeltest"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
@@ -77,6 +78,7 @@ func TestService_SignInWithLink(t *testing.T) {
 		// Expired links are refused.
 		e.svc.RequestSignIn(ctx, "minji@example.com")
 		token = regSignInToken(t, e.smtp.WaitFor(t, 3, 10*time.Second)[2])
+		deliverytest.WaitIdle(t, db)
 		e.advance(31 * time.Minute)
 		if _, err := e.svc.SignInWithLink(ctx, token); fanmail.ErrorCode(err) != fanmail.EEXPIRED {
 			t.Errorf("expired link: %v, want EEXPIRED", err)
@@ -118,6 +120,7 @@ func TestService_RequestSignIn_Throttled(t *testing.T) {
 	if n := len(e.smtp.WaitFor(t, 6, 10*time.Second)); n != 6 || e.messages(t, "") != 6 {
 		t.Errorf("%d mails, %d written, want the confirmation and 5 sign-in mails", n, e.messages(t, ""))
 	}
+	deliverytest.WaitIdle(t, e.db)
 	e.advance(time.Hour + time.Second)
 	if err := e.svc.RequestSignIn(ctx, "minji@example.com"); err != nil {
 		t.Fatal(err)

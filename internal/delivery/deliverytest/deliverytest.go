@@ -75,3 +75,24 @@ func WaitStatus(t testing.TB, db *store.DB, ref, status string) fanmail.Message 
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// WaitIdle waits up to 10 s until no message is queued or being sent. Tests
+// that move their clock call it first: a message claimed but not yet
+// recorded would otherwise look abandoned once the clock passes its lease,
+// and be sent again.
+func WaitIdle(t testing.TB, db *store.DB) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var n int
+		err := db.SQL().QueryRowContext(context.Background(),
+			`SELECT COUNT(*) FROM messages WHERE status = 'sending' OR (status = 'queued' AND run_at <= $1)`, db.Now().UTC()).Scan(&n)
+		if err == nil && n == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("outbox not idle: %d messages due or being sent (err %v)", n, err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
