@@ -15,10 +15,11 @@ import (
 
 // EnqueueMessage writes m to the outbox as queued, due at m.RunAt (now when
 // zero). A message with the same Ref already there is returned instead, with
-// created false: a retried cause never writes a second message.
+// created false: a retried cause never writes a second message. m is for a
+// member or a staff user (UserID), not both.
 func (tx *Tx) EnqueueMessage(ctx context.Context, m fanmail.Message) (fanmail.Message, bool, error) {
-	if m.Ref == "" || m.Kind == "" || m.MemberID == 0 {
-		return m, false, fmt.Errorf("enqueue message: kind, ref and member are required")
+	if m.Ref == "" || m.Kind == "" || (m.MemberID == 0) == (m.UserID == 0) {
+		return m, false, fmt.Errorf("enqueue message: kind, ref and a member or a staff user are required")
 	}
 	if m.Channel == "" {
 		m.Channel = fanmail.ChannelEmail
@@ -33,10 +34,11 @@ func (tx *Tx) EnqueueMessage(ctx context.Context, m fanmail.Message) (fanmail.Me
 		m.RunAt = tx.Now
 	}
 	err := tx.QueryRowContext(ctx, `
-		INSERT INTO messages (kind, channel, purpose, member_id, brand_id, ref, data, status, run_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $9)
+		INSERT INTO messages (kind, channel, purpose, member_id, user_id, brand_id, ref, data, status, run_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10)
 		ON CONFLICT (ref) DO NOTHING
-		RETURNING id`, m.Kind, m.Channel, m.Purpose, m.MemberID, m.BrandID, m.Ref, string(m.Data), m.RunAt.UTC(), tx.Now).Scan(&m.ID)
+		RETURNING id`, m.Kind, m.Channel, m.Purpose, nullInt64(m.MemberID), nullInt64(m.UserID), m.BrandID, m.Ref, string(m.Data),
+		m.RunAt.UTC(), tx.Now).Scan(&m.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		old, err := messageByRef(ctx, tx, m.Ref)
 		return old, false, err
@@ -48,14 +50,14 @@ func (tx *Tx) EnqueueMessage(ctx context.Context, m fanmail.Message) (fanmail.Me
 	return m, true, nil
 }
 
-const messageColumns = `id, kind, channel, purpose, member_id, brand_id, ref, data, status, attempts, run_at,
-	error, skip_reason, message_id, created_at, sent_at`
+const messageColumns = `id, kind, channel, purpose, COALESCE(member_id, 0), COALESCE(user_id, 0), brand_id, ref, data,
+	status, attempts, run_at, error, skip_reason, message_id, created_at, sent_at`
 
 func scanMessage(sc interface{ Scan(...any) error }) (fanmail.Message, error) {
 	var m fanmail.Message
 	var data string
 	var sent sql.NullTime
-	err := sc.Scan(&m.ID, &m.Kind, &m.Channel, &m.Purpose, &m.MemberID, &m.BrandID, &m.Ref, &data, &m.Status,
+	err := sc.Scan(&m.ID, &m.Kind, &m.Channel, &m.Purpose, &m.MemberID, &m.UserID, &m.BrandID, &m.Ref, &data, &m.Status,
 		&m.Attempts, &m.RunAt, &m.Error, &m.SkipReason, &m.MessageID, &m.CreatedAt, &sent)
 	m.Data = json.RawMessage(data)
 	if sent.Valid {
@@ -210,15 +212,18 @@ func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Durat
 }
 
 // fillRecipients reads the members of claims, their marketing consents and
-// suppressions, in one statement.
+// suppressions, in one statement, and the staff users of staff messages.
 func (tx *Tx) fillRecipients(ctx context.Context, claims []OutboxClaim) error {
-	if len(claims) == 0 {
-		return nil
+	if err := tx.fillStaffRecipients(ctx, claims); err != nil {
+		return err
 	}
 	idx := map[int64][]int{}
 	var in strings.Builder
 	for i := range claims {
 		id := claims[i].MemberID
+		if id == 0 {
+			continue // a staff user's
+		}
 		if _, ok := idx[id]; !ok {
 			if in.Len() > 0 {
 				in.WriteByte(',')
@@ -226,6 +231,9 @@ func (tx *Tx) fillRecipients(ctx context.Context, claims []OutboxClaim) error {
 			in.WriteString(strconv.FormatInt(id, 10))
 		}
 		idx[id] = append(idx[id], i)
+	}
+	if len(idx) == 0 {
+		return nil
 	}
 	rows, err := tx.QueryContext(ctx, `
 		SELECT m.id, m.email, m.phone, m.name, COALESCE(m.code, ''), m.lang, m.birth_year, m.gender, m.status,
@@ -255,6 +263,30 @@ func (tx *Tx) fillRecipients(ctx context.Context, claims []OutboxClaim) error {
 		}
 	}
 	return rows.Err()
+}
+
+// fillStaffRecipients reads the staff users of the staff messages among
+// claims. A deactivated user counts as a member who left: nothing is sent.
+func (tx *Tx) fillStaffRecipients(ctx context.Context, claims []OutboxClaim) error {
+	for i := range claims {
+		c := &claims[i]
+		if c.UserID == 0 {
+			continue
+		}
+		var active bool
+		err := tx.QueryRowContext(ctx, `
+			SELECT u.email, u.name, u.lang, u.active, COALESCE(s.reason, '')
+			FROM users u LEFT JOIN suppressions s ON s.email_normalized = u.email_normalized
+			WHERE u.id = $1`, c.UserID).Scan(&c.Email, &c.Name, &c.Lang, &active, &c.Suppression)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("claim staff recipient: %w", err)
+		}
+		c.MemberStatus = fanmail.MemberActive
+		if !active {
+			c.MemberStatus = fanmail.MemberInactive
+		}
+	}
+	return nil
 }
 
 // MessageOutcome is the result of one attempt at a claimed message.
@@ -369,7 +401,7 @@ func (db *DB) ResendMessage(ctx context.Context, id int64) (fanmail.Message, err
 		// idempotent on ref, so a taken one is not written again).
 		for n := 1; n <= 1000; n++ {
 			m, created, err := tx.EnqueueMessage(ctx, fanmail.Message{Kind: orig.Kind, Channel: orig.Channel, Purpose: orig.Purpose,
-				MemberID: orig.MemberID, BrandID: orig.BrandID, Data: orig.Data, Ref: orig.Ref + ":resend:" + strconv.Itoa(n)})
+				MemberID: orig.MemberID, UserID: orig.UserID, BrandID: orig.BrandID, Data: orig.Data, Ref: orig.Ref + ":resend:" + strconv.Itoa(n)})
 			if err != nil || created {
 				out = m
 				return err
