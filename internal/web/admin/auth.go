@@ -43,13 +43,7 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	// A session cookie set before sign-in (perhaps planted) is not reused.
-	if c, err := r.Cookie(h.Sessions.Cookie); err == nil {
-		if err := h.Sessions.DB.DeleteSession(r.Context(), web.HashToken(c.Value)); err != nil {
-			return err
-		}
-	}
-	if _, err := h.Sessions.Start(r.Context(), w, u.ID, 0, web.Lang(r)); err != nil {
+	if _, err := h.Sessions.Start(w, r, u.ID, 0, web.Lang(r)); err != nil {
 		return err
 	}
 	next := form.Next

@@ -121,12 +121,20 @@ func (e *staffEnv) signIn(t *testing.T, email string) *http.Cookie {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in %s: status %d, body:\n%s", email, res.StatusCode, res.Body)
 	}
+	c := sessionCookie(res)
+	if c == nil {
+		t.Fatalf("sign in %s: no session cookie", email)
+	}
+	return c
+}
+
+// sessionCookie returns the staff session cookie res sets, or nil.
+func sessionCookie(res staffResponse) *http.Cookie {
 	for _, c := range res.Cookies() {
 		if c.Name == "fanmail_staff" && c.Value != "" {
 			return c
 		}
 	}
-	t.Fatalf("sign in %s: no session cookie", email)
 	return nil
 }
 
@@ -278,6 +286,32 @@ func TestLogin(t *testing.T) {
 				t.Errorf("old cookie after logout: status %d, want 303 to login", after.StatusCode)
 			}
 		})
+	})
+}
+
+// A session cookie the browser brought to the sign-in (perhaps planted by
+// someone who signed in themselves) is not carried over: its session is
+// deleted and a new one starts.
+func TestLogin_SessionFixation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newStaffEnv(t, db)
+		e.user(t, "jihoon@example.com", fanmail.RoleAdmin)
+		e.user(t, "intruder@example.com", fanmail.RoleCounsellor)
+		planted := e.signIn(t, "intruder@example.com")
+		res := e.post(t, "/admin/login", url.Values{"email": {"jihoon@example.com"}, "password": {staffTestPassword}}, planted)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-in: status %d", res.StatusCode)
+		}
+		fresh := sessionCookie(res)
+		if fresh == nil || fresh.Value == planted.Value {
+			t.Fatalf("session cookie after sign-in = %v, want a new one", fresh)
+		}
+		if got := e.get(t, "/admin/", planted); got.StatusCode != http.StatusSeeOther {
+			t.Errorf("planted session after the sign-in: status %d, want 303 to the login", got.StatusCode)
+		}
+		if got := e.get(t, "/admin/users", fresh); got.StatusCode != http.StatusOK {
+			t.Errorf("new session: status %d", got.StatusCode)
+		}
 	})
 }
 

@@ -83,7 +83,7 @@ func (a *catalogAdmin) signedIn(t *testing.T, email, role string) *http.Cookie {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	if _, err := a.sessions.Start(ctx, rec, u.ID, 0, "ko"); err != nil {
+	if _, err := a.sessions.Start(rec, httptest.NewRequest("POST", "/admin/login", nil), u.ID, 0, "ko"); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range rec.Result().Cookies() {

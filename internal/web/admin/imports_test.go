@@ -66,7 +66,7 @@ func (a *importAdmin) signedIn(t *testing.T, email, role string) *http.Cookie {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	if _, err := a.sessions.Start(context.Background(), rec, u.ID, 0, "ko"); err != nil {
+	if _, err := a.sessions.Start(rec, httptest.NewRequest("POST", "/admin/login", nil), u.ID, 0, "ko"); err != nil {
 		t.Fatal(err)
 	}
 	return rec.Result().Cookies()[0]

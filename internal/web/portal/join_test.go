@@ -575,6 +575,44 @@ func TestPortal_ProfileAndPassword(t *testing.T) {
 	}
 }
 
+// A session cookie the browser brought to a sign-in (perhaps planted) is
+// not carried over: its session is deleted and a new one starts.
+func TestPortal_SignInDropsPlantedSession(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newJoinSite(t, db)
+		ctx := context.Background()
+		first := s.browser(t)
+		if p := first.post("/join", s.minjiForm(t)); p.status != http.StatusSeeOther {
+			t.Fatalf("join: %d", p.status)
+		}
+		s.smtp.WaitFor(t, 1, 10*time.Second)
+		s.signIn(t, first, "minji@example.com", 1)
+		m, err := s.members.MemberByEmail(ctx, "minji@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.members.SetPassword(ctx, m.ID, "새비밀번호12345"); err != nil {
+			t.Fatal(err)
+		}
+		base, _ := url.Parse(s.srv.URL)
+		planted := first.client.Jar.Cookies(base)
+		second := s.browser(t)
+		second.client.Jar.SetCookies(base, planted)
+		if p := second.post("/login/password", url.Values{"email": {"minji@example.com"}, "password": {"새비밀번호12345"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("password sign-in: %d\n%s", p.status, p.body)
+		}
+		if got := second.client.Jar.Cookies(base); len(got) != 1 || got[0].Value == planted[0].Value {
+			t.Errorf("cookies after the sign-in = %v, want one new session", got)
+		}
+		if p := first.get("/portal"); p.status != http.StatusSeeOther {
+			t.Errorf("planted session after the sign-in: %d, want 303 to the login", p.status)
+		}
+		if p := second.get("/portal"); p.status != http.StatusOK {
+			t.Errorf("new session: %d", p.status)
+		}
+	})
+}
+
 // Every English text of the member pages has a Korean translation, and the
 // registration form parts are the same on both surfaces.
 func TestMemberTemplates_Translated(t *testing.T) {

@@ -104,15 +104,9 @@ func (h *Handler) loginPassword(w http.ResponseWriter, r *http.Request) error {
 	return h.startSession(w, r, m)
 }
 
-// startSession signs m in, dropping any session the browser brought along
-// (it may have been planted), and goes to the portal.
+// startSession signs m in and goes to the portal.
 func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, m fanmail.Member) error {
-	if c, err := r.Cookie(h.Sessions.Cookie); err == nil {
-		if err := h.Sessions.DB.DeleteSession(r.Context(), web.HashToken(c.Value)); err != nil {
-			return err
-		}
-	}
-	if _, err := h.Sessions.Start(r.Context(), w, 0, m.ID, m.Lang); err != nil {
+	if _, err := h.Sessions.Start(w, r, 0, m.ID, m.Lang); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/portal?lang="+m.Lang, http.StatusSeeOther)
