@@ -96,7 +96,8 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 	}
 	a.Mailer = delivery.NewMailer(a.sender, cfg.MailFrom, logger)
 	a.Catalog = catalog.New(db, cfg.MediaDir, logger, catalog.MaxImageBytes(cfg.MaxUploadBytes))
-	a.Staff = staff.New(db, logger)
+	a.Staff = staff.New(db, logger, staff.Options{BaseURL: cfg.BaseURL, LinkTTL: cfg.MagicLinkTTL,
+		MailConfigured: a.Mailer.Configured, AfterCommit: func() { a.afterCommit() }})
 	a.Members = member.New(db, a.Mailer, member.Options{
 		AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL, ConfirmTTL: cfg.ConfirmTTL, MagicLinkTTL: cfg.MagicLinkTTL,
 		AfterCommit: func() { a.afterCommit() },

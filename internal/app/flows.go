@@ -45,6 +45,7 @@ func (a *App) openFlows(ctx context.Context) error {
 	a.Fan.Register(a.Events)
 	a.Outbox.RegisterAll(a.Fan.Renderers())
 	a.Outbox.RegisterAll(a.Members.Renderers())
+	a.Outbox.RegisterAll(a.Staff.Renderers())
 	a.Outbox.RegisterAll(a.Orders.Renderers())
 	return nil
 }

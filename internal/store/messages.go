@@ -375,19 +375,6 @@ func (db *DB) ReleaseMessages(ctx context.Context, ids []int64) error {
 	return nil
 }
 
-// CountMemberMessages returns how many messages of kind were written for the
-// member since the given time, whatever became of them (sign-in mails are
-// limited with it).
-func (db *DB) CountMemberMessages(ctx context.Context, memberID int64, kind string, since time.Time) (int, error) {
-	var n int
-	err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE member_id = $1 AND kind = $2 AND created_at >= $3`,
-		memberID, kind, since.UTC()).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count member messages: %w", err)
-	}
-	return n, nil
-}
-
 // ResendMessage queues a copy of message id to go out again (staff resend a
 // step), under the original's ref with a ":resend:N" suffix.
 func (db *DB) ResendMessage(ctx context.Context, id int64) (fanmail.Message, error) {

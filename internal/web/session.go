@@ -77,3 +77,11 @@ func (s *Sessions) End(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// SignInLinkPage asks to confirm a sign-in from a mailed link (a page, not
+// an immediate sign-in, so mail scanners that open links do not use them
+// up). Error is an English message key when the link cannot be used.
+type SignInLinkPage struct {
+	Token string
+	Name  string
+	Error string
+}

@@ -53,7 +53,7 @@ type cmpEnv struct {
 func newCmpEnv(t *testing.T, db *store.DB) *cmpEnv {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e := &cmpEnv{db: db, mux: http.NewServeMux(), smtp: channeltest.NewSMTPServer(t), staff: staff.New(db, logger)}
+	e := &cmpEnv{db: db, mux: http.NewServeMux(), smtp: channeltest.NewSMTPServer(t), staff: staff.New(db, logger, staff.Options{})}
 	e.cfg = config.Default()
 	e.cfg.BaseURL = "http://fanmail.test"
 	e.cfg.MediaDir = t.TempDir()

@@ -59,7 +59,7 @@ func newCatalogAdmin(t *testing.T, db *store.DB) *catalogAdmin {
 		db:       db,
 		mux:      http.NewServeMux(),
 		cat:      catalog.New(db, cfg.MediaDir, logger, catalog.MaxImageBytes(cfg.MaxUploadBytes)),
-		staff:    staff.New(db, logger),
+		staff:    staff.New(db, logger, staff.Options{}),
 		sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
 		mediaDir: cfg.MediaDir,
 	}

@@ -47,7 +47,7 @@ func newImportAdmin(t *testing.T, db *store.DB) *importAdmin {
 		mux:      http.NewServeMux(),
 		members:  member.New(db, nil, member.Options{AgeBands: cfg.AgeBands, BaseURL: "http://fanmail.test"}, logger),
 		sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
-		staff:    staff.New(db, logger),
+		staff:    staff.New(db, logger, staff.Options{}),
 	}
 	h, err := admin.New(admin.Deps{Config: cfg, Logger: logger, Sessions: a.sessions, Staff: a.staff,
 		Catalog: catalog.New(db, cfg.MediaDir, logger), Members: a.members})

@@ -65,7 +65,7 @@ func newEnv(t *testing.T, db *store.DB, opts ...envOption) *testEnv {
 	}
 	cfg := config.Default()
 	cfg.BaseURL = "http://fanmail.test"
-	e.staff = staff.New(db, logger)
+	e.staff = staff.New(db, logger, staff.Options{})
 	e.catalog = catalog.New(db, t.TempDir(), logger)
 	smtpURL := ""
 	if e.smtp != nil {

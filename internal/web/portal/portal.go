@@ -75,7 +75,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) requestLink(w http.ResponseWriter, r *http.Request) error {
 	email := strings.TrimSpace(r.PostFormValue("email"))
-	err := h.Members.RequestSignIn(r.Context(), email)
+	err := h.Members.RequestSignIn(r.Context(), web.ClientIP(r), email)
 	if code := fanmail.ErrorCode(err); code == fanmail.EINVALID || code == fanmail.EUNAVAILABLE {
 		page := loginPage{Email: email, Error: fanmail.ErrorMessage(err), Field: "email"}
 		return h.render(w, r, web.StatusOf(err), "login", tr(r, "Sign in"), page)
@@ -93,7 +93,7 @@ func (h *Handler) loginSent(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) loginPassword(w http.ResponseWriter, r *http.Request) error {
 	email := strings.TrimSpace(r.PostFormValue("email"))
-	m, err := h.Members.SignInWithPassword(r.Context(), email, r.PostFormValue("password"))
+	m, err := h.Members.SignInWithPassword(r.Context(), web.ClientIP(r), email, r.PostFormValue("password"))
 	if code := fanmail.ErrorCode(err); code == fanmail.EUNAUTHORIZED || code == fanmail.EFORBIDDEN || code == fanmail.ETOOMANY {
 		page := loginPage{Email: email, Error: fanmail.ErrorMessage(err), Field: "password"}
 		return h.render(w, r, web.StatusOf(err), "login", tr(r, "Sign in"), page)
@@ -113,14 +113,6 @@ func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, m fanmail
 	return nil
 }
 
-// linkPage asks to confirm a sign-in from a mailed link; Error is an English
-// message key when the link cannot be used.
-type linkPage struct {
-	Token string
-	Name  string
-	Error string
-}
-
 // signInLinkForm shows a button instead of signing in at once: mail
 // scanners that open links must not use them up.
 func (h *Handler) signInLinkForm(w http.ResponseWriter, r *http.Request) error {
@@ -130,7 +122,7 @@ func (h *Handler) signInLinkForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return h.linkError(w, r, err)
 	}
-	return h.render(w, r, http.StatusOK, "login_link", tr(r, "Sign in"), linkPage{Token: token, Name: m.Name})
+	return h.render(w, r, http.StatusOK, "login_link", tr(r, "Sign in"), web.SignInLinkPage{Token: token, Name: m.Name})
 }
 
 func (h *Handler) signInWithLink(w http.ResponseWriter, r *http.Request) error {
@@ -148,7 +140,7 @@ func (h *Handler) linkError(w http.ResponseWriter, r *http.Request, err error) e
 		if fanmail.ErrorCode(err) == fanmail.EEXPIRED {
 			status = http.StatusGone
 		}
-		return h.render(w, r, status, "login_link", tr(r, "Sign in"), linkPage{Error: fanmail.ErrorMessage(err)})
+		return h.render(w, r, status, "login_link", tr(r, "Sign in"), web.SignInLinkPage{Error: fanmail.ErrorMessage(err)})
 	}
 	return err
 }
