@@ -68,6 +68,9 @@ type App struct {
 	httpDuration *prometheus.HistogramVec
 	listener     net.Listener
 	server       *http.Server
+
+	metricsListener net.Listener // nil unless cfg.MetricsAddr is set
+	metricsServer   *http.Server
 }
 
 // Open connects to the database, migrates it and builds the services. It does
@@ -194,6 +197,10 @@ func (a *App) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := a.ListenMetrics(); err != nil {
+		a.Close()
+		return err
+	}
 	a.server = &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -210,6 +217,9 @@ func (a *App) Run(ctx context.Context) error {
 	a.runFlows(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	if a.metricsListener != nil {
+		a.serveMetrics()
+	}
 	a.logger.Info("fanmail serving", "addr", a.Addr(), "base_url", a.cfg.BaseURL, "database", a.db.Engine())
 	select {
 	case err := <-errc:
@@ -226,6 +236,9 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.server.Shutdown(shutdownCtx); err != nil {
 		a.logger.Warn("http shutdown", "err", err)
 	}
+	if a.metricsServer != nil {
+		a.metricsServer.Shutdown(shutdownCtx) // only scrapes in flight are lost
+	}
 	// Running jobs (a mail being sent) finish; nothing new starts.
 	if err := a.queue.Stop(context.WithoutCancel(ctx)); err != nil {
 		a.logger.Warn("queue stop", "err", err)
@@ -240,6 +253,9 @@ func (a *App) Run(ctx context.Context) error {
 func (a *App) Close() error {
 	if a.listener != nil {
 		a.listener.Close() // an error only says Serve has closed it already
+	}
+	if a.metricsListener != nil {
+		a.metricsListener.Close()
 	}
 	if a.sender != nil {
 		a.sender.Close()

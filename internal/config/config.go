@@ -35,6 +35,14 @@ type Config struct {
 	LogFormat        string // FANMAIL_LOG_FORMAT: text or json
 	Workers          int    // FANMAIL_WORKERS: job queue workers
 
+	// Prometheus metrics (/metrics) are served only when one of these is
+	// set: on MetricsAddr (FANMAIL_METRICS_ADDR, e.g. "127.0.0.1:9090"), a
+	// listen address of their own, else on HTTPAddr; and when MetricsToken
+	// is set (FANMAIL_METRICS_TOKEN or _FILE), only to requests with
+	// "Authorization: Bearer TOKEN".
+	MetricsAddr  string
+	MetricsToken string
+
 	InboundSMTPAddr string // FANMAIL_INBOUND_SMTP_ADDR: embedded SMTP receiver for bounces and replies; "" = off
 	RepliesAddress  string // FANMAIL_REPLIES_ADDRESS: mailbox the receiver takes replies for
 	WebhookSecret   string // FANMAIL_WEBHOOK_SECRET: HMAC key of provider bounce webhooks (default: generated, in settings)
@@ -114,6 +122,8 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	fs.StringVar(&c.LogLevel, "log-level", env("FANMAIL_LOG_LEVEL", d.LogLevel), "debug, info, warn or error (FANMAIL_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("FANMAIL_LOG_FORMAT", d.LogFormat), "text or json (FANMAIL_LOG_FORMAT)")
 	fs.IntVar(&c.Workers, "workers", d.Workers, "background job workers")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("FANMAIL_METRICS_ADDR", ""), "serve Prometheus metrics (/metrics) on this address of their own, e.g. 127.0.0.1:9090 (FANMAIL_METRICS_ADDR)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", env("FANMAIL_METRICS_TOKEN", ""), "serve /metrics only with \"Authorization: Bearer TOKEN\"; without it or --metrics-addr, /metrics is off (FANMAIL_METRICS_TOKEN or _FILE)")
 	fs.StringVar(&c.InboundSMTPAddr, "inbound-smtp-addr", env("FANMAIL_INBOUND_SMTP_ADDR", ""), "listen address of the embedded SMTP receiver for bounces and replies, e.g. :2525; empty = off (FANMAIL_INBOUND_SMTP_ADDR)")
 	fs.StringVar(&c.RepliesAddress, "replies-address", env("FANMAIL_REPLIES_ADDRESS", ""), "mailbox the embedded receiver accepts replies for (FANMAIL_REPLIES_ADDRESS)")
 	fs.StringVar(&c.WebhookSecret, "webhook-secret", env("FANMAIL_WEBHOOK_SECRET", ""), "HMAC key of provider bounce webhooks; default generated and stored (FANMAIL_WEBHOOK_SECRET or _FILE)")
@@ -173,6 +183,9 @@ func (c Config) Validate() error {
 	}
 	if !strings.Contains(c.HTTPAddr, ":") {
 		return fmt.Errorf("config: http address %q needs a port, e.g. :8080", c.HTTPAddr)
+	}
+	if c.MetricsAddr != "" && !strings.Contains(c.MetricsAddr, ":") {
+		return fmt.Errorf("config: metrics address %q needs a port, e.g. 127.0.0.1:9090", c.MetricsAddr)
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -51,6 +51,20 @@ func TestLoad(t *testing.T) {
 			t.Errorf("Load with an unreadable secret file: %v, want an error naming FANMAIL_SMTP_URL_FILE", err)
 		}
 	})
+	t.Run("Metrics", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "metrics-token")
+		if err := os.WriteFile(file, []byte("scrape-me\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{"FANMAIL_METRICS_ADDR": "127.0.0.1:9090", "FANMAIL_METRICS_TOKEN_FILE": file}
+		c, _, err := Load("serve", nil, func(k string) string { return env[k] }, io.Discard)
+		if err != nil || c.MetricsAddr != "127.0.0.1:9090" || c.MetricsToken != "scrape-me" {
+			t.Errorf("Load = %q, %q, %v", c.MetricsAddr, c.MetricsToken, err)
+		}
+		if _, _, err := Load("serve", []string{"--metrics-addr", "localhost"}, getenv, io.Discard); err == nil {
+			t.Error("want error for a metrics address without a port")
+		}
+	})
 	t.Run("SecretFile", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "smtp-url")
 		if err := os.WriteFile(file, []byte("smtp://relay.example.com:587\n"), 0o600); err != nil {
