@@ -8,7 +8,7 @@ func init() {
 		"Unsubscribed": "수신 거부 완료",
 		"This unsubscribe link is not valid. Please use the link in the most recent e-mail you received.":                           "올바르지 않은 수신 거부 링크입니다. 가장 최근에 받은 메일의 링크를 이용해 주세요.",
 		"You are unsubscribed: you will no longer receive marketing e-mail from us.":                                                "수신 거부되었습니다. 앞으로 광고성 메일을 보내 드리지 않습니다.",
-		"You received this e-mail as part of: %s":                                                                                   "받으신 메일: %s",
+		"You received this e-mail from %s.":                                                                                         "%s에서 보낸 메일입니다.",
 		"Do you want to stop receiving marketing e-mail from us? Mail you need for your membership or orders will still reach you.": "광고성 메일 수신을 거부하시겠습니까? 회원 가입이나 주문과 관련된 안내 메일은 계속 받으실 수 있습니다.",
 		"If you want to keep receiving our news, simply close this page.":                                                           "계속 소식을 받으시려면 이 페이지를 닫으시면 됩니다.",
 		"Changed your mind? You can agree to marketing e-mail again on your member page.":                                           "마음이 바뀌셨나요? 마이페이지에서 언제든 광고성 메일 수신에 다시 동의하실 수 있습니다.",

@@ -105,7 +105,7 @@ type Recipient struct {
 	MemberID   int64
 	Email      string // normalized
 	Lang       string
-	Campaign   string // campaign name
+	Sender     string // the From name of the campaign's sender: what the mail said it came from
 	MessageID  int64  // the outbox message, when the token is a message's (SendID and CampaignID are 0)
 }
 
@@ -141,9 +141,10 @@ func recipientByToken(ctx context.Context, db *DB, q querier, token string) (Rec
 	}
 	where, arg := tokens.where(token)
 	err = q.QueryRowContext(ctx, `
-		SELECT s.id, s.campaign_id, s.member_id, m.email_normalized, m.lang, c.name
+		SELECT s.id, s.campaign_id, s.member_id, m.email_normalized, m.lang, COALESCE(sn.from_name, '')
 		FROM sends s JOIN members m ON m.id = s.member_id JOIN campaigns c ON c.id = s.campaign_id
-		WHERE `+where, arg).Scan(&r.SendID, &r.CampaignID, &r.MemberID, &r.Email, &r.Lang, &r.Campaign)
+		LEFT JOIN senders sn ON sn.id = c.sender_id
+		WHERE `+where, arg).Scan(&r.SendID, &r.CampaignID, &r.MemberID, &r.Email, &r.Lang, &r.Sender)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, errSendNotFound
 	}

@@ -10,7 +10,9 @@ import (
 // Unsubscription is what the unsubscribe pages show.
 type Unsubscription struct {
 	Lang     string // the member's language
-	Campaign string // name of the campaign the link came in
+	// Sender is who the mail said it came from (its From name), "" if
+	// unknown. The campaign's own name is for staff and never shown.
+	Sender string
 	Done     bool   // the member no longer receives marketing mail
 }
 
@@ -38,7 +40,7 @@ func (s *Service) UnsubscribeStatus(ctx context.Context, token, sig string) (Uns
 	if err != nil {
 		return Unsubscription{}, err
 	}
-	return Unsubscription{Lang: r.Lang, Campaign: r.Campaign, Done: !granted && suppressed}, nil
+	return Unsubscription{Lang: r.Lang, Sender: r.Sender, Done: !granted && suppressed}, nil
 }
 
 // Unsubscribe withdraws the e-mail marketing consent of the member the send
@@ -94,5 +96,5 @@ func (s *Service) Unsubscribe(ctx context.Context, token, sig, ip string) (Unsub
 	if changed {
 		s.logger.Info("member unsubscribed", "member_id", r.MemberID, "campaign_id", r.CampaignID)
 	}
-	return Unsubscription{Lang: r.Lang, Campaign: r.Campaign, Done: true}, nil
+	return Unsubscription{Lang: r.Lang, Sender: r.Sender, Done: true}, nil
 }

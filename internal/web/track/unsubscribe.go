@@ -10,7 +10,7 @@ import (
 
 type unsubscribePage struct {
 	Action   string // this page's own URL: the button posts here
-	Campaign string
+	Sender   string // who the mail came from
 	Done     bool
 }
 
@@ -34,7 +34,7 @@ func (h *Handler) unsubscribeForm(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	return h.render(w, http.StatusOK, pageLang(r, u.Lang), "unsubscribe", "Unsubscribe",
-		unsubscribePage{Action: r.URL.Path, Campaign: u.Campaign, Done: u.Done})
+		unsubscribePage{Action: r.URL.Path, Sender: u.Sender, Done: u.Done})
 }
 
 // unsubscribe is RFC 8058 one-click: the mail client POSTs
