@@ -202,6 +202,21 @@ func TestUnsubscribe(t *testing.T) {
 			}
 		})
 
+		t.Run("TestMail", func(t *testing.T) {
+			// A test mail's link is signed like any other, for a send that
+			// does not exist: it says so instead of showing an error.
+			test := e.local(testURLs.Unsubscribe(tracking.TestToken))
+			for _, method := range []string{"GET", "POST"} {
+				res, body := do(t, method, test, strings.NewReader("List-Unsubscribe=One-Click"), nil)
+				if res.StatusCode != 200 || !strings.Contains(body, `id="unsubscribe-test"`) || strings.Contains(body, "<form") {
+					t.Errorf("%s a test mail's link: %d\n%s", method, res.StatusCode, body)
+				}
+			}
+			if consents() != 1 || trackingtest.Count(t, db, `SELECT COUNT(*) FROM suppressions`) != 0 {
+				t.Error("a test mail's link changed something")
+			}
+		})
+
 		t.Run("POST one-click", func(t *testing.T) {
 			// As a mail provider sends it (RFC 8058): cross-site, no cookie, no token.
 			res, body := do(t, "POST", page, strings.NewReader("List-Unsubscribe=One-Click"), map[string]string{
