@@ -136,6 +136,7 @@ func init() {
 		"Wording version":                  "문구 버전",
 		"Granted":                          "동의",
 		"Withdrawn":                        "철회",
+		"Declined":                         "동의 안 함",
 		"Terms of service":                 "이용약관",
 		"Privacy policy":                   "개인정보 처리방침",
 		"Marketing e-mails":                "마케팅 이메일 수신",

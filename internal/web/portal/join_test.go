@@ -504,6 +504,12 @@ func TestPortal_WithdrawConsent(t *testing.T) {
 	if p = b.get(p.location); !strings.Contains(p.body, "동의를 철회했습니다.") {
 		t.Errorf("no confirmation after withdrawal:\n%s", p.body)
 	}
+	// The SMS consents left unticked at joining were declined, never
+	// withdrawn; only the e-mail one was.
+	history := p.body[strings.Index(p.body, `id="consent-history"`):]
+	if strings.Count(history, "<td>동의 안 함</td>") != 2 || strings.Count(history, "<td>철회</td>") != 1 {
+		t.Errorf("consent history decisions:\n%s", history)
+	}
 	// Terms cannot be withdrawn on their own; a cross-site post changes nothing.
 	if p = b.post("/portal/consents/terms", url.Values{"granted": {"0"}}); p.status != http.StatusUnprocessableEntity {
 		t.Errorf("withdrawing terms: %d", p.status)

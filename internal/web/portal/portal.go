@@ -283,8 +283,15 @@ type consentsPage struct {
 	labels
 	Purposes []string
 	Current  map[string]bool
-	History  []fanmail.Consent
+	History  []consentRow
 	Error    string // English message key
+}
+
+// consentRow is one consent record and how it reads (see
+// fanmail.ConsentDecisions).
+type consentRow struct {
+	fanmail.Consent
+	Decision string
 }
 
 // Required reports whether purpose is needed for membership (no withdraw
@@ -305,7 +312,11 @@ func (h *Handler) consents(r *http.Request) (consentsPage, error) {
 		return consentsPage{}, err
 	}
 	hist, err := h.Members.Consents(r.Context(), m.ID)
-	return consentsPage{Purposes: fanmail.Purposes, Current: cur, History: hist}, err
+	page := consentsPage{Purposes: fanmail.Purposes, Current: cur}
+	for i, d := range fanmail.ConsentDecisions(hist) {
+		page.History = append(page.History, consentRow{Consent: hist[i], Decision: d})
+	}
+	return page, err
 }
 
 func (h *Handler) consentsPage(w http.ResponseWriter, r *http.Request) error {
