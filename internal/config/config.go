@@ -28,6 +28,10 @@ type Config struct {
 	BaseURL          string // FANMAIL_BASE_URL: public address used in mailed links
 	MailFrom         string // FANMAIL_MAIL_FROM: sender of system mail; default no-reply@ the base URL's host
 	MediaDir         string // FANMAIL_MEDIA_DIR: where uploaded images are stored
+	// TimeZone is the company's time zone (FANMAIL_TIME_ZONE, an IANA name;
+	// default Asia/Seoul): every time shown to staff and members is in it,
+	// labelled ("2026-03-01 19:00 KST"). See Location.
+	TimeZone string
 	AgeBands         []fanmail.AgeBand
 	NoDemo           bool   // --no-demo / FANMAIL_NO_DEMO: do not load demo data into an empty database
 	TrustProxy       bool   // FANMAIL_TRUST_PROXY: take the client address from X-Forwarded-For
@@ -67,6 +71,7 @@ func Default() Config {
 		DatabaseURL:    "sqlite:fanmail.db",
 		MailFrom:       "fanmail <no-reply@localhost>", // as derived from the default base URL
 		MediaDir:       "media",
+		TimeZone:       DefaultTimeZone,
 		AgeBands:       fanmail.DefaultAgeBands,
 		LogLevel:       "info",
 		LogFormat:      "text",
@@ -115,6 +120,7 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	fs.StringVar(&c.CampaignSMTPURLs, "campaign-smtp-urls", env("FANMAIL_CAMPAIGN_SMTP_URLS", ""), "relays for campaign mail, comma-separated, each with ?concurrency=N&rate=PER_SECOND; default the SMTP URL (FANMAIL_CAMPAIGN_SMTP_URLS)")
 	fs.StringVar(&c.BaseURL, "base-url", env("FANMAIL_BASE_URL", ""), "public URL used in mailed links; default http://localhost:PORT (FANMAIL_BASE_URL)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("FANMAIL_MAIL_FROM", ""), "sender of opt-in, sign-in and order mail, e.g. \"오즈세컨 <no-reply@mail.example.com>\"; default no-reply@ the base URL's host (FANMAIL_MAIL_FROM)")
+	fs.StringVar(&c.TimeZone, "time-zone", env("FANMAIL_TIME_ZONE", d.TimeZone), "time zone of the times shown in the admin UI and the member portal, e.g. Asia/Seoul (FANMAIL_TIME_ZONE)")
 	fs.StringVar(&c.MediaDir, "media-dir", env("FANMAIL_MEDIA_DIR", d.MediaDir), "directory for uploaded images (FANMAIL_MEDIA_DIR)")
 	bands := fs.String("age-bands", env("FANMAIL_AGE_BANDS", ""), "age bands for brand statistics, e.g. 15-18,19-20,40+ (FANMAIL_AGE_BANDS)")
 	fs.BoolVar(&c.NoDemo, "no-demo", env("FANMAIL_NO_DEMO", "") == "1", "do not load demo data into an empty database (FANMAIL_NO_DEMO=1)")
@@ -184,6 +190,9 @@ func (c Config) Validate() error {
 	if !strings.Contains(c.HTTPAddr, ":") {
 		return fmt.Errorf("config: http address %q needs a port, e.g. :8080", c.HTTPAddr)
 	}
+	if _, err := loadZone(c.TimeZone); err != nil {
+		return fmt.Errorf("config: time zone %q: %w", c.TimeZone, err)
+	}
 	if c.MetricsAddr != "" && !strings.Contains(c.MetricsAddr, ":") {
 		return fmt.Errorf("config: metrics address %q needs a port, e.g. 127.0.0.1:9090", c.MetricsAddr)
 	}
@@ -226,3 +235,30 @@ func (c Config) LocalMailDomain() string {
 
 // SecureCookies reports whether cookies get the Secure flag (HTTPS base URL).
 func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// DefaultTimeZone is the company time zone when none is set.
+const DefaultTimeZone = "Asia/Seoul"
+
+// Location returns the company time zone (TimeZone; DefaultTimeZone when
+// empty or unknown, but Validate refuses an unknown one).
+func (c Config) Location() *time.Location {
+	loc, err := loadZone(c.TimeZone)
+	if err != nil {
+		loc, _ = loadZone(DefaultTimeZone)
+	}
+	return loc
+}
+
+// loadZone loads the time zone name ("" is DefaultTimeZone). Asia/Seoul is
+// known even without the system's zone database: Korea has kept UTC+9
+// without daylight saving since 1988.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" {
+		name = DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil && name == DefaultTimeZone {
+		return fanmail.KST, nil
+	}
+	return loc, err
+}

@@ -51,6 +51,19 @@ func TestLoad(t *testing.T) {
 			t.Errorf("Load with an unreadable secret file: %v, want an error naming FANMAIL_SMTP_URL_FILE", err)
 		}
 	})
+	t.Run("TimeZone", func(t *testing.T) {
+		c, _, err := Load("serve", nil, func(string) string { return "" }, io.Discard)
+		if err != nil || c.Location().String() != "Asia/Seoul" && c.Location().String() != "KST" {
+			t.Errorf("default zone = %v, %v; want Asia/Seoul", c.Location(), err)
+		}
+		env := map[string]string{"FANMAIL_TIME_ZONE": "Asia/Tokyo"}
+		if c, _, err := Load("serve", nil, func(k string) string { return env[k] }, io.Discard); err != nil || c.Location().String() != "Asia/Tokyo" {
+			t.Errorf("FANMAIL_TIME_ZONE=Asia/Tokyo: %v, %v", c.Location(), err)
+		}
+		if _, _, err := Load("serve", []string{"--time-zone", "Mars/Olympus"}, getenv, io.Discard); err == nil {
+			t.Error("want error for an unknown time zone")
+		}
+	})
 	t.Run("Metrics", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "metrics-token")
 		if err := os.WriteFile(file, []byte("scrape-me\n"), 0o600); err != nil {

@@ -510,6 +510,10 @@ func TestPortal_WithdrawConsent(t *testing.T) {
 	if strings.Count(history, "<td>동의 안 함</td>") != 2 || strings.Count(history, "<td>철회</td>") != 1 {
 		t.Errorf("consent history decisions:\n%s", history)
 	}
+	// Times are in the company time zone, labelled (joined 10:00 UTC).
+	if !strings.Contains(history, "<td>2096-03-01 19:00 KST</td>") {
+		t.Errorf("consent history times are not in KST:\n%s", history)
+	}
 	// Terms cannot be withdrawn on their own; a cross-site post changes nothing.
 	if p = b.post("/portal/consents/terms", url.Values{"granted": {"0"}}); p.status != http.StatusUnprocessableEntity {
 		t.Errorf("withdrawing terms: %d", p.status)
