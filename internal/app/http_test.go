@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/config"
@@ -107,6 +108,14 @@ func TestHTTP_Metrics(t *testing.T) {
 			t.Errorf("the metrics address serves other pages: %d", r.Status)
 		}
 	})
+}
+
+// The scanner window of the configuration reaches the tracking service.
+func TestApp_ScannerWindow(t *testing.T) {
+	ta := startApp(t, "sqlite", func(cfg *config.Config) { cfg.ScannerWindow = 3 * time.Second })
+	if got := ta.Tracking.BotWindow(); got != 3*time.Second {
+		t.Errorf("scanner window = %v, want 3s", got)
+	}
 }
 
 // postForm posts form as a browser on the same site would (Sec-Fetch-Site:

@@ -31,13 +31,13 @@ type Config struct {
 	// TimeZone is the company's time zone (FANMAIL_TIME_ZONE, an IANA name;
 	// default Asia/Seoul): every time shown to staff and members is in it,
 	// labelled ("2026-03-01 19:00 KST"). See Location.
-	TimeZone string
-	AgeBands         []fanmail.AgeBand
-	NoDemo           bool   // --no-demo / FANMAIL_NO_DEMO: do not load demo data into an empty database
-	TrustProxy       bool   // FANMAIL_TRUST_PROXY: take the client address from X-Forwarded-For
-	LogLevel         string // FANMAIL_LOG_LEVEL: debug, info, warn, error
-	LogFormat        string // FANMAIL_LOG_FORMAT: text or json
-	Workers          int    // FANMAIL_WORKERS: job queue workers
+	TimeZone   string
+	AgeBands   []fanmail.AgeBand
+	NoDemo     bool   // --no-demo / FANMAIL_NO_DEMO: do not load demo data into an empty database
+	TrustProxy bool   // FANMAIL_TRUST_PROXY: take the client address from X-Forwarded-For
+	LogLevel   string // FANMAIL_LOG_LEVEL: debug, info, warn, error
+	LogFormat  string // FANMAIL_LOG_FORMAT: text or json
+	Workers    int    // FANMAIL_WORKERS: job queue workers
 
 	// Prometheus metrics (/metrics) are served only when one of these is
 	// set: on MetricsAddr (FANMAIL_METRICS_ADDR, e.g. "127.0.0.1:9090"), a
@@ -55,13 +55,19 @@ type Config struct {
 	DKIMSelector    string // FANMAIL_DKIM_SELECTOR
 	DKIMKeyFile     string // FANMAIL_DKIM_KEY_FILE: PEM private key made by "fanmail dkim keygen"
 
+	// ScannerWindow: a click this soon after its mail was sent is flagged as
+	// a link scanner's and left out of the campaign figures
+	// (FANMAIL_SCANNER_WINDOW, e.g. "10s"; 0 = the default, 10 s).
+	ScannerWindow time.Duration
+
 	ConfirmTTL     time.Duration // how long a confirmation link stays valid
 	MagicLinkTTL   time.Duration // how long a sign-in link stays valid
 	SessionTTL     time.Duration
 	MaxUploadBytes int64
 
-	bandsFlag *string
-	fileErr   error // the first *_FILE that could not be read
+	bandsFlag   *string
+	scannerFlag *string
+	fileErr     error // the first *_FILE that could not be read
 }
 
 // Default returns the settings used when nothing is set.
@@ -80,6 +86,7 @@ func Default() Config {
 		MagicLinkTTL:   30 * time.Minute,
 		SessionTTL:     12 * time.Hour,
 		MaxUploadBytes: 5 << 20,
+		ScannerWindow:  10 * time.Second,
 	}
 }
 
@@ -122,6 +129,7 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	fs.StringVar(&c.MailFrom, "mail-from", env("FANMAIL_MAIL_FROM", ""), "sender of opt-in, sign-in and order mail, e.g. \"오즈세컨 <no-reply@mail.example.com>\"; default no-reply@ the base URL's host (FANMAIL_MAIL_FROM)")
 	fs.StringVar(&c.TimeZone, "time-zone", env("FANMAIL_TIME_ZONE", d.TimeZone), "time zone of the times shown in the admin UI and the member portal, e.g. Asia/Seoul (FANMAIL_TIME_ZONE)")
 	fs.StringVar(&c.MediaDir, "media-dir", env("FANMAIL_MEDIA_DIR", d.MediaDir), "directory for uploaded images (FANMAIL_MEDIA_DIR)")
+	scanner := fs.String("scanner-window", env("FANMAIL_SCANNER_WINDOW", d.ScannerWindow.String()), "clicks this soon after their mail was sent are flagged as link scanners' and left out of campaign figures, e.g. 10s (FANMAIL_SCANNER_WINDOW)")
 	bands := fs.String("age-bands", env("FANMAIL_AGE_BANDS", ""), "age bands for brand statistics, e.g. 15-18,19-20,40+ (FANMAIL_AGE_BANDS)")
 	fs.BoolVar(&c.NoDemo, "no-demo", env("FANMAIL_NO_DEMO", "") == "1", "do not load demo data into an empty database (FANMAIL_NO_DEMO=1)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", env("FANMAIL_TRUST_PROXY", "") == "1", "take client addresses from X-Forwarded-For (FANMAIL_TRUST_PROXY=1)")
@@ -139,7 +147,7 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	fs.StringVar(&c.SupportPhone, "support-phone", env("FANMAIL_SUPPORT_PHONE", ""), "customer centre phone printed in transactional mail (FANMAIL_SUPPORT_PHONE)")
 	c.ConfirmTTL, c.MagicLinkTTL, c.SessionTTL, c.MaxUploadBytes = d.ConfirmTTL, d.MagicLinkTTL, d.SessionTTL, d.MaxUploadBytes
 	c.AgeBands = d.AgeBands
-	c.bandsFlag = bands
+	c.bandsFlag, c.scannerFlag = bands, scanner
 	return fs
 }
 
@@ -169,6 +177,13 @@ func (c *Config) finish() error {
 		c.AgeBands = b
 	}
 	c.bandsFlag = nil
+	if c.scannerFlag != nil {
+		w, err := time.ParseDuration(*c.scannerFlag)
+		if err != nil || w < 0 || w > time.Hour {
+			return fmt.Errorf("config: scanner window %q: want a duration from 0s to 1h, e.g. 10s", *c.scannerFlag)
+		}
+		c.ScannerWindow, c.scannerFlag = w, nil
+	}
 	if c.BaseURL == "" {
 		port := c.HTTPAddr[strings.LastIndex(c.HTTPAddr, ":")+1:]
 		c.BaseURL = "http://localhost:" + port

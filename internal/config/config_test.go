@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoad(t *testing.T) {
@@ -62,6 +63,20 @@ func TestLoad(t *testing.T) {
 		}
 		if _, _, err := Load("serve", []string{"--time-zone", "Mars/Olympus"}, getenv, io.Discard); err == nil {
 			t.Error("want error for an unknown time zone")
+		}
+	})
+	t.Run("ScannerWindow", func(t *testing.T) {
+		if c, _, err := Load("serve", nil, getenv, io.Discard); err != nil || c.ScannerWindow != 10*time.Second {
+			t.Errorf("default scanner window = %v, %v; want 10s", c.ScannerWindow, err)
+		}
+		env := map[string]string{"FANMAIL_SCANNER_WINDOW": "3s"}
+		if c, _, err := Load("serve", nil, func(k string) string { return env[k] }, io.Discard); err != nil || c.ScannerWindow != 3*time.Second {
+			t.Errorf("FANMAIL_SCANNER_WINDOW=3s: %v, %v", c.ScannerWindow, err)
+		}
+		for _, bad := range []string{"soon", "-1s", "2h"} {
+			if _, _, err := Load("serve", []string{"--scanner-window", bad}, getenv, io.Discard); err == nil {
+				t.Errorf("scanner window %q accepted", bad)
+			}
 		}
 	})
 	t.Run("Metrics", func(t *testing.T) {

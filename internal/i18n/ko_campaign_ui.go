@@ -110,11 +110,12 @@ func init() {
 		"Skipped: no marketing consent, suppressed address or inactive member at send time.": "제외: 발송 시점에 마케팅 수신 동의가 없거나, 수신 차단된 주소이거나, 비활성 회원입니다.",
 		"Statistics": "통계",
 		"Rate":       "비율",
-		"Opens and clicks by link scanners, left out above:": "위 집계에서 뺀 링크 검사기의 열람과 클릭:",
-		"Clicks per link": "링크별 클릭",
-		"Link":            "링크",
-		"Clicks":          "클릭",
-		"Opens":           "열람",
+		"Flagged as link scanners and left out above: %d opens and %d clicks (HEAD requests, and clicks within %s of sending).": "링크 검사기로 표시해 위 집계에서 뺀 열람 %d건, 클릭 %d건 (HEAD 요청, 그리고 발송 후 %s 안의 클릭)",
+		"Flagged as scanners": "검사기로 표시",
+		"Clicks per link":     "링크별 클릭",
+		"Link":                "링크",
+		"Clicks":              "클릭",
+		"Opens":               "열람",
 
 		// Statistics rows
 		"Number":                "수",

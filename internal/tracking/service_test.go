@@ -202,7 +202,7 @@ func TestService_Bots(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Opens != 1 || st.Clicks != 1 || st.BotOpens != 1 || st.BotClicks != 2 || st.Links[0].Clicks != 1 {
+		if st.Opens != 1 || st.Clicks != 1 || st.BotOpens != 1 || st.BotClicks != 2 || st.Links[0].Clicks != 1 || st.Links[0].Flagged != 2 {
 			t.Errorf("stats = %+v", st)
 		}
 	})

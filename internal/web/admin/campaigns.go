@@ -58,7 +58,9 @@ func (p *campaignPages) tracking() *tracking.Service {
 	if p.Tracking != nil {
 		return p.Tracking
 	}
-	p.trackOnce.Do(func() { p.track = tracking.New(p.Sessions.DB, p.Logger, tracking.Options{}) })
+	p.trackOnce.Do(func() {
+		p.track = tracking.New(p.Sessions.DB, p.Logger, tracking.Options{BotWindow: p.Config.ScannerWindow})
+	})
 	return p.track
 }
 

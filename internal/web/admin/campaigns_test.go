@@ -558,7 +558,9 @@ func TestCampaignPages(t *testing.T) {
 				regexp.MustCompile(`(?s)id="stat-opens">.*?class="count">2<`),
 				regexp.MustCompile(`(?s)id="stat-clicked">.*?class="count">1<`),
 				regexp.MustCompile(`(?s)id="stat-unsubscribed">.*?class="count">0<`),
-				regexp.MustCompile(`(?s)id="campaign-links">.*?` + regexp.QuoteMeta(html.EscapeString(linkURL))),
+				regexp.MustCompile(`(?s)id="campaign-links">.*?` + regexp.QuoteMeta(html.EscapeString(linkURL)) + `.*?class="flagged">1<`),
+				// The scanner's click is shown as flagged, with the window.
+				regexp.MustCompile(`id="campaign-flagged">링크 검사기로 표시해 위 집계에서 뺀 열람 0건, 클릭 1건 \(HEAD 요청, 그리고 발송 후 10s 안의 클릭\)`),
 				regexp.MustCompile(`id="campaign-chart-data">\{"labels":\["[0-9-]+ [0-9]+:00"\],"opens":\[2\],"clicks":\[1\]`),
 				regexp.MustCompile(`chart\.umd\.min\.js`),
 			} {
