@@ -345,6 +345,13 @@ func TestCampaignPages(t *testing.T) {
 				t.Errorf("draft page lacks %s", want)
 			}
 		}
+		// The segment matches two members; the one without marketing
+		// consent is left out, and the page says so and why.
+		leftOut := regexp.MustCompile(`(?s)id="campaign-left-out">.*?지금 해당하는 회원은 2명이며, 그중 1명은.*?` +
+			`id="left-out-no-consent">마케팅 수신 동의 없음: 1<.*?이서연</a></td><td>마케팅 수신 동의 없음</td>`)
+		if !leftOut.MatchString(page.Body) {
+			t.Errorf("draft page does not say who is left out and why:\n%s", page.Body)
+		}
 		if list := e.get(t, "/admin/campaigns", c); !strings.Contains(list.Body, base) {
 			t.Errorf("campaign list lacks the campaign")
 		}
