@@ -84,3 +84,31 @@ func ValidateConsents(ds []ConsentDecision) error {
 	}
 	return nil
 }
+
+// How a consent record reads in a member's history (English message keys).
+const (
+	ConsentGranted   = "Granted"
+	ConsentDeclined  = "Declined"  // not granted, and not granted before: never given
+	ConsentWithdrawn = "Withdrawn" // not granted any more: it was granted before
+)
+
+// ConsentDecisions returns how each record of history (oldest first, as
+// kept) reads: ConsentGranted, ConsentWithdrawn when the purpose's record
+// before it granted it, else ConsentDeclined. An optional consent left
+// unticked at registration was declined, not withdrawn.
+func ConsentDecisions(history []Consent) []string {
+	out := make([]string, len(history))
+	granted := map[string]bool{}
+	for i, c := range history {
+		switch {
+		case c.Granted:
+			out[i] = ConsentGranted
+		case granted[c.Purpose]:
+			out[i] = ConsentWithdrawn
+		default:
+			out[i] = ConsentDeclined
+		}
+		granted[c.Purpose] = c.Granted
+	}
+	return out
+}

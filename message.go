@@ -17,6 +17,7 @@ const (
 	MessageFanNotice         = "fan_notice"         // the member became a brand fan
 	MessageReward            = "reward"             // a reward chip or gift certificate
 	MessageReceipt           = "receipt"            // a redemption at a shop or in the portal
+	MessageStaffSignIn       = "staff_signin"       // a sign-in link for a staff user (Message.UserID)
 )
 
 // Message purposes decide which rules apply (see MayContact).
@@ -42,14 +43,16 @@ const (
 	MessageSkipped = "skipped"
 )
 
-// Message is one message to one member on one channel, written to the outbox
-// in the same transaction as its cause.
+// Message is one message to one member (or, for MessageStaffSignIn, one
+// staff user) on one channel, written to the outbox in the same transaction
+// as its cause.
 type Message struct {
 	ID       int64
 	Kind     string
 	Channel  string
 	Purpose  string
-	MemberID int64
+	MemberID int64 // 0 for a message to a staff user
+	UserID   int64 // the staff user of a staff message, else 0
 	BrandID  int64 // 0 if the message is about no brand
 	// Ref names the cause and makes the message unique: a retried cause
 	// ("chip:entry:42") never writes a second message.

@@ -70,6 +70,9 @@ type App struct {
 	httpDuration *prometheus.HistogramVec
 	listener     net.Listener
 	server       *http.Server
+
+	metricsListener net.Listener // nil unless cfg.MetricsAddr is set
+	metricsServer   *http.Server
 }
 
 // Open connects to the database, migrates it and builds the services. It does
@@ -98,7 +101,8 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 	}
 	a.Mailer = delivery.NewMailer(a.sender, cfg.MailFrom, logger)
 	a.Catalog = catalog.New(db, cfg.MediaDir, logger, catalog.MaxImageBytes(cfg.MaxUploadBytes))
-	a.Staff = staff.New(db, logger)
+	a.Staff = staff.New(db, logger, staff.Options{BaseURL: cfg.BaseURL, LinkTTL: cfg.MagicLinkTTL,
+		MailConfigured: a.Mailer.Configured, AfterCommit: func() { a.afterCommit() }})
 	a.Members = member.New(db, a.Mailer, member.Options{
 		AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL, ConfirmTTL: cfg.ConfirmTTL, MagicLinkTTL: cfg.MagicLinkTTL,
 		AfterCommit: func() { a.afterCommit() },
@@ -195,6 +199,10 @@ func (a *App) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := a.ListenMetrics(); err != nil {
+		a.Close()
+		return err
+	}
 	a.server = &http.Server{
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -211,6 +219,9 @@ func (a *App) Run(ctx context.Context) error {
 	a.runFlows(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
+	if a.metricsListener != nil {
+		a.serveMetrics()
+	}
 	a.logger.Info("fanmail serving", "addr", a.Addr(), "base_url", a.cfg.BaseURL, "database", a.db.Engine())
 	select {
 	case err := <-errc:
@@ -227,6 +238,9 @@ func (a *App) Run(ctx context.Context) error {
 	if err := a.server.Shutdown(shutdownCtx); err != nil {
 		a.logger.Warn("http shutdown", "err", err)
 	}
+	if a.metricsServer != nil {
+		a.metricsServer.Shutdown(shutdownCtx) // only scrapes in flight are lost
+	}
 	// Running jobs (a mail being sent) finish; nothing new starts.
 	if err := a.queue.Stop(context.WithoutCancel(ctx)); err != nil {
 		a.logger.Warn("queue stop", "err", err)
@@ -241,6 +255,9 @@ func (a *App) Run(ctx context.Context) error {
 func (a *App) Close() error {
 	if a.listener != nil {
 		a.listener.Close() // an error only says Serve has closed it already
+	}
+	if a.metricsListener != nil {
+		a.metricsListener.Close()
 	}
 	if a.sender != nil {
 		a.sender.Close()

@@ -43,7 +43,7 @@ func (a *App) openCampaigns(ctx context.Context) error {
 	}
 	a.dkim = dkim
 	a.Segments = segment.New(a.db, a.cfg.AgeBands, a.logger)
-	a.Tracking = tracking.New(a.db, a.logger, tracking.Options{URLs: urls})
+	a.Tracking = tracking.New(a.db, a.logger, tracking.Options{URLs: urls, BotWindow: a.cfg.ScannerWindow})
 	a.Campaigns = campaign.New(a.db, campaign.Options{BaseURL: a.cfg.BaseURL, URLs: urls, Relays: relays, DKIM: dkim}, a.logger)
 	a.Orders = order.New(a.db, a.Mailer, order.Options{SupportPhone: a.cfg.SupportPhone, AfterCommit: func() { a.afterCommit() }}, a.logger)
 	if a.cfg.InboundSMTPAddr != "" {

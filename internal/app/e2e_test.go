@@ -68,8 +68,9 @@ var (
 )
 
 // startApp opens, prepares (demo data, profile survey, first admin) and runs
-// fanmail on engine ("sqlite" or "postgres") until the test ends.
-func startApp(t *testing.T, engine string) *testApp {
+// fanmail on engine ("sqlite" or "postgres") until the test ends; configure
+// changes the test's configuration first.
+func startApp(t *testing.T, engine string, configure ...func(*config.Config)) *testApp {
 	t.Helper()
 	dbURL := databaseURL(t, engine)
 	smtp := channeltest.NewSMTPServer(t)
@@ -95,6 +96,9 @@ func startApp(t *testing.T, engine string) *testApp {
 	cfg.SMTPURL = smtp.URL()
 	cfg.MediaDir = t.TempDir()
 	cfg.Workers = 2
+	for _, f := range configure {
+		f(&cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		ln.Close()
 		t.Fatal(err)
@@ -126,6 +130,10 @@ func startApp(t *testing.T, engine string) *testApp {
 	}
 
 	a.UseListener(ln) // the port the base URL names
+	if err := a.ListenMetrics(); err != nil {
+		a.Close()
+		t.Fatal(err)
+	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- a.Run(runCtx) }()

@@ -46,6 +46,7 @@ func (a *App) openFlows(ctx context.Context) error {
 	a.Fan.Register(a.Events)
 	a.Outbox.RegisterAll(a.Fan.Renderers())
 	a.Outbox.RegisterAll(a.Members.Renderers())
+	a.Outbox.RegisterAll(a.Staff.Renderers())
 	a.Outbox.RegisterAll(a.Orders.Renderers())
 	a.Loyalty = loyalty.New(a.db, a.logger, loyalty.Options{BaseURL: a.cfg.BaseURL, AfterCommit: a.afterCommit})
 	a.Outbox.RegisterAll(a.Loyalty.Renderers())

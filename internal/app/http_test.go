@@ -10,8 +10,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/config"
 )
 
 // client returns an HTTP client with its own cookie jar that does not
@@ -61,6 +63,61 @@ func get(t *testing.T, c *http.Client, u string) response {
 	return do(t, c, req)
 }
 
+// getBearer requests u with "Authorization: Bearer token".
+func getBearer(t *testing.T, c *http.Client, u, token string) response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	return do(t, c, req)
+}
+
+// /metrics answers no one by default; with a token only those who bear it;
+// with an address of its own only there.
+func TestHTTP_Metrics(t *testing.T) {
+	t.Run("Off", func(t *testing.T) {
+		ta := startApp(t, "sqlite")
+		if r := get(t, client(t), ta.URL+"/metrics"); r.Status != http.StatusNotFound || strings.Contains(r.Body, "go_goroutines") {
+			t.Errorf("/metrics without configuration: %d, want 404", r.Status)
+		}
+	})
+	t.Run("Token", func(t *testing.T) {
+		ta := startApp(t, "sqlite", func(cfg *config.Config) { cfg.MetricsToken = "s3cret-scrape" })
+		c := client(t)
+		for _, token := range []string{"", "wrong", "s3cret"} {
+			if r := getBearer(t, c, ta.URL+"/metrics", token); r.Status != http.StatusUnauthorized || strings.Contains(r.Body, "go_goroutines") {
+				t.Errorf("/metrics with token %q: %d, want 401", token, r.Status)
+			}
+		}
+		if r := getBearer(t, c, ta.URL+"/metrics", "s3cret-scrape"); r.Status != http.StatusOK || !strings.Contains(r.Body, "go_goroutines") {
+			t.Errorf("/metrics with the token: %d", r.Status)
+		}
+	})
+	t.Run("Address", func(t *testing.T) {
+		ta := startApp(t, "sqlite", func(cfg *config.Config) { cfg.MetricsAddr = "127.0.0.1:0" })
+		c := client(t)
+		if r := get(t, c, ta.URL+"/metrics"); r.Status != http.StatusNotFound {
+			t.Errorf("/metrics on the main address: %d, want 404", r.Status)
+		}
+		if r := get(t, c, "http://"+ta.MetricsAddr()+"/metrics"); r.Status != http.StatusOK || !strings.Contains(r.Body, "go_goroutines") {
+			t.Errorf("/metrics on its own address: %d", r.Status)
+		}
+		if r := get(t, c, "http://"+ta.MetricsAddr()+"/admin/"); r.Status != http.StatusNotFound {
+			t.Errorf("the metrics address serves other pages: %d", r.Status)
+		}
+	})
+}
+
+// The scanner window of the configuration reaches the tracking service.
+func TestApp_ScannerWindow(t *testing.T) {
+	ta := startApp(t, "sqlite", func(cfg *config.Config) { cfg.ScannerWindow = 3 * time.Second })
+	if got := ta.Tracking.BotWindow(); got != 3*time.Second {
+		t.Errorf("scanner window = %v, want 3s", got)
+	}
+}
+
 // postForm posts form as a browser on the same site would (Sec-Fetch-Site:
 // same-origin), with extra headers set on top.
 func postForm(t *testing.T, c *http.Client, u string, form url.Values, headers ...string) response {
@@ -83,7 +140,7 @@ var staticCSS = regexp.MustCompile(`/static/[0-9a-f]+/app\.css`)
 // OpenAPI document on the running process.
 func TestHTTP_Operations(t *testing.T) {
 	eachEngine(t, func(t *testing.T, engine string) {
-		ta := startApp(t, engine)
+		ta := startApp(t, engine, func(cfg *config.Config) { cfg.MetricsToken = "prometheus-scrape-token" })
 		c := client(t)
 
 		if r := get(t, c, ta.URL+"/healthz"); r.Status != http.StatusOK || strings.TrimSpace(r.Body) != "ok" {
@@ -130,7 +187,7 @@ func TestHTTP_Operations(t *testing.T) {
 			t.Errorf("/api/v1/members without a token: %d, want 401", r.Status)
 		}
 
-		metrics := get(t, c, ta.URL+"/metrics")
+		metrics := getBearer(t, c, ta.URL+"/metrics", "prometheus-scrape-token")
 		for _, want := range []string{
 			`fanmail_http_requests_total{route="GET /healthz",status="200"} 1`,
 			`fanmail_http_requests_total{route="GET /{$}",status="200"} 1`,

@@ -2,6 +2,11 @@ package app
 
 import (
 	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,7 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// opsRoutes serves liveness, readiness and Prometheus metrics.
+// opsRoutes serves liveness and readiness, and Prometheus metrics when
+// they are on the main address (see metricsHandler).
 func (a *App) opsRoutes(mux *http.ServeMux) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -38,7 +44,64 @@ func (a *App) opsRoutes(mux *http.ServeMux) {
 		}
 		w.Write([]byte("ready\n"))
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	if a.cfg.MetricsAddr == "" && a.cfg.MetricsToken != "" {
+		mux.Handle("GET /metrics", a.metricsHandler())
+	}
+}
+
+// metricsHandler serves the metrics, to requests bearing the metrics token
+// when one is set. Metrics name routes and counts, not people, but they
+// are for the operator: with neither a token nor an address of their own
+// (config.Config.MetricsAddr) they are not served at all.
+func (a *App) metricsHandler() http.Handler {
+	h := promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{})
+	want := []byte("Bearer " + a.cfg.MetricsToken)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.cfg.MetricsToken != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="fanmail metrics"`)
+			http.Error(w, "metrics need the metrics token", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// ListenMetrics binds the metrics address, if one is configured; Run does
+// it when it has not been done. MetricsAddr then reports the bound address.
+func (a *App) ListenMetrics() error {
+	if a.cfg.MetricsAddr == "" || a.metricsListener != nil {
+		return nil
+	}
+	ln, err := net.Listen("tcp", a.cfg.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("listen for metrics: %w", err)
+	}
+	a.metricsListener = ln
+	return nil
+}
+
+// MetricsAddr returns the bound metrics address, after ListenMetrics, or ""
+// when metrics have no address of their own.
+func (a *App) MetricsAddr() string {
+	if a.metricsListener == nil {
+		return ""
+	}
+	return a.metricsListener.Addr().String()
+}
+
+// serveMetrics serves /metrics alone on the metrics listener until
+// shutdown (see Run).
+func (a *App) serveMetrics() {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metricsHandler())
+	a.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := a.metricsServer.Serve(a.metricsListener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.logger.Error("metrics server stopped", "err", err)
+		}
+	}()
+	a.logger.Info("metrics serving", "addr", a.MetricsAddr())
 }
 
 type statusRecorder struct {

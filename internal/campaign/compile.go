@@ -41,19 +41,30 @@ type compiled struct {
 	audience   store.Audience
 }
 
-// compile renders campaign c for m. Errors are EINVALID naming what is wrong.
-func (s *Service) compile(ctx context.Context, c fanmail.Campaign, m mode) (*compiled, error) {
-	cc := &compiled{c: c, marketing: c.IsMarketing(), boundary: "=_fm" + strings.ToLower(rand.Text()[:16])}
-	cc.audience.Marketing = cc.marketing
+// audienceOf returns who campaign c goes to: its segment's members (every
+// member without one) who are active and, for marketing, consent and are
+// not suppressed. EINVALID when the segment is gone.
+func (s *Service) audienceOf(ctx context.Context, c fanmail.Campaign) (store.Audience, error) {
+	a := store.Audience{Marketing: c.IsMarketing()}
 	if c.SegmentID != 0 {
 		seg, err := s.db.SegmentByID(ctx, c.SegmentID)
 		if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
-			return nil, fanmail.FieldError("segment_id", "Segment not found.")
+			return a, fanmail.FieldError("segment_id", "Segment not found.")
 		}
 		if err != nil {
-			return nil, err
+			return a, err
 		}
-		cc.audience.Segment = &seg.Rules
+		a.Segment = &seg.Rules
+	}
+	return a, nil
+}
+
+// compile renders campaign c for m. Errors are EINVALID naming what is wrong.
+func (s *Service) compile(ctx context.Context, c fanmail.Campaign, m mode) (*compiled, error) {
+	cc := &compiled{c: c, marketing: c.IsMarketing(), boundary: "=_fm" + strings.ToLower(rand.Text()[:16])}
+	var err error
+	if cc.audience, err = s.audienceOf(ctx, c); err != nil {
+		return nil, err
 	}
 	if c.SenderID != 0 {
 		snd, err := s.db.SenderByID(ctx, c.SenderID)

@@ -8,6 +8,7 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/tracking"
 )
 
 // Message is a campaign mail as one member would get it.
@@ -118,7 +119,7 @@ func (s *Service) TestSend(ctx context.Context, campaignID, memberID int64, to s
 			return err
 		}
 	}
-	claim := claimOf(m, "test")
+	claim := claimOf(m, tracking.TestToken)
 	claim.Email = to
 	cc, err := s.compile(ctx, c, modePreview)
 	if err != nil {

@@ -412,6 +412,23 @@ func (s *Service) Status(ctx context.Context, id int64) (Progress, error) {
 	return Progress{Campaign: c, SendCounts: counts}, err
 }
 
+// LeftOut says which members campaign id's segment matches now that the
+// campaign leaves out, and why (not confirmed, deactivated, no marketing
+// consent, suppressed): the gap between the segment's count and the
+// campaign's sends. It lists the first limit of them. ENOTFOUND for an
+// unknown campaign, EINVALID when its segment is gone.
+func (s *Service) LeftOut(ctx context.Context, id int64, limit int) (store.LeftOut, error) {
+	c, err := s.db.CampaignByID(ctx, id)
+	if err != nil {
+		return store.LeftOut{}, err
+	}
+	a, err := s.audienceOf(ctx, c)
+	if err != nil {
+		return store.LeftOut{}, err
+	}
+	return s.db.AudienceLeftOut(ctx, a, s.now(), limit)
+}
+
 // StartJob is the payload of JobStart.
 type StartJob struct {
 	CampaignID int64 `json:"campaign_id"`

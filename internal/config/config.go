@@ -28,15 +28,27 @@ type Config struct {
 	BaseURL          string // FANMAIL_BASE_URL: public address used in mailed links
 	MailFrom         string // FANMAIL_MAIL_FROM: sender of system mail; default no-reply@ the base URL's host
 	MediaDir         string // FANMAIL_MEDIA_DIR: where uploaded images are stored
-	AgeBands         []fanmail.AgeBand
-	NoDemo           bool   // --no-demo / FANMAIL_NO_DEMO: do not load demo data into an empty database
-	TrustProxy       bool   // FANMAIL_TRUST_PROXY: take the client address from X-Forwarded-For
-	LogLevel         string // FANMAIL_LOG_LEVEL: debug, info, warn, error
-	LogFormat        string // FANMAIL_LOG_FORMAT: text or json
-	Workers          int    // FANMAIL_WORKERS: job queue workers
+	// TimeZone is the company's time zone (FANMAIL_TIME_ZONE, an IANA name;
+	// default Asia/Seoul): every time shown to staff and members is in it,
+	// labelled ("2026-03-01 19:00 KST"). See Location.
+	TimeZone   string
+	AgeBands   []fanmail.AgeBand
+	NoDemo     bool   // --no-demo / FANMAIL_NO_DEMO: do not load demo data into an empty database
+	TrustProxy bool   // FANMAIL_TRUST_PROXY: take the client address from X-Forwarded-For
+	LogLevel   string // FANMAIL_LOG_LEVEL: debug, info, warn, error
+	LogFormat  string // FANMAIL_LOG_FORMAT: text or json
+	Workers    int    // FANMAIL_WORKERS: job queue workers
 	// NodeName names this process among those sending mail from one
 	// database (FANMAIL_NODE_NAME); default HOST:PORT (see Node).
 	NodeName string
+
+	// Prometheus metrics (/metrics) are served only when one of these is
+	// set: on MetricsAddr (FANMAIL_METRICS_ADDR, e.g. "127.0.0.1:9090"), a
+	// listen address of their own, else on HTTPAddr; and when MetricsToken
+	// is set (FANMAIL_METRICS_TOKEN or _FILE), only to requests with
+	// "Authorization: Bearer TOKEN".
+	MetricsAddr  string
+	MetricsToken string
 
 	InboundSMTPAddr string // FANMAIL_INBOUND_SMTP_ADDR: embedded SMTP receiver for bounces and replies; "" = off
 	RepliesAddress  string // FANMAIL_REPLIES_ADDRESS: mailbox the receiver takes replies for
@@ -46,13 +58,19 @@ type Config struct {
 	DKIMSelector    string // FANMAIL_DKIM_SELECTOR
 	DKIMKeyFile     string // FANMAIL_DKIM_KEY_FILE: PEM private key made by "fanmail dkim keygen"
 
+	// ScannerWindow: a click this soon after its mail was sent is flagged as
+	// a link scanner's and left out of the campaign figures
+	// (FANMAIL_SCANNER_WINDOW, e.g. "10s"; 0 = the default, 10 s).
+	ScannerWindow time.Duration
+
 	ConfirmTTL     time.Duration // how long a confirmation link stays valid
 	MagicLinkTTL   time.Duration // how long a sign-in link stays valid
 	SessionTTL     time.Duration
 	MaxUploadBytes int64
 
-	bandsFlag *string
-	fileErr   error // the first *_FILE that could not be read
+	bandsFlag   *string
+	scannerFlag *string
+	fileErr     error // the first *_FILE that could not be read
 }
 
 // Default returns the settings used when nothing is set.
@@ -62,6 +80,7 @@ func Default() Config {
 		DatabaseURL:    "sqlite:fanmail.db",
 		MailFrom:       "fanmail <no-reply@localhost>", // as derived from the default base URL
 		MediaDir:       "media",
+		TimeZone:       DefaultTimeZone,
 		AgeBands:       fanmail.DefaultAgeBands,
 		LogLevel:       "info",
 		LogFormat:      "text",
@@ -70,6 +89,7 @@ func Default() Config {
 		MagicLinkTTL:   30 * time.Minute,
 		SessionTTL:     12 * time.Hour,
 		MaxUploadBytes: 5 << 20,
+		ScannerWindow:  10 * time.Second,
 	}
 }
 
@@ -110,7 +130,9 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	fs.StringVar(&c.CampaignSMTPURLs, "campaign-smtp-urls", env("FANMAIL_CAMPAIGN_SMTP_URLS", ""), "relays for campaign mail, comma-separated, each with ?concurrency=N&rate=PER_SECOND; default the SMTP URL (FANMAIL_CAMPAIGN_SMTP_URLS)")
 	fs.StringVar(&c.BaseURL, "base-url", env("FANMAIL_BASE_URL", ""), "public URL used in mailed links; default http://localhost:PORT (FANMAIL_BASE_URL)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("FANMAIL_MAIL_FROM", ""), "sender of opt-in, sign-in and order mail, e.g. \"오즈세컨 <no-reply@mail.example.com>\"; default no-reply@ the base URL's host (FANMAIL_MAIL_FROM)")
+	fs.StringVar(&c.TimeZone, "time-zone", env("FANMAIL_TIME_ZONE", d.TimeZone), "time zone of the times shown in the admin UI and the member portal, e.g. Asia/Seoul (FANMAIL_TIME_ZONE)")
 	fs.StringVar(&c.MediaDir, "media-dir", env("FANMAIL_MEDIA_DIR", d.MediaDir), "directory for uploaded images (FANMAIL_MEDIA_DIR)")
+	scanner := fs.String("scanner-window", env("FANMAIL_SCANNER_WINDOW", d.ScannerWindow.String()), "clicks this soon after their mail was sent are flagged as link scanners' and left out of campaign figures, e.g. 10s (FANMAIL_SCANNER_WINDOW)")
 	bands := fs.String("age-bands", env("FANMAIL_AGE_BANDS", ""), "age bands for brand statistics, e.g. 15-18,19-20,40+ (FANMAIL_AGE_BANDS)")
 	fs.BoolVar(&c.NoDemo, "no-demo", env("FANMAIL_NO_DEMO", "") == "1", "do not load demo data into an empty database (FANMAIL_NO_DEMO=1)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", env("FANMAIL_TRUST_PROXY", "") == "1", "take client addresses from X-Forwarded-For (FANMAIL_TRUST_PROXY=1)")
@@ -118,6 +140,8 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	fs.StringVar(&c.LogFormat, "log-format", env("FANMAIL_LOG_FORMAT", d.LogFormat), "text or json (FANMAIL_LOG_FORMAT)")
 	fs.IntVar(&c.Workers, "workers", d.Workers, "background job workers")
 	fs.StringVar(&c.NodeName, "node-name", env("FANMAIL_NODE_NAME", ""), "name of this process among those sending mail from one database, the same across its restarts; default HOST:PORT (FANMAIL_NODE_NAME)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("FANMAIL_METRICS_ADDR", ""), "serve Prometheus metrics (/metrics) on this address of their own, e.g. 127.0.0.1:9090 (FANMAIL_METRICS_ADDR)")
+	fs.StringVar(&c.MetricsToken, "metrics-token", env("FANMAIL_METRICS_TOKEN", ""), "serve /metrics only with \"Authorization: Bearer TOKEN\"; without it or --metrics-addr, /metrics is off (FANMAIL_METRICS_TOKEN or _FILE)")
 	fs.StringVar(&c.InboundSMTPAddr, "inbound-smtp-addr", env("FANMAIL_INBOUND_SMTP_ADDR", ""), "listen address of the embedded SMTP receiver for bounces and replies, e.g. :2525; empty = off (FANMAIL_INBOUND_SMTP_ADDR)")
 	fs.StringVar(&c.RepliesAddress, "replies-address", env("FANMAIL_REPLIES_ADDRESS", ""), "mailbox the embedded receiver accepts replies for (FANMAIL_REPLIES_ADDRESS)")
 	fs.StringVar(&c.WebhookSecret, "webhook-secret", env("FANMAIL_WEBHOOK_SECRET", ""), "HMAC key of provider bounce webhooks; default generated and stored (FANMAIL_WEBHOOK_SECRET or _FILE)")
@@ -127,7 +151,7 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	fs.StringVar(&c.SupportPhone, "support-phone", env("FANMAIL_SUPPORT_PHONE", ""), "customer centre phone printed in transactional mail (FANMAIL_SUPPORT_PHONE)")
 	c.ConfirmTTL, c.MagicLinkTTL, c.SessionTTL, c.MaxUploadBytes = d.ConfirmTTL, d.MagicLinkTTL, d.SessionTTL, d.MaxUploadBytes
 	c.AgeBands = d.AgeBands
-	c.bandsFlag = bands
+	c.bandsFlag, c.scannerFlag = bands, scanner
 	return fs
 }
 
@@ -157,6 +181,13 @@ func (c *Config) finish() error {
 		c.AgeBands = b
 	}
 	c.bandsFlag = nil
+	if c.scannerFlag != nil {
+		w, err := time.ParseDuration(*c.scannerFlag)
+		if err != nil || w < 0 || w > time.Hour {
+			return fmt.Errorf("config: scanner window %q: want a duration from 0s to 1h, e.g. 10s", *c.scannerFlag)
+		}
+		c.ScannerWindow, c.scannerFlag = w, nil
+	}
 	if c.BaseURL == "" {
 		port := c.HTTPAddr[strings.LastIndex(c.HTTPAddr, ":")+1:]
 		c.BaseURL = "http://localhost:" + port
@@ -177,6 +208,12 @@ func (c Config) Validate() error {
 	}
 	if !strings.Contains(c.HTTPAddr, ":") {
 		return fmt.Errorf("config: http address %q needs a port, e.g. :8080", c.HTTPAddr)
+	}
+	if _, err := loadZone(c.TimeZone); err != nil {
+		return fmt.Errorf("config: time zone %q: %w", c.TimeZone, err)
+	}
+	if c.MetricsAddr != "" && !strings.Contains(c.MetricsAddr, ":") {
+		return fmt.Errorf("config: metrics address %q needs a port, e.g. 127.0.0.1:9090", c.MetricsAddr)
 	}
 	u, err := url.Parse(c.BaseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -231,3 +268,30 @@ func (c Config) Node() string {
 
 // SecureCookies reports whether cookies get the Secure flag (HTTPS base URL).
 func (c Config) SecureCookies() bool { return strings.HasPrefix(c.BaseURL, "https://") }
+
+// DefaultTimeZone is the company time zone when none is set.
+const DefaultTimeZone = "Asia/Seoul"
+
+// Location returns the company time zone (TimeZone; DefaultTimeZone when
+// empty or unknown, but Validate refuses an unknown one).
+func (c Config) Location() *time.Location {
+	loc, err := loadZone(c.TimeZone)
+	if err != nil {
+		loc, _ = loadZone(DefaultTimeZone)
+	}
+	return loc
+}
+
+// loadZone loads the time zone name ("" is DefaultTimeZone). Asia/Seoul is
+// known even without the system's zone database: Korea has kept UTC+9
+// without daylight saving since 1988.
+func loadZone(name string) (*time.Location, error) {
+	if name == "" {
+		name = DefaultTimeZone
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil && name == DefaultTimeZone {
+		return fanmail.KST, nil
+	}
+	return loc, err
+}

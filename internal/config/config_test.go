@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoad(t *testing.T) {
@@ -49,6 +50,47 @@ func TestLoad(t *testing.T) {
 		_, _, err := Load("serve", nil, func(k string) string { return env[k] }, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), "FANMAIL_SMTP_URL_FILE") {
 			t.Errorf("Load with an unreadable secret file: %v, want an error naming FANMAIL_SMTP_URL_FILE", err)
+		}
+	})
+	t.Run("TimeZone", func(t *testing.T) {
+		c, _, err := Load("serve", nil, func(string) string { return "" }, io.Discard)
+		if err != nil || c.Location().String() != "Asia/Seoul" && c.Location().String() != "KST" {
+			t.Errorf("default zone = %v, %v; want Asia/Seoul", c.Location(), err)
+		}
+		env := map[string]string{"FANMAIL_TIME_ZONE": "Asia/Tokyo"}
+		if c, _, err := Load("serve", nil, func(k string) string { return env[k] }, io.Discard); err != nil || c.Location().String() != "Asia/Tokyo" {
+			t.Errorf("FANMAIL_TIME_ZONE=Asia/Tokyo: %v, %v", c.Location(), err)
+		}
+		if _, _, err := Load("serve", []string{"--time-zone", "Mars/Olympus"}, getenv, io.Discard); err == nil {
+			t.Error("want error for an unknown time zone")
+		}
+	})
+	t.Run("ScannerWindow", func(t *testing.T) {
+		if c, _, err := Load("serve", nil, getenv, io.Discard); err != nil || c.ScannerWindow != 10*time.Second {
+			t.Errorf("default scanner window = %v, %v; want 10s", c.ScannerWindow, err)
+		}
+		env := map[string]string{"FANMAIL_SCANNER_WINDOW": "3s"}
+		if c, _, err := Load("serve", nil, func(k string) string { return env[k] }, io.Discard); err != nil || c.ScannerWindow != 3*time.Second {
+			t.Errorf("FANMAIL_SCANNER_WINDOW=3s: %v, %v", c.ScannerWindow, err)
+		}
+		for _, bad := range []string{"soon", "-1s", "2h"} {
+			if _, _, err := Load("serve", []string{"--scanner-window", bad}, getenv, io.Discard); err == nil {
+				t.Errorf("scanner window %q accepted", bad)
+			}
+		}
+	})
+	t.Run("Metrics", func(t *testing.T) {
+		file := filepath.Join(t.TempDir(), "metrics-token")
+		if err := os.WriteFile(file, []byte("scrape-me\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env := map[string]string{"FANMAIL_METRICS_ADDR": "127.0.0.1:9090", "FANMAIL_METRICS_TOKEN_FILE": file}
+		c, _, err := Load("serve", nil, func(k string) string { return env[k] }, io.Discard)
+		if err != nil || c.MetricsAddr != "127.0.0.1:9090" || c.MetricsToken != "scrape-me" {
+			t.Errorf("Load = %q, %q, %v", c.MetricsAddr, c.MetricsToken, err)
+		}
+		if _, _, err := Load("serve", []string{"--metrics-addr", "localhost"}, getenv, io.Discard); err == nil {
+			t.Error("want error for a metrics address without a port")
 		}
 	})
 	t.Run("SecretFile", func(t *testing.T) {

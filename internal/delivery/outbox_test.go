@@ -281,3 +281,53 @@ func TestOutbox_ExpiredLeaseIsClaimedAgain(t *testing.T) {
 		}
 	})
 }
+
+// A message for a staff user (no member) goes to the user's address, in
+// their name; a deactivated user's is skipped; a message must be for a
+// member or a staff user, not both nor neither.
+func TestOutbox_StaffMessages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t)
+		o := newOutbox(t, db, srv)
+		admin, err := db.CreateUser(ctx, fanmail.User{Email: "Jihoon@example.com", Name: "김지훈", Role: fanmail.RoleAdmin,
+			Lang: fanmail.LangKorean, Active: true}, "hash")
+		if err != nil {
+			t.Fatal(err)
+		}
+		gone, err := db.CreateUser(ctx, fanmail.User{Email: "gone@example.com", Name: "퇴사자", Role: fanmail.RoleMarketer,
+			Lang: fanmail.LangKorean, Active: false}, "hash")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := enqueue(t, db, fanmail.Message{Kind: "test", UserID: admin.ID, Ref: "staff:1"})
+		skipped := enqueue(t, db, fanmail.Message{Kind: "test", UserID: gone.ID, Ref: "staff:2"})
+		sendAll(t, o)
+		msgs := srv.WaitFor(t, 1, 5*time.Second)
+		if len(msgs) != 1 || msgs[0].To[0] != "Jihoon@example.com" || msgs[0].Subject != "안녕하세요 김지훈" {
+			t.Fatalf("mails = %+v", msgs)
+		}
+		for id, want := range map[int64]string{sent.ID: fanmail.MessageSent, skipped.ID: fanmail.MessageSkipped} {
+			m, err := db.MessageByID(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Status != want || m.MemberID != 0 || m.UserID == 0 {
+				t.Errorf("message %s = %+v, want status %s for a staff user", m.Ref, m, want)
+			}
+		}
+		member := storetest.MustCreateMember(t, db, "minji@example.com")
+		for _, m := range []fanmail.Message{
+			{Kind: "test", Ref: "neither"},
+			{Kind: "test", UserID: admin.ID, MemberID: member.ID, Ref: "both"},
+		} {
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				_, _, err := tx.EnqueueMessage(ctx, m)
+				return err
+			})
+			if err == nil {
+				t.Errorf("message %s enqueued", m.Ref)
+			}
+		}
+	})
+}

@@ -18,9 +18,11 @@ func init() {
 		"Staff sign-in":  "직원 로그인",
 		"E-mail address": "이메일 주소",
 		"Password":       "비밀번호",
-		"The e-mail address or password is wrong.":           "이메일 주소 또는 비밀번호가 올바르지 않습니다.",
-		"Too many failed sign-ins. Try again in 15 minutes.": "로그인 실패가 너무 많습니다. 15분 뒤에 다시 시도하세요.",
-		"The form could not be read.":                        "양식을 읽을 수 없습니다.",
+		"The e-mail address or password is wrong.":                                                      "이메일 주소 또는 비밀번호가 올바르지 않습니다.",
+		"Too many failed sign-ins. Try again in 15 minutes.":                                            "로그인 실패가 너무 많습니다. 15분 뒤에 다시 시도하세요.",
+		"The form could not be read.":                                                                   "양식을 읽을 수 없습니다.",
+		"Too many failed sign-ins for this account. Sign in with a link by e-mail, or try again later.": "이 계정의 로그인 실패가 너무 많습니다. 이메일 링크로 로그인하거나 나중에 다시 시도하세요.",
+		"If this address belongs to a staff account, we just mailed a sign-in link to it. The link works once and only for a short time.": "직원 계정의 주소라면 방금 로그인 링크를 메일로 보냈습니다. 링크는 짧은 시간 동안 한 번만 쓸 수 있습니다.",
 
 		// Dashboard.
 		"Active members":          "활동 회원",
@@ -134,6 +136,7 @@ func init() {
 		"Wording version":                  "문구 버전",
 		"Granted":                          "동의",
 		"Withdrawn":                        "철회",
+		"Declined":                         "동의 안 함",
 		"Terms of service":                 "이용약관",
 		"Privacy policy":                   "개인정보 처리방침",
 		"Marketing e-mails":                "마케팅 이메일 수신",

@@ -114,11 +114,18 @@ func init() {
 
 		"Statistics": "통계",
 		"Rate":       "비율",
-		"Opens and clicks by link scanners, left out above:": "위 집계에서 뺀 링크 검사기의 열람과 클릭:",
-		"Clicks per link": "링크별 클릭",
-		"Link":            "링크",
-		"Clicks":          "클릭",
-		"Opens":           "열람",
+		"Flagged as link scanners and left out above: %d opens and %d clicks (HEAD requests, and clicks within %s of sending).": "링크 검사기로 표시해 위 집계에서 뺀 열람 %d건, 클릭 %d건 (HEAD 요청, 그리고 발송 후 %s 안의 클릭)",
+		"Flagged as scanners": "검사기로 표시",
+		"Left out":            "제외된 회원",
+		"The segment matches %d members now; %d of them do not get this campaign's mail:": "세그먼트에 지금 해당하는 회원은 %d명이며, 그중 %d명은 이 캠페인 메일을 받지 않습니다:",
+		"member not confirmed":    "가입 확인 전 회원",
+		"no marketing consent":    "마케팅 수신 동의 없음",
+		"Why":                     "이유",
+		"%d more are not listed.": "나머지 %d명은 목록에 없습니다.",
+		"Clicks per link":         "링크별 클릭",
+		"Link":                    "링크",
+		"Clicks":                  "클릭",
+		"Opens":                   "열람",
 
 		// Statistics rows
 		"Number":                "수",

@@ -90,7 +90,6 @@ func init() {
 		"Member since":                        "가입일",
 		"You have not picked any brands yet.": "아직 고른 브랜드가 없습니다.",
 		"Not granted":                         "동의하지 않음",
-		"Refused or withdrawn":                "거부 또는 철회",
 		"Withdraw":                            "철회",
 		"Grant":                               "동의",
 		"Required for membership":             "회원 가입에 필요",

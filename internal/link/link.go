@@ -36,6 +36,9 @@ const (
 	Survey      = "survey"      // answer a survey invitation; ref = invitation id
 	Chip        = "chip"        // view a mania chip; ref = ledger entry id
 	Certificate = "certificate" // a reward code; ref = certificate id
+	// StaffSignIn signs a staff user in to the admin UI; member 0, ref =
+	// the staff user's id.
+	StaffSignIn = "staff_signin"
 )
 
 // secretKey names the setting holding the HMAC key, shared by every node.

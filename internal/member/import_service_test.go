@@ -413,3 +413,49 @@ func TestService_Import_Cancelled(t *testing.T) {
 		}
 	})
 }
+
+// Values that are not clean text are refused row by row, whatever the
+// file's encoding: invalid bytes in a UTF-8 file, a NUL byte, and U+FFFD
+// (what a decoder leaves for bytes it could not read, here written out).
+func TestService_Import_BadText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newService(t, db)
+		body := "\ufeffemail,name,address\n" +
+			"ok1@example.com,김하나,서울\n" + // 2
+			"bad1@example.com,김\xff\xfe둘,서울\n" + // 3: not UTF-8
+			"bad2@example.com,김셋,서울\x00중구\n" + // 4: NUL
+			"bad3@example.com,김\ufffd넷,서울\n" + // 5: U+FFFD
+			"ok2@example.com,김다섯,부산\n" // 6
+		res := importString(t, s, body, member.ImportRequest{})
+		bad := "The row is not valid text in the file's encoding."
+		if diff := cmp.Diff(map[int64]string{3: bad, 4: bad, 5: bad}, allImportErrors(t, s, res.ImportID)); diff != "" {
+			t.Errorf("bad lines (-want +got):\n%s", diff)
+		}
+		if res.Encoding != member.EncodingUTF8BOM || res.OK != 2 || countMembers(t, db) != 2 {
+			t.Errorf("result = %+v with %d members, want 2 rows in utf-8-bom", res, countMembers(t, db))
+		}
+	})
+}
+
+// A phone number needs 8 to 15 digits (ignoring punctuation and a leading
+// +, +82 counting as 0).
+func TestService_Import_PhoneLength(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newService(t, db)
+		body := "email,phone\n" +
+			"p7@example.com,123-4567\n" + // 2: 7 digits
+			"p8@example.com,1234-5678\n" + // 3: 8
+			"p11@example.com,010-1234-5678\n" + // 4: 11
+			"p82@example.com,+82 10-1234-5678\n" + // 5: 010… = 11
+			"p15@example.com,+123456789012345\n" + // 6: 15
+			"p16@example.com,1234567890123456\n" // 7: 16
+		res := importString(t, s, body, member.ImportRequest{})
+		bad := "Phone number is not valid."
+		if diff := cmp.Diff(map[int64]string{2: bad, 7: bad}, allImportErrors(t, s, res.ImportID)); diff != "" {
+			t.Errorf("bad lines (-want +got):\n%s", diff)
+		}
+		if res.OK != 4 {
+			t.Errorf("%d rows imported, want 4", res.OK)
+		}
+	})
+}

@@ -43,7 +43,8 @@ type Service struct {
 
 	links *link.Signer
 
-	signIns *throttle.Failures // wrong passwords per address
+	signIns  *throttle.SignIn   // wrong passwords per client and address
+	requests *throttle.Requests // sign-in link requests per address and client
 }
 
 // New returns a Service over db. Its mails go through the outbox (see
@@ -61,7 +62,9 @@ func New(db *store.DB, mailer *delivery.Mailer, opts Options, logger *slog.Logge
 		opts.AgeBands = fanmail.DefaultAgeBands
 	}
 	return &Service{db: db, mailer: mailer, opts: opts, logger: logger,
-		signIns: throttle.New(db, "member", MaxSignInFailures, SignInWindow), links: link.New(db)}
+		signIns:  throttle.NewSignIn(db, "member", throttle.DefaultSignInLimits),
+		requests: throttle.NewRequests(db, "member.link", throttle.DefaultRequestLimits),
+		links:    link.New(db)}
 }
 
 func (s *Service) afterCommit() {

@@ -26,6 +26,9 @@ import (
 
 const regBaseURL = "http://fanmail.test"
 
+// testClient is the address sign-ins come from unless a test says otherwise.
+const testClient = "203.0.113.10"
+
 // regEnv is a member service over a fresh database with a real SMTP server,
 // the default profile survey and four casual brands.
 type regEnv struct {
@@ -378,7 +381,7 @@ func TestService_Register_NoMail(t *testing.T) {
 	if svc.MailConfigured() {
 		t.Error("MailConfigured() = true")
 	}
-	if err := svc.RequestSignIn(context.Background(), "minji@example.com"); fanmail.ErrorCode(err) != fanmail.EUNAVAILABLE {
+	if err := svc.RequestSignIn(context.Background(), testClient, "minji@example.com"); fanmail.ErrorCode(err) != fanmail.EUNAVAILABLE {
 		t.Errorf("RequestSignIn without mail: %v, want EUNAVAILABLE", err)
 	}
 	// The opt-in mail waits in the outbox until mail is configured.

@@ -8,36 +8,37 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/link"
 	"github.com/fanmail/fanmail/internal/store"
+	"github.com/fanmail/fanmail/internal/throttle"
 )
 
 var errBadCredentials = fanmail.Errorf(fanmail.EUNAUTHORIZED, "The e-mail address or password is wrong.")
 
-var errTooManySignIns = fanmail.Errorf(fanmail.ETOOMANY, "Too many failed sign-ins. Try again in 15 minutes.")
-
-// Limits of wrong passwords per address (see SignInWithPassword).
-const (
-	MaxSignInFailures = 5
-	SignInWindow      = 15 * time.Minute
+// Limits of wrong passwords from one client for one address (see
+// SignInWithPassword).
+var (
+	MaxSignInFailures = throttle.DefaultSignInLimits.Pair.Max
+	SignInWindow      = throttle.DefaultSignInLimits.Pair.Window
 )
 
-// Sign-in mails per member are limited so the form cannot be used to flood
-// someone's mailbox: at most signInMailLimit per signInMailWindow.
-const (
-	signInMailLimit  = 5
-	signInMailWindow = time.Hour
-)
-
-// RequestSignIn mails a magic sign-in link to the member with the address.
-// For unknown or deactivated addresses, and beyond 5 mails per member and
-// hour, it does nothing and still returns nil, so the answer never reveals who
-// is a member. It returns EINVALID for a
-// malformed address and EUNAVAILABLE when mail is not configured.
-func (s *Service) RequestSignIn(ctx context.Context, email string) error {
+// RequestSignIn mails a magic sign-in link to the member with the address;
+// client names who asks (an IP address). For unknown or deactivated
+// addresses, and beyond 5 requests per address and 20 per client an hour
+// (throttle.DefaultRequestLimits), it does nothing and still returns nil,
+// so the answer never reveals who is a member or that a limit was reached.
+// It returns EINVALID for a malformed address and EUNAVAILABLE when mail is
+// not configured.
+func (s *Service) RequestSignIn(ctx context.Context, client, email string) error {
 	if err := fanmail.ValidateEmail(email); err != nil {
 		return err
 	}
 	if !s.mailer.Configured() {
 		return fanmail.Errorf(fanmail.EUNAVAILABLE, "Sign-in by e-mail is not available because mail is not configured.")
+	}
+	if ok, err := s.requests.Allow(ctx, client, fanmail.NormalizeEmail(email), s.now()); err != nil || !ok {
+		if err == nil {
+			s.logger.Warn("sign-in mails throttled")
+		}
+		return err
 	}
 	m, err := s.db.MemberByEmail(ctx, email)
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
@@ -49,14 +50,6 @@ func (s *Service) RequestSignIn(ctx context.Context, email string) error {
 	}
 	if m.Status == fanmail.MemberInactive {
 		s.logger.Info("sign-in link asked for a deactivated member", "member_id", m.ID)
-		return nil
-	}
-	n, err := s.db.CountMemberMessages(ctx, m.ID, fanmail.MessageSignIn, s.now().Add(-signInMailWindow))
-	if err != nil {
-		return err
-	}
-	if n >= signInMailLimit {
-		s.logger.Warn("sign-in mails throttled", "member_id", m.ID, "sent_last_hour", n)
 		return nil
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -147,37 +140,42 @@ func (s *Service) SignInWithLink(ctx context.Context, token string) (fanmail.Mem
 	return m, nil
 }
 
-// signInFailed records a failed sign-in of key and returns the error to
-// answer: errBadCredentials, or the database's when the failure could not be
-// counted (a failure that goes uncounted must not let guessing go on).
-func (s *Service) signInFailed(ctx context.Context, key string, now time.Time) error {
-	if err := s.signIns.Fail(ctx, key, now); err != nil {
+// signInFailed records a wrong password from client for key and returns the
+// error to answer: errBadCredentials, or the database's when the failure
+// could not be counted (a failure that goes uncounted must not let guessing
+// go on).
+func (s *Service) signInFailed(ctx context.Context, client, key string, now time.Time) error {
+	if err := s.signIns.Fail(ctx, client, key, now); err != nil {
 		return err
 	}
 	return errBadCredentials
 }
 
 // SignInWithPassword returns the member with the address and password,
-// recording the login. A wrong address or password is EUNAUTHORIZED (the same
-// for both); a deactivated member EFORBIDDEN; a member who has not confirmed
-// the address yet EUNAUTHORIZED with a hint to use the mailed link.
+// recording the login; client names who asks (an IP address). A wrong
+// address or password is EUNAUTHORIZED (the same for both); a deactivated
+// member EFORBIDDEN; a member who has not confirmed the address yet
+// EUNAUTHORIZED with a hint to use the mailed link.
 //
-// After MaxSignInFailures wrong passwords for one address within
-// SignInWindow, further attempts are ETOOMANY, the right password included,
-// until the window has passed (unknown addresses count alike).
-func (s *Service) SignInWithPassword(ctx context.Context, email, password string) (fanmail.Member, error) {
+// Wrong passwords are throttled like staff sign-ins (throttle.SignIn): after
+// MaxSignInFailures within SignInWindow from one client for one address,
+// that client's attempts are ETOOMANY, the right password included, while
+// the member elsewhere still gets in; a client failing on many addresses is
+// refused for all; failures from many clients lock the address's password
+// sign-in (throttle.ErrAccountLocked) and the member signs in with a mailed
+// link (RequestSignIn). Unknown addresses count alike.
+func (s *Service) SignInWithPassword(ctx context.Context, client, email, password string) (fanmail.Member, error) {
 	key, now := fanmail.NormalizeEmail(email), s.now()
-	if blocked, err := s.signIns.Blocked(ctx, key, now); err != nil || blocked {
-		if err != nil {
-			return fanmail.Member{}, err
+	if err := s.signIns.Check(ctx, client, key, now); err != nil {
+		if fanmail.ErrorCode(err) == fanmail.ETOOMANY {
+			s.logger.Warn("member sign-in refused: too many failures")
 		}
-		s.logger.Warn("member sign-in refused: too many failures")
-		return fanmail.Member{}, errTooManySignIns
+		return fanmail.Member{}, err
 	}
 	m, err := s.db.MemberByEmail(ctx, email)
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
 		CheckPassword(dummyHash, password)
-		return fanmail.Member{}, s.signInFailed(ctx, key, now)
+		return fanmail.Member{}, s.signInFailed(ctx, client, key, now)
 	}
 	if err != nil {
 		return fanmail.Member{}, err
@@ -188,12 +186,12 @@ func (s *Service) SignInWithPassword(ctx context.Context, email, password string
 	}
 	if hash == "" {
 		CheckPassword(dummyHash, password)
-		return fanmail.Member{}, s.signInFailed(ctx, key, now)
+		return fanmail.Member{}, s.signInFailed(ctx, client, key, now)
 	}
 	if !CheckPassword(hash, password) {
-		return fanmail.Member{}, s.signInFailed(ctx, key, now)
+		return fanmail.Member{}, s.signInFailed(ctx, client, key, now)
 	}
-	if err := s.signIns.Forget(ctx, key); err != nil {
+	if err := s.signIns.Succeeded(ctx, client, key); err != nil {
 		s.logger.Warn("member sign-in failures not cleared", "err", err)
 	}
 	switch m.Status {

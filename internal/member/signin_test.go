@@ -3,6 +3,7 @@ package member_test
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
+	"github.com/fanmail/fanmail/internal/throttle"
 )
 
 func regSignInToken(t *testing.T, msg channeltest.Message) string {
@@ -40,13 +42,13 @@ func TestService_SignInWithLink(t *testing.T) {
 		e.smtp.WaitFor(t, 1, 10*time.Second)
 
 		// Unknown addresses get the same answer and no mail.
-		if err := e.svc.RequestSignIn(ctx, "nobody@example.com"); err != nil {
+		if err := e.svc.RequestSignIn(ctx, testClient, "nobody@example.com"); err != nil {
 			t.Errorf("unknown address: %v, want nil", err)
 		}
-		if err := e.svc.RequestSignIn(ctx, "not an address"); fanmail.ErrorCode(err) != fanmail.EINVALID {
+		if err := e.svc.RequestSignIn(ctx, testClient, "not an address"); fanmail.ErrorCode(err) != fanmail.EINVALID {
 			t.Errorf("malformed address: %v, want EINVALID", err)
 		}
-		if err := e.svc.RequestSignIn(ctx, "MinJi@example.com"); err != nil {
+		if err := e.svc.RequestSignIn(ctx, testClient, "MinJi@example.com"); err != nil {
 			t.Fatal(err)
 		}
 		msgs := e.smtp.WaitFor(t, 2, 10*time.Second)
@@ -76,7 +78,7 @@ func TestService_SignInWithLink(t *testing.T) {
 		}
 
 		// Expired links are refused.
-		e.svc.RequestSignIn(ctx, "minji@example.com")
+		e.svc.RequestSignIn(ctx, testClient, "minji@example.com")
 		token = regSignInToken(t, e.smtp.WaitFor(t, 3, 10*time.Second)[2])
 		deliverytest.WaitIdle(t, db)
 		e.advance(31 * time.Minute)
@@ -85,7 +87,7 @@ func TestService_SignInWithLink(t *testing.T) {
 		}
 
 		// Deactivated members get no mail, and their links stop working.
-		e.svc.RequestSignIn(ctx, "minji@example.com")
+		e.svc.RequestSignIn(ctx, testClient, "minji@example.com")
 		token = regSignInToken(t, e.smtp.WaitFor(t, 4, 10*time.Second)[3])
 		if err := e.svc.Deactivate(ctx, m.ID); err != nil {
 			t.Fatal(err)
@@ -93,7 +95,7 @@ func TestService_SignInWithLink(t *testing.T) {
 		if _, err := e.svc.SignInWithLink(ctx, token); fanmail.ErrorCode(err) != fanmail.EFORBIDDEN {
 			t.Errorf("deactivated member's link: %v, want EFORBIDDEN", err)
 		}
-		if err := e.svc.RequestSignIn(ctx, "minji@example.com"); err != nil {
+		if err := e.svc.RequestSignIn(ctx, testClient, "minji@example.com"); err != nil {
 			t.Errorf("deactivated member: %v, want nil", err)
 		}
 		if n := len(e.smtp.Messages()); n != 4 {
@@ -113,7 +115,7 @@ func TestService_RequestSignIn_Throttled(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 7 {
-		if err := e.svc.RequestSignIn(ctx, "minji@example.com"); err != nil {
+		if err := e.svc.RequestSignIn(ctx, testClient, "minji@example.com"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -122,12 +124,94 @@ func TestService_RequestSignIn_Throttled(t *testing.T) {
 	}
 	deliverytest.WaitIdle(t, e.db)
 	e.advance(time.Hour + time.Second)
-	if err := e.svc.RequestSignIn(ctx, "minji@example.com"); err != nil {
+	if err := e.svc.RequestSignIn(ctx, testClient, "minji@example.com"); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(e.smtp.WaitFor(t, 7, 10*time.Second)); n != 7 {
 		t.Errorf("%d mails an hour later, want 7", n)
 	}
+}
+
+// One client asking for links for many addresses (a mail bomb spread over
+// members) is stopped after 20 an hour, with the same answer; another
+// client still gets its link.
+func TestService_RequestSignIn_ThrottledPerClient(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := regSetup(t, db)
+		ctx := context.Background()
+		if _, err := e.svc.Register(ctx, e.minji(t)); err != nil {
+			t.Fatal(err)
+		}
+		const bomber = "198.51.100.23"
+		for i := range 20 {
+			if err := e.svc.RequestSignIn(ctx, bomber, fmt.Sprintf("fan%02d@example.com", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := e.svc.RequestSignIn(ctx, bomber, "minji@example.com"); err != nil {
+			t.Errorf("client over its limit: %v, want nil (the same answer)", err)
+		}
+		if n := e.messages(t, fanmail.MessageSignIn); n != 0 {
+			t.Errorf("%d sign-in mails written for a client over its limit, want 0", n)
+		}
+		if err := e.svc.RequestSignIn(ctx, testClient, "minji@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.messages(t, fanmail.MessageSignIn); n != 1 {
+			t.Errorf("%d sign-in mails from another client, want 1", n)
+		}
+		e.advance(time.Hour)
+		if err := e.svc.RequestSignIn(ctx, bomber, "minji@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.messages(t, fanmail.MessageSignIn); n != 2 {
+			t.Errorf("%d sign-in mails an hour later, want 2", n)
+		}
+	})
+}
+
+// A guesser locks only itself out of a member's password sign-in; guesses
+// from many clients lock it for everyone, and the member signs in with a
+// mailed link.
+func TestService_SignInWithPassword_PerClient(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := regSetup(t, db)
+		ctx := context.Background()
+		m, err := e.svc.Register(ctx, e.minji(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		active := fanmail.MemberActive
+		e.svc.UpdateMember(ctx, m.ID, fanmail.MemberUpdate{Status: &active})
+		const right = "비밀번호는길게1234"
+		if err := e.svc.SetPassword(ctx, m.ID, right); err != nil {
+			t.Fatal(err)
+		}
+		const guesser = "198.51.100.66"
+		for i := range member.MaxSignInFailures {
+			e.svc.SignInWithPassword(ctx, guesser, "minji@example.com", fmt.Sprint("guess", i))
+		}
+		if _, err := e.svc.SignInWithPassword(ctx, guesser, "minji@example.com", right); !errors.Is(err, throttle.ErrTooMany) {
+			t.Errorf("guesser with the right password: %v, want ErrTooMany", err)
+		}
+		if _, err := e.svc.SignInWithPassword(ctx, testClient, "minji@example.com", right); err != nil {
+			t.Errorf("member from another client: %v, want signed in", err)
+		}
+		for i := range throttle.DefaultSignInLimits.Account.Max {
+			e.svc.SignInWithPassword(ctx, fmt.Sprintf("192.0.2.%d", i+1), "minji@example.com", "guess")
+		}
+		if _, err := e.svc.SignInWithPassword(ctx, testClient, "minji@example.com", right); !errors.Is(err, throttle.ErrAccountLocked) {
+			t.Errorf("after guesses from many clients: %v, want ErrAccountLocked", err)
+		}
+		if err := e.svc.RequestSignIn(ctx, testClient, "minji@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		signIn := func(msg channeltest.Message) bool { return msg.Subject == "[fanmail] 로그인 링크" }
+		token := regSignInToken(t, e.smtp.WaitForMatching(t, 1, 10*time.Second, signIn)[0])
+		if got, err := e.svc.SignInWithLink(ctx, token); err != nil || got.ID != m.ID {
+			t.Errorf("sign-in link while the password is locked: %d, %v", got.ID, err)
+		}
+	})
 }
 
 func TestService_SignInWithPassword(t *testing.T) {
@@ -151,36 +235,36 @@ func TestService_SignInWithPassword(t *testing.T) {
 			t.Error("HasPassword = false")
 		}
 		// Pending members confirm first.
-		if _, err := e.svc.SignInWithPassword(ctx, "minji@example.com", "비밀번호는길게1234"); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
+		if _, err := e.svc.SignInWithPassword(ctx, testClient, "minji@example.com", "비밀번호는길게1234"); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
 			t.Errorf("pending member: %v, want EUNAUTHORIZED", err)
 		}
 		active := fanmail.MemberActive
 		e.svc.UpdateMember(ctx, m.ID, fanmail.MemberUpdate{Status: &active})
-		got, err := e.svc.SignInWithPassword(ctx, "MINJI@example.com", "비밀번호는길게1234")
+		got, err := e.svc.SignInWithPassword(ctx, testClient, "MINJI@example.com", "비밀번호는길게1234")
 		if err != nil || got.ID != m.ID || got.LoginCount != 1 {
 			t.Fatalf("sign in: %+v, %v", got, err)
 		}
 		for _, c := range [][2]string{{"minji@example.com", "wrong password"}, {"nobody@example.com", "비밀번호는길게1234"}} {
-			if _, err := e.svc.SignInWithPassword(ctx, c[0], c[1]); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
+			if _, err := e.svc.SignInWithPassword(ctx, testClient, c[0], c[1]); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
 				t.Errorf("SignInWithPassword(%q) = %v, want EUNAUTHORIZED", c[0], err)
 			}
 		}
 		// Guessing stops after a few wrong passwords (one above, four here),
 		// even at the right one.
 		for i := range member.MaxSignInFailures - 1 {
-			if _, err := e.svc.SignInWithPassword(ctx, "minji@example.com", fmt.Sprint("guess", i)); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
+			if _, err := e.svc.SignInWithPassword(ctx, testClient, "minji@example.com", fmt.Sprint("guess", i)); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
 				t.Fatalf("guess %d: %v", i, err)
 			}
 		}
-		if _, err := e.svc.SignInWithPassword(ctx, "minji@example.com", "비밀번호는길게1234"); fanmail.ErrorCode(err) != fanmail.ETOOMANY {
+		if _, err := e.svc.SignInWithPassword(ctx, testClient, "minji@example.com", "비밀번호는길게1234"); fanmail.ErrorCode(err) != fanmail.ETOOMANY {
 			t.Errorf("after %d wrong passwords: %v, want ETOOMANY", member.MaxSignInFailures, err)
 		}
 		e.advance(member.SignInWindow)
-		if _, err := e.svc.SignInWithPassword(ctx, "minji@example.com", "비밀번호는길게1234"); err != nil {
+		if _, err := e.svc.SignInWithPassword(ctx, testClient, "minji@example.com", "비밀번호는길게1234"); err != nil {
 			t.Errorf("after the window: %v", err)
 		}
 		e.svc.Deactivate(ctx, m.ID)
-		if _, err := e.svc.SignInWithPassword(ctx, "minji@example.com", "비밀번호는길게1234"); fanmail.ErrorCode(err) != fanmail.EFORBIDDEN {
+		if _, err := e.svc.SignInWithPassword(ctx, testClient, "minji@example.com", "비밀번호는길게1234"); fanmail.ErrorCode(err) != fanmail.EFORBIDDEN {
 			t.Errorf("deactivated: %v, want EFORBIDDEN", err)
 		}
 	})

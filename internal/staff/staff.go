@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/link"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/throttle"
 )
@@ -18,18 +19,41 @@ import (
 type Service struct {
 	db     *store.DB
 	logger *slog.Logger
-	guard  *throttle.Failures
+	opts   Options
+	links  *link.Signer
+
+	guard    *throttle.SignIn   // wrong passwords per client and account
+	requests *throttle.Requests // sign-in link requests per address and client
 }
 
-// Limits of failed staff sign-ins (see Service.Authenticate).
-const (
-	MaxLoginFailures = 5
-	LoginWindow      = 15 * time.Minute
+// Limits of failed staff sign-ins from one client for one account (see
+// Service.Authenticate).
+var (
+	MaxLoginFailures = throttle.DefaultSignInLimits.Pair.Max
+	LoginWindow      = throttle.DefaultSignInLimits.Pair.Window
 )
 
+// Options configure the mailed sign-in links of a Service; zero values
+// mean the defaults.
+type Options struct {
+	BaseURL string        // links in mails start with it, e.g. "https://fan.example.com"
+	LinkTTL time.Duration // how long a sign-in link works (default 30 minutes)
+	// MailConfigured reports whether mail can leave; nil means it can.
+	MailConfigured func() bool
+	// AfterCommit, when set, runs after a sign-in link was written to the
+	// outbox, to wake it.
+	AfterCommit func()
+}
+
 // New returns a Service over db.
-func New(db *store.DB, logger *slog.Logger) *Service {
-	return &Service{db: db, logger: logger, guard: throttle.New(db, "staff", MaxLoginFailures, LoginWindow)}
+func New(db *store.DB, logger *slog.Logger, opts Options) *Service {
+	if opts.LinkTTL <= 0 {
+		opts.LinkTTL = 30 * time.Minute
+	}
+	return &Service{db: db, logger: logger, opts: opts, links: link.New(db),
+		guard:    throttle.NewSignIn(db, "staff", throttle.DefaultSignInLimits),
+		requests: throttle.NewRequests(db, "staff.link", throttle.DefaultRequestLimits),
+	}
 }
 
 // NewUser is a staff account to create.
@@ -49,8 +73,6 @@ type UserUpdate = store.UserUpdate
 const FirstAdminEmail = "admin@localhost"
 
 var errBadLogin = fanmail.Errorf(fanmail.EUNAUTHORIZED, "The e-mail address or password is wrong.")
-
-var errTooManyLogins = fanmail.Errorf(fanmail.ETOOMANY, "Too many failed sign-ins. Try again in 15 minutes.")
 
 // CreateUser validates nu and stores a new, active staff account. It returns
 // EINVALID naming the field at fault for a bad address, role, language or
@@ -170,53 +192,57 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 	return nil
 }
 
-// failed records a failed sign-in of key and returns the error to answer:
-// errBadLogin, or the database's when the failure could not be counted (a
-// failure that goes uncounted must not let guessing go on).
-func (s *Service) failed(ctx context.Context, key string, now time.Time) error {
-	if err := s.guard.Fail(ctx, key, now); err != nil {
+// failed records a wrong password from client for account and returns the
+// error to answer: errBadLogin, or the database's when the failure could not
+// be counted (a failure that goes uncounted must not let guessing go on).
+func (s *Service) failed(ctx context.Context, client, account string, now time.Time) error {
+	if err := s.guard.Fail(ctx, client, account, now); err != nil {
 		return err
 	}
 	return errBadLogin
 }
 
 // Authenticate returns the active staff user with the e-mail address and
-// password and records the sign-in. An unknown address, a wrong password and
-// an inactive account all give the same EUNAUTHORIZED, after the same work.
+// password and records the sign-in; client names who asks (an IP address).
+// An unknown address, a wrong password and an inactive account all give the
+// same EUNAUTHORIZED, after the same work.
 //
-// After MaxLoginFailures failed sign-ins for one address within LoginWindow,
-// further attempts for it are refused with ETOOMANY, the right password
-// included, until the window has passed: guessing a password costs a
-// quarter of an hour per handful of tries. Unknown addresses count alike,
-// so the refusal tells nothing about which accounts exist.
-func (s *Service) Authenticate(ctx context.Context, email, password string) (fanmail.User, error) {
+// Wrong passwords are throttled (throttle.SignIn): after MaxLoginFailures
+// within LoginWindow from one client for one account, that client is
+// refused for that account with ETOOMANY, the right password included,
+// while the owner elsewhere still gets in; a client failing on many
+// accounts is refused for all; and failures from many clients lock the
+// account's password sign-in for everyone (throttle.ErrAccountLocked), when
+// the owner signs in with a mailed link (RequestSignInLink). Unknown
+// addresses count alike, so a refusal tells nothing about which accounts
+// exist.
+func (s *Service) Authenticate(ctx context.Context, client, email, password string) (fanmail.User, error) {
 	key, now := fanmail.NormalizeEmail(email), s.db.Now()
-	if blocked, err := s.guard.Blocked(ctx, key, now); err != nil || blocked {
-		if err != nil {
-			return fanmail.User{}, err
+	if err := s.guard.Check(ctx, client, key, now); err != nil {
+		if fanmail.ErrorCode(err) == fanmail.ETOOMANY {
+			s.logger.Warn("staff sign-in refused: too many failures")
 		}
-		s.logger.Warn("staff sign-in refused: too many failures")
-		return fanmail.User{}, errTooManyLogins
+		return fanmail.User{}, err
 	}
 	u, hash, err := s.db.UserCredentials(ctx, key)
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
 		checkPassword(dummyHash(), password)
-		return fanmail.User{}, s.failed(ctx, key, now)
+		return fanmail.User{}, s.failed(ctx, client, key, now)
 	}
 	if err != nil {
 		return fanmail.User{}, err
 	}
 	if len(password) > maxPasswordLen || !checkPassword(hash, password) || !u.Active {
-		return fanmail.User{}, s.failed(ctx, key, now)
+		return fanmail.User{}, s.failed(ctx, client, key, now)
 	}
-	if err := s.guard.Forget(ctx, key); err != nil {
+	if err := s.guard.Succeeded(ctx, client, key); err != nil {
 		s.logger.Warn("staff sign-in failures not cleared", "err", err)
 	}
 	if err := s.db.RecordUserLogin(ctx, u.ID); err != nil {
 		return fanmail.User{}, err
 	}
 	u.LastLoginAt = &now
-	s.logger.Info("staff signed in", "user_id", u.ID)
+	s.logger.Info("staff signed in", "user_id", u.ID, "method", "password")
 	return u, nil
 }
 

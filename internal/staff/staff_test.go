@@ -15,10 +15,13 @@ import (
 )
 
 func newService(t *testing.T, db *store.DB) *staff.Service {
-	return staff.New(db, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	return staff.New(db, slog.New(slog.NewTextHandler(t.Output(), nil)), staff.Options{})
 }
 
 const pw = "서울의 봄 2026!"
+
+// testClient is the address sign-ins come from unless a test says otherwise.
+const testClient = "203.0.113.10"
 
 func TestService_CreateUser(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -72,7 +75,7 @@ func TestService_Authenticate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := s.Authenticate(ctx, "JIHOON@example.com ", pw)
+		got, err := s.Authenticate(ctx, testClient, "JIHOON@example.com ", pw)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +93,7 @@ func TestService_Authenticate(t *testing.T) {
 			"UnknownUser":   {"nobody@example.com", pw},
 			"EmptyPassword": {"jihoon@example.com", ""},
 		} {
-			_, err := s.Authenticate(ctx, try[0], try[1])
+			_, err := s.Authenticate(ctx, testClient, try[0], try[1])
 			if fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
 				t.Errorf("%s: got %v, want EUNAUTHORIZED", name, err)
 			}
@@ -106,7 +109,7 @@ func TestService_Authenticate(t *testing.T) {
 		if _, err := s.UpdateUser(ctx, u.ID, staff.UserUpdate{Active: &off}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Authenticate(ctx, "jihoon@example.com", pw); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
+		if _, err := s.Authenticate(ctx, testClient, "jihoon@example.com", pw); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
 			t.Errorf("inactive user: got %v, want EUNAUTHORIZED", err)
 		}
 	})
@@ -133,10 +136,10 @@ func TestService_SetPassword(t *testing.T) {
 		if err := s.SetPassword(ctx, u.ID, "새 비밀번호는 길어요"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Authenticate(ctx, "minjun@example.com", pw); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
+		if _, err := s.Authenticate(ctx, testClient, "minjun@example.com", pw); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
 			t.Errorf("old password still works: %v", err)
 		}
-		if _, err := s.Authenticate(ctx, "minjun@example.com", "새 비밀번호는 길어요"); err != nil {
+		if _, err := s.Authenticate(ctx, testClient, "minjun@example.com", "새 비밀번호는 길어요"); err != nil {
 			t.Errorf("new password refused: %v", err)
 		}
 		if _, err := db.SessionByHash(ctx, "h-minjun"); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
@@ -215,7 +218,7 @@ func TestService_EnsureAdmin(t *testing.T) {
 		if err != nil || !created || email != staff.FirstAdminEmail || len(password) < staff.MinPasswordLen {
 			t.Fatalf("first call: %q, %d chars, %v, %v", email, len(password), created, err)
 		}
-		u, err := s.Authenticate(ctx, email, password)
+		u, err := s.Authenticate(ctx, testClient, email, password)
 		if err != nil {
 			t.Fatalf("printed password does not sign in: %v", err)
 		}
@@ -300,12 +303,12 @@ func TestService_AuthenticateThrottled(t *testing.T) {
 		}
 		for _, addr := range []string{"jihoon@example.com", "nobody@example.com"} {
 			for i := range staff.MaxLoginFailures {
-				if _, err := s.Authenticate(ctx, addr, "guess"+fmt.Sprint(i)); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
+				if _, err := s.Authenticate(ctx, testClient, addr, "guess"+fmt.Sprint(i)); fanmail.ErrorCode(err) != fanmail.EUNAUTHORIZED {
 					t.Fatalf("%s try %d: %v, want EUNAUTHORIZED", addr, i+1, err)
 				}
 			}
 			// Refused even with the right password: the guesser learns nothing.
-			_, err := s.Authenticate(ctx, strings.ToUpper(addr), pw)
+			_, err := s.Authenticate(ctx, testClient, strings.ToUpper(addr), pw)
 			if fanmail.ErrorCode(err) != fanmail.ETOOMANY {
 				t.Fatalf("%s after %d failures: %v, want ETOOMANY", addr, staff.MaxLoginFailures, err)
 			}
@@ -314,20 +317,20 @@ func TestService_AuthenticateThrottled(t *testing.T) {
 		if _, err := s.CreateUser(ctx, staff.NewUser{Email: "minji@example.com", Name: "김민지", Role: fanmail.RoleMarketer, Password: pw}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Authenticate(ctx, "minji@example.com", pw); err != nil {
+		if _, err := s.Authenticate(ctx, testClient, "minji@example.com", pw); err != nil {
 			t.Errorf("other account: %v", err)
 		}
 		now = now.Add(staff.LoginWindow)
-		if _, err := s.Authenticate(ctx, "jihoon@example.com", pw); err != nil {
+		if _, err := s.Authenticate(ctx, testClient, "jihoon@example.com", pw); err != nil {
 			t.Fatalf("after the window: %v", err)
 		}
 		// A success clears the count: failures before it and after it are
 		// not added up (here 2 × 4, within one window).
 		for range 2 {
 			for i := range staff.MaxLoginFailures - 1 {
-				s.Authenticate(ctx, "jihoon@example.com", "guess"+fmt.Sprint(i))
+				s.Authenticate(ctx, testClient, "jihoon@example.com", "guess"+fmt.Sprint(i))
 			}
-			if _, err := s.Authenticate(ctx, "jihoon@example.com", pw); err != nil {
+			if _, err := s.Authenticate(ctx, testClient, "jihoon@example.com", pw); err != nil {
 				t.Fatalf("%d failures since the last success: %v", staff.MaxLoginFailures-1, err)
 			}
 		}

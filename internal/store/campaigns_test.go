@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -210,17 +209,8 @@ func TestDB_StartCampaign_ZoneDue(t *testing.T) {
 		if err != nil || !cmp.Equal(zones, []string{"America/Los_Angeles"}) {
 			t.Fatalf("zones = %v, %v", zones, err)
 		}
-		snd := campSender(t, db)
-		c, err := db.CreateCampaign(ctx, fanmail.Campaign{Name: "z", Kind: "marketing", SenderID: snd.ID, Subject: "s", Body: "b", Timezone: "Asia/Seoul"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		db.MoveCampaign(ctx, c.ID, fanmail.CampaignScheduled, &t0, fanmail.CampaignDraft)
 		laDue := t0.Add(16 * time.Hour)
-		if _, _, err := db.StartCampaign(ctx, c.ID, store.Audience{Marketing: true, Upfront: true, Due: t0, Details: store.AllDetails,
-			ZoneDue: map[string]time.Time{"America/Los_Angeles": laDue}}, t0); err != nil {
-			t.Fatal(err)
-		}
+		c := campStartedByZone(t, db, t0, laDue)
 		claims, err := db.ClaimSends(ctx, c.ID, 10, t0, t0.Add(time.Minute), campAudience)
 		if err != nil || len(claims) != 1 || claims[0].MemberID != seoul.ID {
 			t.Fatalf("claims at t0 = %+v, %v", claims, err)
@@ -456,30 +446,7 @@ func TestDB_ClaimSends_Concurrent(t *testing.T) {
 		campMember(t, dbs[0], fmt.Sprintf("fan%d@example.com", i), "팬", true)
 	}
 	c, _ := campStarted(t, dbs[0], t0)
-	var mu sync.Mutex
-	seen := map[int64]int{}
-	var wg sync.WaitGroup
-	for w := range 6 {
-		db := dbs[w%2]
-		wg.Go(func() {
-			for {
-				claims, err := db.ClaimSends(ctx, c.ID, 7, t0, t0.Add(time.Hour), campAudience)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if len(claims) == 0 {
-					return
-				}
-				mu.Lock()
-				for _, cl := range claims {
-					seen[cl.SendID]++
-				}
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
+	seen := claimAll(t, dbs, c.ID, t0, 6)
 	if len(seen) != 300 {
 		t.Errorf("claimed %d distinct sends, want 300", len(seen))
 	}

@@ -17,10 +17,11 @@ import (
 
 // EnqueueMessage writes m to the outbox as queued, due at m.RunAt (now when
 // zero). A message with the same Ref already there is returned instead, with
-// created false: a retried cause never writes a second message.
+// created false: a retried cause never writes a second message. m is for a
+// member or a staff user (UserID), not both.
 func (tx *Tx) EnqueueMessage(ctx context.Context, m fanmail.Message) (fanmail.Message, bool, error) {
-	if m.Ref == "" || m.Kind == "" || m.MemberID == 0 {
-		return m, false, fmt.Errorf("enqueue message: kind, ref and member are required")
+	if m.Ref == "" || m.Kind == "" || (m.MemberID == 0) == (m.UserID == 0) {
+		return m, false, fmt.Errorf("enqueue message: kind, ref and a member or a staff user are required")
 	}
 	if m.Channel == "" {
 		m.Channel = fanmail.ChannelEmail
@@ -35,10 +36,11 @@ func (tx *Tx) EnqueueMessage(ctx context.Context, m fanmail.Message) (fanmail.Me
 		m.RunAt = tx.Now
 	}
 	err := tx.QueryRowContext(ctx, `
-		INSERT INTO messages (kind, channel, purpose, member_id, brand_id, ref, data, status, run_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', $8, $9)
+		INSERT INTO messages (kind, channel, purpose, member_id, user_id, brand_id, ref, data, status, run_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $9, $10)
 		ON CONFLICT (ref) DO NOTHING
-		RETURNING id`, m.Kind, m.Channel, m.Purpose, m.MemberID, m.BrandID, m.Ref, string(m.Data), m.RunAt.UTC(), tx.Now).Scan(&m.ID)
+		RETURNING id`, m.Kind, m.Channel, m.Purpose, nullInt64(m.MemberID), nullInt64(m.UserID), m.BrandID, m.Ref, string(m.Data),
+		m.RunAt.UTC(), tx.Now).Scan(&m.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		old, err := messageByRef(ctx, tx, m.Ref)
 		return old, false, err
@@ -50,14 +52,14 @@ func (tx *Tx) EnqueueMessage(ctx context.Context, m fanmail.Message) (fanmail.Me
 	return m, true, nil
 }
 
-const messageColumns = `id, kind, channel, purpose, member_id, brand_id, ref, data, status, attempts, run_at,
-	error, skip_reason, message_id, created_at, sent_at`
+const messageColumns = `id, kind, channel, purpose, COALESCE(member_id, 0), COALESCE(user_id, 0), brand_id, ref, data,
+	status, attempts, run_at, error, skip_reason, message_id, created_at, sent_at`
 
 func scanMessage(sc interface{ Scan(...any) error }) (fanmail.Message, error) {
 	var m fanmail.Message
 	var data string
 	var sent sql.NullTime
-	err := sc.Scan(&m.ID, &m.Kind, &m.Channel, &m.Purpose, &m.MemberID, &m.BrandID, &m.Ref, &data, &m.Status,
+	err := sc.Scan(&m.ID, &m.Kind, &m.Channel, &m.Purpose, &m.MemberID, &m.UserID, &m.BrandID, &m.Ref, &data, &m.Status,
 		&m.Attempts, &m.RunAt, &m.Error, &m.SkipReason, &m.MessageID, &m.CreatedAt, &sent)
 	m.Data = json.RawMessage(data)
 	if sent.Valid {
@@ -222,15 +224,18 @@ func (db *DB) RefreshRecipients(ctx context.Context, claims []OutboxClaim) error
 }
 
 // fillRecipients reads the members of claims, their marketing consents and
-// suppressions, in one statement.
+// suppressions, in one statement, and the staff users of staff messages.
 func fillRecipients(ctx context.Context, q querier, claims []OutboxClaim) error {
-	if len(claims) == 0 {
-		return nil
+	if err := fillStaffRecipients(ctx, q, claims); err != nil {
+		return err
 	}
 	idx := map[int64][]int{}
 	var in strings.Builder
 	for i := range claims {
 		id := claims[i].MemberID
+		if id == 0 {
+			continue // a staff user's
+		}
 		if _, ok := idx[id]; !ok {
 			if in.Len() > 0 {
 				in.WriteByte(',')
@@ -238,6 +243,9 @@ func fillRecipients(ctx context.Context, q querier, claims []OutboxClaim) error 
 			in.WriteString(strconv.FormatInt(id, 10))
 		}
 		idx[id] = append(idx[id], i)
+	}
+	if len(idx) == 0 {
+		return nil
 	}
 	rows, err := q.QueryContext(ctx, `
 		SELECT m.id, m.email, m.phone, m.name, COALESCE(m.code, ''), m.lang, m.birth_year, m.gender, m.status,
@@ -267,6 +275,30 @@ func fillRecipients(ctx context.Context, q querier, claims []OutboxClaim) error 
 		}
 	}
 	return rows.Err()
+}
+
+// fillStaffRecipients reads the staff users of the staff messages among
+// claims. A deactivated user counts as a member who left: nothing is sent.
+func fillStaffRecipients(ctx context.Context, q querier, claims []OutboxClaim) error {
+	for i := range claims {
+		c := &claims[i]
+		if c.UserID == 0 {
+			continue
+		}
+		var active bool
+		err := q.QueryRowContext(ctx, `
+			SELECT u.email, u.name, u.lang, u.active, COALESCE(s.reason, '')
+			FROM users u LEFT JOIN suppressions s ON s.email_normalized = u.email_normalized
+			WHERE u.id = $1`, c.UserID).Scan(&c.Email, &c.Name, &c.Lang, &active, &c.Suppression)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("claim staff recipient: %w", err)
+		}
+		c.MemberStatus = fanmail.MemberActive
+		if !active {
+			c.MemberStatus = fanmail.MemberInactive
+		}
+	}
+	return nil
 }
 
 // MessageOutcome is the result of one attempt at a claimed message.
@@ -375,19 +407,6 @@ func (db *DB) ReleaseMessages(ctx context.Context, ids []int64) error {
 	return nil
 }
 
-// CountMemberMessages returns how many messages of kind were written for the
-// member since the given time, whatever became of them (sign-in mails are
-// limited with it).
-func (db *DB) CountMemberMessages(ctx context.Context, memberID int64, kind string, since time.Time) (int, error) {
-	var n int
-	err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE member_id = $1 AND kind = $2 AND created_at >= $3`,
-		memberID, kind, since.UTC()).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count member messages: %w", err)
-	}
-	return n, nil
-}
-
 // ResendMessage queues a copy of message id to go out again (staff resend a
 // step), under the original's ref with a ":resend:N" suffix.
 func (db *DB) ResendMessage(ctx context.Context, id int64) (fanmail.Message, error) {
@@ -401,7 +420,7 @@ func (db *DB) ResendMessage(ctx context.Context, id int64) (fanmail.Message, err
 		// idempotent on ref, so a taken one is not written again).
 		for n := 1; n <= 1000; n++ {
 			m, created, err := tx.EnqueueMessage(ctx, fanmail.Message{Kind: orig.Kind, Channel: orig.Channel, Purpose: orig.Purpose,
-				MemberID: orig.MemberID, BrandID: orig.BrandID, Data: orig.Data, Ref: orig.Ref + ":resend:" + strconv.Itoa(n)})
+				MemberID: orig.MemberID, UserID: orig.UserID, BrandID: orig.BrandID, Data: orig.Data, Ref: orig.Ref + ":resend:" + strconv.Itoa(n)})
 			if err != nil || created {
 				out = m
 				return err

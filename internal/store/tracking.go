@@ -105,7 +105,7 @@ type Recipient struct {
 	MemberID   int64
 	Email      string // normalized
 	Lang       string
-	Campaign   string // campaign name
+	Sender     string // the From name of the campaign's sender: what the mail said it came from
 	MessageID  int64  // the outbox message, when the token is a message's (SendID and CampaignID are 0)
 }
 
@@ -141,9 +141,10 @@ func recipientByToken(ctx context.Context, db *DB, q querier, token string) (Rec
 	}
 	where, arg := tokens.where(token)
 	err = q.QueryRowContext(ctx, `
-		SELECT s.id, s.campaign_id, s.member_id, m.email_normalized, m.lang, c.name
+		SELECT s.id, s.campaign_id, s.member_id, m.email_normalized, m.lang, COALESCE(sn.from_name, '')
 		FROM sends s JOIN members m ON m.id = s.member_id JOIN campaigns c ON c.id = s.campaign_id
-		WHERE `+where, arg).Scan(&r.SendID, &r.CampaignID, &r.MemberID, &r.Email, &r.Lang, &r.Campaign)
+		LEFT JOIN senders sn ON sn.id = c.sender_id
+		WHERE `+where, arg).Scan(&r.SendID, &r.CampaignID, &r.MemberID, &r.Email, &r.Lang, &r.Sender)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, errSendNotFound
 	}
@@ -433,6 +434,10 @@ type LinkCount struct {
 	URL    string
 	Clicks int64
 	Unique int64
+	// Flagged are the link's clicks taken for a link scanner's (a HEAD
+	// request, or a click right after delivery), left out of Clicks and
+	// Unique but shown.
+	Flagged int64
 }
 
 // HourCount is one hour of the campaign's time series, bots excluded.
@@ -510,11 +515,13 @@ func (db *DB) CampaignEvents(ctx context.Context, campaignID int64) (CampaignEve
 
 func (db *DB) linkCounts(ctx context.Context, campaignID int64) ([]LinkCount, error) {
 	rows, err := db.sql.QueryContext(ctx, `
-		SELECT l.id, l.url, COALESCE(c.n, 0), COALESCE(c.u, 0)
+		SELECT l.id, l.url, COALESCE(c.n, 0), COALESCE(c.u, 0), COALESCE(c.f, 0)
 		FROM links l LEFT JOIN (
-			SELECT link_id, COUNT(*) AS n,
-				COUNT(DISTINCT send_id) + SUM(CASE WHEN send_id IS NULL THEN 1 ELSE 0 END) AS u
-			FROM events WHERE campaign_id = $1 AND kind = 'click' AND NOT is_bot
+			SELECT link_id, SUM(CASE WHEN is_bot THEN 0 ELSE 1 END) AS n,
+				COUNT(DISTINCT CASE WHEN is_bot THEN NULL ELSE send_id END)
+					+ SUM(CASE WHEN NOT is_bot AND send_id IS NULL THEN 1 ELSE 0 END) AS u,
+				SUM(CASE WHEN is_bot THEN 1 ELSE 0 END) AS f
+			FROM events WHERE campaign_id = $1 AND kind = 'click'
 			GROUP BY link_id) c ON c.link_id = l.id
 		WHERE l.campaign_id = $1
 		ORDER BY COALESCE(c.n, 0) DESC, l.id`, campaignID)
@@ -525,7 +532,7 @@ func (db *DB) linkCounts(ctx context.Context, campaignID int64) ([]LinkCount, er
 	var links []LinkCount
 	for rows.Next() {
 		var l LinkCount
-		if err := rows.Scan(&l.LinkID, &l.URL, &l.Clicks, &l.Unique); err != nil {
+		if err := rows.Scan(&l.LinkID, &l.URL, &l.Clicks, &l.Unique, &l.Flagged); err != nil {
 			return nil, fmt.Errorf("campaign %d link stats: %w", campaignID, err)
 		}
 		links = append(links, l)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/fanmail/fanmail"
 )
@@ -184,7 +185,16 @@ func (db *DB) SetUserPassword(ctx context.Context, id int64, passwordHash string
 
 // RecordUserLogin sets the last sign-in time of the staff user with id to now.
 func (db *DB) RecordUserLogin(ctx context.Context, id int64) error {
-	if _, err := db.sql.ExecContext(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, id, db.Now()); err != nil {
+	return recordUserLogin(ctx, db.sql, id, db.Now())
+}
+
+// RecordUserLogin is DB.RecordUserLogin inside tx.
+func (tx *Tx) RecordUserLogin(ctx context.Context, id int64) error {
+	return recordUserLogin(ctx, tx.Tx, id, tx.Now)
+}
+
+func recordUserLogin(ctx context.Context, ex querier, id int64, now time.Time) error {
+	if _, err := ex.ExecContext(ctx, `UPDATE users SET last_login_at = $2 WHERE id = $1`, id, now); err != nil {
 		return fmt.Errorf("record login of user %d: %w", id, err)
 	}
 	return nil

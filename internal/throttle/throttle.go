@@ -1,8 +1,9 @@
 // Package throttle counts failed attempts (sign-ins) per key and says when a
-// key has had too many: the defence against guessing passwords online. The
-// failures are kept in the database, so every fanmail process on one
-// database counts the same ones, and a spray of made-up keys cannot push a
-// real key's failures out of memory.
+// key has had too many: the defence against guessing passwords online and
+// against using fanmail to flood a mailbox. The failures are kept in the
+// database, so every fanmail process on one database counts the same ones,
+// and a spray of made-up keys cannot push a real key's failures out of
+// memory.
 package throttle
 
 import (

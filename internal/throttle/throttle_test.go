@@ -92,3 +92,77 @@ func TestFailures_Shared(t *testing.T) {
 		}
 	})
 }
+
+// SignIn stops a client guessing one account without refusing the account
+// to others, a client trying many accounts, and many clients guessing one.
+func TestSignIn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		g := throttle.NewSignIn(db, "staff", throttle.SignInLimits{
+			Pair:    throttle.Limit{Max: 2, Window: time.Minute},
+			Client:  throttle.Limit{Max: 3, Window: time.Minute},
+			Account: throttle.Limit{Max: 4, Window: time.Hour},
+		})
+		now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+		check := func(client, account string, want error) {
+			t.Helper()
+			if err := g.Check(ctx, client, account, now); err != want {
+				t.Errorf("Check(%s, %s) = %v, want %v", client, account, err, want)
+			}
+		}
+		failAt := func(client, account string) {
+			t.Helper()
+			if err := g.Fail(ctx, client, account, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		failAt("a", "boss")
+		failAt("a", "boss")
+		check("a", "boss", throttle.ErrTooMany) // the pair
+		check("b", "boss", nil)                 // the owner elsewhere
+		check("a", "clerk", nil)
+		failAt("a", "clerk")
+		check("a", "intern", throttle.ErrTooMany) // the client, on any account
+		if err := g.Succeeded(ctx, "a", "boss"); err != nil {
+			t.Fatal(err)
+		}
+		check("a", "boss", throttle.ErrTooMany) // its other failures stay
+		failAt("c", "boss")
+		failAt("d", "boss")
+		check("e", "boss", throttle.ErrAccountLocked) // 4 from three clients
+		now = now.Add(time.Minute)
+		check("a", "clerk", nil)
+		check("e", "boss", throttle.ErrAccountLocked)
+		now = now.Add(time.Hour)
+		check("e", "boss", nil)
+	})
+}
+
+// Requests counts requests per address and per client; a refused request
+// is not counted.
+func TestRequests(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		q := throttle.NewRequests(db, "member.link", throttle.RequestLimits{
+			Address: throttle.Limit{Max: 2, Window: time.Hour},
+			Client:  throttle.Limit{Max: 3, Window: time.Hour},
+		})
+		now := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+		allow := func(client, address string, want bool) {
+			t.Helper()
+			ok, err := q.Allow(ctx, client, address, now)
+			if err != nil || ok != want {
+				t.Errorf("Allow(%s, %s) = %v, %v; want %v", client, address, ok, err, want)
+			}
+		}
+		allow("a", "minji@example.com", true)
+		allow("b", "minji@example.com", true)
+		allow("c", "minji@example.com", false) // the address, whoever asks
+		allow("a", "jihoon@example.com", true)
+		allow("a", "seojun@example.com", true)
+		allow("a", "yuna@example.com", false) // the client, whatever address
+		allow("c", "yuna@example.com", true)  // neither counted the refusals
+		now = now.Add(time.Hour)
+		allow("a", "minji@example.com", true)
+	})
+}

@@ -29,8 +29,10 @@ const ConsentSource = "unsubscribe"
 // Options configure the tracking service; zero fields take the defaults.
 type Options struct {
 	URLs URLs
-	// BotWindow: a click this soon after the send left is a link scanner's
-	// (default 10s). HEAD requests are always bots.
+	// BotWindow: a click this soon after the send left is taken for a link
+	// scanner's (default 10s; config FANMAIL_SCANNER_WINDOW): recorded and
+	// shown as flagged, left out of the figures. HEAD requests are always
+	// bots.
 	BotWindow time.Duration
 	// SoftBounceLimit soft bounces within SoftBounceWindow suppress an address
 	// (defaults 3 and 30 days).
@@ -78,6 +80,10 @@ func New(db *store.DB, logger *slog.Logger, opts Options) *Service {
 		cache:  newSendCache(opts.CacheSize, opts.CacheTTL),
 	}
 }
+
+// BotWindow returns how soon after a send left a click is flagged as a
+// link scanner's.
+func (s *Service) BotWindow() time.Duration { return s.opts.BotWindow }
 
 // URLs returns the signer the service checks links with.
 func (s *Service) URLs() URLs { return s.opts.URLs }

@@ -7,21 +7,33 @@ import (
 	"github.com/fanmail/fanmail/internal/store"
 )
 
+// TestToken is the send token of test mails (campaign.Service.TestSend).
+// They belong to no send, so their unsubscribe link, signed like any other,
+// only says it was a test.
+const TestToken = "test"
+
 // Unsubscription is what the unsubscribe pages show.
 type Unsubscription struct {
-	Lang     string // the member's language
-	Campaign string // name of the campaign the link came in
-	Done     bool   // the member no longer receives marketing mail
+	Lang string // the member's language
+	// Sender is who the mail said it came from (its From name), "" if
+	// unknown. The campaign's own name is for staff and never shown.
+	Sender string
+	Done   bool // the member no longer receives marketing mail
+	Test   bool // the link came in a test mail: nobody to unsubscribe
 }
 
 var errBadUnsubscribe = fanmail.Errorf(fanmail.ENOTFOUND, "This unsubscribe link is not valid. Please use the link in the most recent e-mail you received.")
 
 // UnsubscribeStatus describes the send holding token for the confirmation page
 // and changes nothing. Errors: ENOTFOUND for a bad signature (checked before
-// any database access) or an unknown send.
+// any database access) or an unknown send. The link of a test mail
+// (TestToken) is a Test.
 func (s *Service) UnsubscribeStatus(ctx context.Context, token, sig string) (Unsubscription, error) {
 	if !s.opts.URLs.Valid(sig, "u", token) {
 		return Unsubscription{}, errBadUnsubscribe
+	}
+	if token == TestToken {
+		return Unsubscription{Test: true}, nil
 	}
 	r, err := s.db.RecipientByToken(ctx, token)
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
@@ -38,7 +50,7 @@ func (s *Service) UnsubscribeStatus(ctx context.Context, token, sig string) (Uns
 	if err != nil {
 		return Unsubscription{}, err
 	}
-	return Unsubscription{Lang: r.Lang, Campaign: r.Campaign, Done: !granted && suppressed}, nil
+	return Unsubscription{Lang: r.Lang, Sender: r.Sender, Done: !granted && suppressed}, nil
 }
 
 // Unsubscribe withdraws the e-mail marketing consent of the member the send
@@ -46,10 +58,14 @@ func (s *Service) UnsubscribeStatus(ctx context.Context, token, sig string) (Uns
 // suppresses the address and records an unsubscribe event, in one
 // transaction. Repeating it changes nothing more. ip is the client's address,
 // kept with the consent record. Errors: ENOTFOUND for a bad signature or an
-// unknown send, and then nothing changed.
+// unknown send, and then nothing changed. A test mail's link changes nothing
+// and is a Test.
 func (s *Service) Unsubscribe(ctx context.Context, token, sig, ip string) (Unsubscription, error) {
 	if !s.opts.URLs.Valid(sig, "u", token) {
 		return Unsubscription{}, errBadUnsubscribe
+	}
+	if token == TestToken {
+		return Unsubscription{Test: true}, nil // a test mail's: nothing to change
 	}
 	var r store.Recipient
 	changed := false
@@ -94,5 +110,5 @@ func (s *Service) Unsubscribe(ctx context.Context, token, sig, ip string) (Unsub
 	if changed {
 		s.logger.Info("member unsubscribed", "member_id", r.MemberID, "campaign_id", r.CampaignID)
 	}
-	return Unsubscription{Lang: r.Lang, Campaign: r.Campaign, Done: true}, nil
+	return Unsubscription{Lang: r.Lang, Sender: r.Sender, Done: true}, nil
 }

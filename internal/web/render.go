@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"maps"
 	"net/http"
 	"path"
 	"strconv"
@@ -40,24 +41,13 @@ func translate(lang string, msg any, args ...any) string {
 	return fmt.Sprint(msg)
 }
 
-// Funcs are the template functions every surface gets.
+// Funcs are the template functions every surface gets; date and dateptr
+// show times in UTC unless TimeFuncs replace them.
 func Funcs() template.FuncMap {
-	return template.FuncMap{
+	f := template.FuncMap{
 		"t":      translate,
 		"static": StaticURL,
 		"won":    Won,
-		"date": func(t time.Time) string {
-			if t.IsZero() {
-				return ""
-			}
-			return t.Format("2006-01-02 15:04")
-		},
-		"dateptr": func(t *time.Time) string {
-			if t == nil {
-				return ""
-			}
-			return t.Format("2006-01-02 15:04")
-		},
 		"has": func(ids []int64, id int64) bool {
 			for _, x := range ids {
 				if x == id {
@@ -74,6 +64,32 @@ func Funcs() template.FuncMap {
 			return ko
 		},
 	}
+	maps.Copy(f, TimeFuncs(time.UTC))
+	return f
+}
+
+// TimeFuncs returns the template functions date (a time.Time) and dateptr
+// (a *time.Time, nil shown as nothing) showing times in loc, the company
+// time zone, labelled with its abbreviation: "2026-03-01 19:00 KST".
+func TimeFuncs(loc *time.Location) template.FuncMap {
+	return template.FuncMap{
+		"date": func(t time.Time) string { return FormatTime(t, loc) },
+		"dateptr": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return FormatTime(*t, loc)
+		},
+	}
+}
+
+// FormatTime shows t in loc to the minute with the zone's abbreviation
+// ("2026-03-01 19:00 KST"); the zero time is "".
+func FormatTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format("2006-01-02 15:04 MST")
 }
 
 // NewRenderer parses every page of fsys; extra funcs are added to Funcs().

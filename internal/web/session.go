@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -27,8 +26,18 @@ func HashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Start creates a session for a staff user or a member and sets its cookie.
-func (s *Sessions) Start(ctx context.Context, w http.ResponseWriter, userID, memberID int64, lang string) (store.Session, error) {
+// Start signs a staff user or a member in: it deletes the session the
+// request brought along, if any, then creates a new session and sets its
+// cookie. A session is never carried over a sign-in, so a session cookie
+// planted in the browser beforehand (session fixation) is useless: its
+// session is gone, and the new token is unknown to whoever planted it.
+func (s *Sessions) Start(w http.ResponseWriter, r *http.Request, userID, memberID int64, lang string) (store.Session, error) {
+	ctx := r.Context()
+	if c, err := r.Cookie(s.Cookie); err == nil && c.Value != "" {
+		if err := s.DB.DeleteSession(ctx, HashToken(c.Value)); err != nil {
+			return store.Session{}, err
+		}
+	}
 	token := rand.Text() + rand.Text()
 	sess := store.Session{
 		TokenHash: HashToken(token),
@@ -66,4 +75,13 @@ func (s *Sessions) End(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.Cookie, Value: "", Path: s.Path, MaxAge: -1, HttpOnly: true, Secure: s.Secure, SameSite: http.SameSiteLaxMode})
 	return nil
+}
+
+// SignInLinkPage asks to confirm a sign-in from a mailed link (a page, not
+// an immediate sign-in, so mail scanners that open links do not use them
+// up). Error is an English message key when the link cannot be used.
+type SignInLinkPage struct {
+	Token string
+	Name  string
+	Error string
 }

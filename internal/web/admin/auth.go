@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"path"
@@ -9,21 +10,28 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/staff"
+	"github.com/fanmail/fanmail/internal/throttle"
 	"github.com/fanmail/fanmail/internal/web"
 )
 
 func (h *Handler) authRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/login", h.public(h.loginForm))
 	mux.Handle("POST /admin/login", h.public(h.login))
+	mux.Handle("POST /admin/login/mail", h.public(h.requestLink))
+	mux.Handle("GET /admin/login/link", h.public(h.signInLinkForm))
+	mux.Handle("POST /admin/login/link", h.public(h.signInWithLink))
 	mux.Handle("POST /admin/logout", h.public(h.logout))
 	mux.Handle("GET /admin/{$}", h.page("", h.dashboard))
 }
 
-// loginPage is the sign-in form; Error is an English message key.
+// loginPage is the sign-in form and, below it, the form asking for a
+// mailed sign-in link; Error and LinkError are English message keys.
 type loginPage struct {
-	Email string
-	Next  string
-	Error string
+	Email     string
+	Next      string
+	Error     string
+	LinkError string
+	Locked    bool // the account's password sign-in is locked: offer the link
 }
 
 func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
@@ -35,21 +43,15 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 		return fanmail.Errorf(fanmail.EINVALID, "The form could not be read.")
 	}
 	form := loginPage{Email: strings.TrimSpace(r.PostForm.Get("email")), Next: safeNext(r.PostForm.Get("next"))}
-	u, err := h.Staff.Authenticate(r.Context(), form.Email, r.PostForm.Get("password"))
+	u, err := h.Staff.Authenticate(r.Context(), web.ClientIP(r), form.Email, r.PostForm.Get("password"))
 	if code := fanmail.ErrorCode(err); code == fanmail.EUNAUTHORIZED || code == fanmail.ETOOMANY {
-		form.Error = fanmail.ErrorMessage(err)
+		form.Error, form.Locked = fanmail.ErrorMessage(err), errors.Is(err, throttle.ErrAccountLocked)
 		return h.render(w, r, web.StatusOf(err), "login", trTitle(r, "Sign in"), form)
 	}
 	if err != nil {
 		return err
 	}
-	// A session cookie set before sign-in (perhaps planted) is not reused.
-	if c, err := r.Cookie(h.Sessions.Cookie); err == nil {
-		if err := h.Sessions.DB.DeleteSession(r.Context(), web.HashToken(c.Value)); err != nil {
-			return err
-		}
-	}
-	if _, err := h.Sessions.Start(r.Context(), w, u.ID, 0, web.Lang(r)); err != nil {
+	if _, err := h.Sessions.Start(w, r, u.ID, 0, web.Lang(r)); err != nil {
 		return err
 	}
 	next := form.Next
@@ -58,6 +60,60 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
+}
+
+// linkSentFlash is shown after a sign-in link was asked for, whether or not
+// one was sent.
+const linkSentFlash = "If this address belongs to a staff account, we just mailed a sign-in link to it. The link works once and only for a short time."
+
+// requestLink mails a sign-in link (the way in when the password sign-in is
+// locked) and answers the same whether or not the address is staff's.
+func (h *Handler) requestLink(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return fanmail.Errorf(fanmail.EINVALID, "The form could not be read.")
+	}
+	form := loginPage{Email: strings.TrimSpace(r.PostForm.Get("email"))}
+	err := h.Staff.RequestSignInLink(r.Context(), web.ClientIP(r), form.Email)
+	if code := fanmail.ErrorCode(err); code == fanmail.EINVALID || code == fanmail.EUNAVAILABLE {
+		form.LinkError = fanmail.ErrorMessage(err)
+		return h.render(w, r, web.StatusOf(err), "login", trTitle(r, "Sign in"), form)
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/admin/login?flash="+url.QueryEscape(linkSentFlash), http.StatusSeeOther)
+	return nil
+}
+
+// signInLinkForm shows a button instead of signing in at once: mail
+// scanners that open links must not use them up.
+func (h *Handler) signInLinkForm(w http.ResponseWriter, r *http.Request) error {
+	token := r.URL.Query().Get("token")
+	u, err := h.Staff.CheckSignInLink(r.Context(), token)
+	if err != nil {
+		return h.linkError(w, r, err)
+	}
+	return h.render(w, r, http.StatusOK, "login_link", trTitle(r, "Sign in"), web.SignInLinkPage{Token: token, Name: u.Name})
+}
+
+func (h *Handler) signInWithLink(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.Staff.SignInWithLink(r.Context(), r.PostFormValue("token"))
+	if err != nil {
+		return h.linkError(w, r, err)
+	}
+	if _, err := h.Sessions.Start(w, r, u.ID, 0, web.Lang(r)); err != nil {
+		return err
+	}
+	http.Redirect(w, r, homeOf(u), http.StatusSeeOther)
+	return nil
+}
+
+func (h *Handler) linkError(w http.ResponseWriter, r *http.Request, err error) error {
+	switch fanmail.ErrorCode(err) {
+	case fanmail.EINVALID, fanmail.EEXPIRED:
+		return h.render(w, r, web.StatusOf(err), "login_link", trTitle(r, "Sign in"), web.SignInLinkPage{Error: fanmail.ErrorMessage(err)})
+	}
+	return err
 }
 
 // trTitle translates a page title into the request's language.

@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,13 +16,16 @@ import (
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/catalog"
+	"github.com/fanmail/fanmail/internal/channel/channeltest"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
+	"github.com/fanmail/fanmail/internal/delivery/deliverytest"
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
+	"github.com/fanmail/fanmail/internal/throttle"
 	"github.com/fanmail/fanmail/internal/web"
 	"github.com/fanmail/fanmail/internal/web/admin"
 )
@@ -36,18 +40,31 @@ type staffEnv struct {
 
 const staffTestPassword = "correct horse battery"
 
-func newStaffEnv(t *testing.T, db *store.DB) *staffEnv {
+func newStaffEnv(t *testing.T, db *store.DB) *staffEnv { return newStaffEnvMailing(t, db, nil) }
+
+// newStaffEnvMailing is newStaffEnv whose staff sign-in links go through a
+// real outbox to smtp (nil: mail is not configured).
+func newStaffEnvMailing(t *testing.T, db *store.DB, smtp *channeltest.SMTPServer) *staffEnv {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
 	cfg := config.Default()
 	cfg.BaseURL = "http://fanmail.test"
 	cfg.MediaDir = t.TempDir()
 	mailer := delivery.NewMailer(nil, cfg.MailFrom, logger)
+	opts := staff.Options{BaseURL: cfg.BaseURL}
+	var outbox *delivery.Outbox
+	if smtp != nil {
+		outbox = deliverytest.Start(t, db, smtp.URL())
+		opts.AfterCommit = outbox.Notify
+	}
 	e := &staffEnv{
 		db:      db,
 		mux:     http.NewServeMux(),
-		staff:   staff.New(db, logger),
+		staff:   staff.New(db, logger, opts),
 		members: member.New(db, mailer, member.Options{AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL}, logger),
+	}
+	if outbox != nil {
+		outbox.RegisterAll(e.staff.Renderers())
 	}
 	h, err := admin.New(admin.Deps{
 		Config:   cfg,
@@ -121,12 +138,20 @@ func (e *staffEnv) signIn(t *testing.T, email string) *http.Cookie {
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("sign in %s: status %d, body:\n%s", email, res.StatusCode, res.Body)
 	}
+	c := sessionCookie(res)
+	if c == nil {
+		t.Fatalf("sign in %s: no session cookie", email)
+	}
+	return c
+}
+
+// sessionCookie returns the staff session cookie res sets, or nil.
+func sessionCookie(res staffResponse) *http.Cookie {
 	for _, c := range res.Cookies() {
 		if c.Name == "fanmail_staff" && c.Value != "" {
 			return c
 		}
 	}
-	t.Fatalf("sign in %s: no session cookie", email)
 	return nil
 }
 
@@ -281,6 +306,103 @@ func TestLogin(t *testing.T) {
 	})
 }
 
+// A session cookie the browser brought to the sign-in (perhaps planted by
+// someone who signed in themselves) is not carried over: its session is
+// deleted and a new one starts.
+func TestLogin_SessionFixation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newStaffEnv(t, db)
+		e.user(t, "jihoon@example.com", fanmail.RoleAdmin)
+		e.user(t, "intruder@example.com", fanmail.RoleCounsellor)
+		planted := e.signIn(t, "intruder@example.com")
+		res := e.post(t, "/admin/login", url.Values{"email": {"jihoon@example.com"}, "password": {staffTestPassword}}, planted)
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-in: status %d", res.StatusCode)
+		}
+		fresh := sessionCookie(res)
+		if fresh == nil || fresh.Value == planted.Value {
+			t.Fatalf("session cookie after sign-in = %v, want a new one", fresh)
+		}
+		if got := e.get(t, "/admin/", planted); got.StatusCode != http.StatusSeeOther {
+			t.Errorf("planted session after the sign-in: status %d, want 303 to the login", got.StatusCode)
+		}
+		if got := e.get(t, "/admin/users", fresh); got.StatusCode != http.StatusOK {
+			t.Errorf("new session: status %d", got.StatusCode)
+		}
+	})
+}
+
+// postFrom submits form to path from the client at addr.
+func (e *staffEnv) postFrom(t *testing.T, addr, path string, form url.Values) staffResponse {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept-Language", "ko")
+	req.RemoteAddr = addr + ":40000"
+	return e.do(t, req)
+}
+
+// A guesser is refused while the owner, elsewhere, signs in; when guesses
+// from many clients lock the account, the owner gets in with a mailed link.
+func TestLogin_Throttled(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		smtp := channeltest.NewSMTPServer(t)
+		e := newStaffEnvMailing(t, db, smtp)
+		e.user(t, "jihoon@example.com", fanmail.RoleAdmin)
+		login := func(addr, password string) staffResponse {
+			return e.postFrom(t, addr, "/admin/login", url.Values{"email": {"jihoon@example.com"}, "password": {password}})
+		}
+		for range staff.MaxLoginFailures {
+			login("198.51.100.66", "guess")
+		}
+		if res := login("198.51.100.66", staffTestPassword); res.StatusCode != http.StatusTooManyRequests {
+			t.Errorf("guesser: status %d, want 429", res.StatusCode)
+		}
+		if res := login("203.0.113.7", staffTestPassword); res.StatusCode != http.StatusSeeOther {
+			t.Errorf("owner elsewhere: status %d, want 303", res.StatusCode)
+		}
+		for i := range throttle.DefaultSignInLimits.Account.Max {
+			login(fmt.Sprintf("192.0.2.%d", i+1), "guess")
+		}
+		res := login("203.0.113.7", staffTestPassword)
+		if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(res.Body, `<details open id="login-mail">`) ||
+			!strings.Contains(res.Body, "이 계정의 로그인 실패가 너무 많습니다.") {
+			t.Fatalf("owner of a locked account: status %d, body:\n%s", res.StatusCode, res.Body)
+		}
+		for _, addr := range []string{"nobody@example.com", "jihoon@example.com"} {
+			res = e.postFrom(t, "203.0.113.7", "/admin/login/mail", url.Values{"email": {addr}})
+			if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/admin/login?flash=") {
+				t.Fatalf("ask for a link for %s: status %d, Location %q", addr, res.StatusCode, res.Header.Get("Location"))
+			}
+		}
+		if flash := e.get(t, res.Header.Get("Location")+"&lang=ko", nil); !strings.Contains(flash.Body, "로그인 링크를 메일로 보냈습니다") {
+			t.Errorf("no Korean notice after asking for a link:\n%s", flash.Body)
+		}
+		msg := smtp.WaitFor(t, 1, 10*time.Second)[0]
+		links := channeltest.Links(msg.Text)
+		if len(links) != 1 || msg.To[0] != "jihoon@example.com" {
+			t.Fatalf("mail to %v with links %v", msg.To, links)
+		}
+		path := strings.TrimPrefix(links[0], "http://fanmail.test")
+		confirm := e.get(t, path, nil)
+		if confirm.StatusCode != http.StatusOK || !strings.Contains(confirm.Body, `id="login-link-confirm"`) {
+			t.Fatalf("link page: status %d, body:\n%s", confirm.StatusCode, confirm.Body)
+		}
+		token := regexp.MustCompile(`name="token" value="([^"]+)"`).FindStringSubmatch(confirm.Body)[1]
+		res = e.postFrom(t, "203.0.113.7", "/admin/login/link", url.Values{"token": {token}})
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/admin/" {
+			t.Fatalf("sign in with the link: status %d, Location %q", res.StatusCode, res.Header.Get("Location"))
+		}
+		if c := sessionCookie(res); c == nil || e.get(t, "/admin/users", c).StatusCode != http.StatusOK {
+			t.Error("no working session after the link")
+		}
+		res = e.postFrom(t, "203.0.113.7", "/admin/login/link", url.Values{"token": {token}})
+		if res.StatusCode != http.StatusGone || !strings.Contains(res.Body, `id="link-error"`) {
+			t.Errorf("link used twice: status %d", res.StatusCode)
+		}
+	})
+}
+
 func TestRoles(t *testing.T) {
 	db := storetest.OpenSQLite(t)
 	e := newStaffEnv(t, db)
@@ -348,7 +470,7 @@ func TestRoles(t *testing.T) {
 // translation.
 func TestStaffTemplates_Korean(t *testing.T) {
 	re := regexp.MustCompile(`t \$?\.Lang "([^"]+)"`)
-	files := []string{"layout.html", "login.html", "dashboard.html", "users.html", "users_edit.html",
+	files := []string{"layout.html", "login.html", "login_link.html", "dashboard.html", "users.html", "users_edit.html",
 		"tokens.html", "tokens_created.html", "members.html", "members_view.html", "members_edit.html",
 		"_member_loyalty.html", "loyalty.html", "loyalty_reward_form.html", "loyalty_rule_form.html", "loyalty_reverse.html",
 		"shop_redeem.html", "shop_redeem_member.html", "shop_redeem_confirm.html", "shop_redeem_result.html"}

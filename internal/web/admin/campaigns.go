@@ -58,7 +58,9 @@ func (p *campaignPages) tracking() *tracking.Service {
 	if p.Tracking != nil {
 		return p.Tracking
 	}
-	p.trackOnce.Do(func() { p.track = tracking.New(p.Sessions.DB, p.Logger, tracking.Options{}) })
+	p.trackOnce.Do(func() {
+		p.track = tracking.New(p.Sessions.DB, p.Logger, tracking.Options{BotWindow: p.Config.ScannerWindow})
+	})
 	return p.track
 }
 
@@ -236,6 +238,7 @@ type campaignPage struct {
 	Sender   fanmail.Sender
 	Segment  string // name; "" for every member with consent
 	Live     liveView
+	LeftOut  store.LeftOut // who the segment matches but the campaign leaves out, and why
 	Chart    chartData
 	Test     testForm
 	Schedule scheduleForm
@@ -271,6 +274,9 @@ func (p *campaignPages) show(w http.ResponseWriter, r *http.Request) error {
 	return p.renderShow(w, r, http.StatusOK, c, testForm{To: currentUser(r).Email}, scheduleForm{})
 }
 
+// leftOutShown is how many left-out members the campaign page lists.
+const leftOutShown = 20
+
 func (p *campaignPages) renderShow(w http.ResponseWriter, r *http.Request, status int, c fanmail.Campaign, tf testForm, sf scheduleForm) error {
 	ctx := r.Context()
 	pg := campaignPage{Campaign: c, Test: tf, Schedule: sf}
@@ -298,6 +304,9 @@ func (p *campaignPages) renderShow(w http.ResponseWriter, r *http.Request, statu
 		return err
 	}
 	pg.Live, pg.Campaign = live, live.Campaign
+	if pg.LeftOut, err = p.svc.LeftOut(ctx, c.ID, leftOutShown); err != nil && fanmail.ErrorCode(err) != fanmail.EINVALID {
+		return err // EINVALID: the segment is gone, which the page already says
+	}
 	if c.Status != fanmail.CampaignDraft && c.Status != fanmail.CampaignScheduled {
 		pg.Chart = chartOf(web.Lang(r), live.stats, pg.Campaign.Timezone)
 	}

@@ -31,7 +31,10 @@ type liveView struct {
 	Polling  bool
 	Stats    []statRow
 	Links    []store.LinkCount
-	Bots     int64 // opens and clicks by link scanners, left out
+	// Opens and clicks flagged as link scanners' (HEAD requests, clicks
+	// within ScannerWindow of sending): shown, left out of Stats.
+	BotOpens, BotClicks int64
+	ScannerWindow       time.Duration
 
 	stats tracking.Stats
 }
@@ -81,7 +84,8 @@ func (p *campaignPages) liveView(r *http.Request, id int64) (liveView, error) {
 	if err != nil {
 		return v, err
 	}
-	v.stats, v.Links, v.Bots = st, st.Links, st.BotOpens+st.BotClicks
+	v.stats, v.Links = st, st.Links
+	v.BotOpens, v.BotClicks, v.ScannerWindow = st.BotOpens, st.BotClicks, p.tracking().BotWindow()
 	v.Stats = statRows(st)
 	return v, nil
 }

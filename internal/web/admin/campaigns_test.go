@@ -53,7 +53,7 @@ type cmpEnv struct {
 func newCmpEnv(t *testing.T, db *store.DB) *cmpEnv {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	e := &cmpEnv{db: db, mux: http.NewServeMux(), smtp: channeltest.NewSMTPServer(t), staff: staff.New(db, logger)}
+	e := &cmpEnv{db: db, mux: http.NewServeMux(), smtp: channeltest.NewSMTPServer(t), staff: staff.New(db, logger, staff.Options{})}
 	e.cfg = config.Default()
 	e.cfg.BaseURL = "http://fanmail.test"
 	e.cfg.MediaDir = t.TempDir()
@@ -345,6 +345,13 @@ func TestCampaignPages(t *testing.T) {
 				t.Errorf("draft page lacks %s", want)
 			}
 		}
+		// The segment matches two members; the one without marketing
+		// consent is left out, and the page says so and why.
+		leftOut := regexp.MustCompile(`(?s)id="campaign-left-out">.*?지금 해당하는 회원은 2명이며, 그중 1명은.*?` +
+			`id="left-out-no-consent">마케팅 수신 동의 없음: 1<.*?이서연</a></td><td>마케팅 수신 동의 없음</td>`)
+		if !leftOut.MatchString(page.Body) {
+			t.Errorf("draft page does not say who is left out and why:\n%s", page.Body)
+		}
 		if list := e.get(t, "/admin/campaigns", c); !strings.Contains(list.Body, base) {
 			t.Errorf("campaign list lacks the campaign")
 		}
@@ -558,7 +565,9 @@ func TestCampaignPages(t *testing.T) {
 				regexp.MustCompile(`(?s)id="stat-opens">.*?class="count">2<`),
 				regexp.MustCompile(`(?s)id="stat-clicked">.*?class="count">1<`),
 				regexp.MustCompile(`(?s)id="stat-unsubscribed">.*?class="count">0<`),
-				regexp.MustCompile(`(?s)id="campaign-links">.*?` + regexp.QuoteMeta(html.EscapeString(linkURL))),
+				regexp.MustCompile(`(?s)id="campaign-links">.*?` + regexp.QuoteMeta(html.EscapeString(linkURL)) + `.*?class="flagged">1<`),
+				// The scanner's click is shown as flagged, with the window.
+				regexp.MustCompile(`id="campaign-flagged">링크 검사기로 표시해 위 집계에서 뺀 열람 0건, 클릭 1건 \(HEAD 요청, 그리고 발송 후 10s 안의 클릭\)`),
 				regexp.MustCompile(`id="campaign-chart-data">\{"labels":\["[0-9-]+ [0-9]+:00"\],"opens":\[2\],"clicks":\[1\]`),
 				regexp.MustCompile(`chart\.umd\.min\.js`),
 			} {

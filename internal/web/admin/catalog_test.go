@@ -59,7 +59,7 @@ func newCatalogAdmin(t *testing.T, db *store.DB) *catalogAdmin {
 		db:       db,
 		mux:      http.NewServeMux(),
 		cat:      catalog.New(db, cfg.MediaDir, logger, catalog.MaxImageBytes(cfg.MaxUploadBytes)),
-		staff:    staff.New(db, logger),
+		staff:    staff.New(db, logger, staff.Options{}),
 		sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
 		mediaDir: cfg.MediaDir,
 	}
@@ -83,7 +83,7 @@ func (a *catalogAdmin) signedIn(t *testing.T, email, role string) *http.Cookie {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	if _, err := a.sessions.Start(ctx, rec, u.ID, 0, "ko"); err != nil {
+	if _, err := a.sessions.Start(rec, httptest.NewRequest("POST", "/admin/login", nil), u.ID, 0, "ko"); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range rec.Result().Cookies() {

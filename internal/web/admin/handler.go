@@ -60,7 +60,7 @@ type Handler struct {
 // New parses the templates and returns the handler.
 func New(d Deps) (*Handler, error) {
 	sub, _ := fs.Sub(templates, "templates")
-	rd, err := web.NewRenderer(sub, nil)
+	rd, err := web.NewRenderer(sub, web.TimeFuncs(d.Config.Location()))
 	if err != nil {
 		return nil, err
 	}

@@ -47,7 +47,7 @@ func newImportAdmin(t *testing.T, db *store.DB) *importAdmin {
 		mux:      http.NewServeMux(),
 		members:  member.New(db, nil, member.Options{AgeBands: cfg.AgeBands, BaseURL: "http://fanmail.test"}, logger),
 		sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
-		staff:    staff.New(db, logger),
+		staff:    staff.New(db, logger, staff.Options{}),
 	}
 	h, err := admin.New(admin.Deps{Config: cfg, Logger: logger, Sessions: a.sessions, Staff: a.staff,
 		Catalog: catalog.New(db, cfg.MediaDir, logger), Members: a.members})
@@ -66,7 +66,7 @@ func (a *importAdmin) signedIn(t *testing.T, email, role string) *http.Cookie {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
-	if _, err := a.sessions.Start(context.Background(), rec, u.ID, 0, "ko"); err != nil {
+	if _, err := a.sessions.Start(rec, httptest.NewRequest("POST", "/admin/login", nil), u.ID, 0, "ko"); err != nil {
 		t.Fatal(err)
 	}
 	return rec.Result().Cookies()[0]

@@ -64,7 +64,7 @@ func (h *Handler) journey(w http.ResponseWriter, r *http.Request) error {
 			Resend: resendable[msg.Kind] && msg.Status != fanmail.MessageQueued && msg.Status != fanmail.MessageSending}
 		switch {
 		case msg.SentAt != nil:
-			it.Details = "sent " + msg.SentAt.Format("2006-01-02 15:04:05")
+			it.Details = "sent " + web.FormatTime(*msg.SentAt, h.Config.Location())
 		case msg.SkipReason != "":
 			it.Details = msg.SkipReason
 		case msg.Error != "":

@@ -147,6 +147,7 @@ type mbConsentRow struct {
 type mbHistoryRow struct {
 	fanmail.Consent
 	Label       string
+	Decision    string // see fanmail.ConsentDecisions
 	SourceLabel string
 }
 
@@ -184,9 +185,11 @@ func (h *Handler) showMember(w http.ResponseWriter, r *http.Request) error {
 		granted, decided := rec.Consents[purpose]
 		p.ConsentRows = append(p.ConsentRows, mbConsentRow{Label: mbPurposeLabels[purpose], Decided: decided, Granted: granted})
 	}
+	decisions := fanmail.ConsentDecisions(rec.History)
 	for i := len(rec.History) - 1; i >= 0; i-- { // newest first
 		c := rec.History[i]
-		p.HistoryRows = append(p.HistoryRows, mbHistoryRow{Consent: c, Label: mbPurposeLabel(c.Purpose), SourceLabel: mbSourceLabel(c.Source)})
+		p.HistoryRows = append(p.HistoryRows, mbHistoryRow{Consent: c, Label: mbPurposeLabel(c.Purpose),
+			Decision: decisions[i], SourceLabel: mbSourceLabel(c.Source)})
 	}
 	if h.Loyalty != nil {
 		if p.Loyalty, err = h.memberLoyalty(r, id); err != nil {

@@ -17,7 +17,8 @@ import (
 )
 
 // mbSeedMember stores a member with a favourite brand, one profile answer and
-// a consent history: e-mail marketing granted at the shop, then withdrawn.
+// a consent history: e-mail marketing granted at the shop, then withdrawn;
+// SMS marketing left unticked at the shop.
 func mbSeedMember(t *testing.T, e *staffEnv, m fanmail.Member, brandID int64) fanmail.Member {
 	t.Helper()
 	ctx := context.Background()
@@ -42,6 +43,7 @@ func mbSeedMember(t *testing.T, e *staffEnv, m fanmail.Member, brandID int64) fa
 			{Purpose: fanmail.PurposeTerms, Granted: true, Source: fanmail.SourceShop, IP: "203.0.113.7"},
 			{Purpose: fanmail.PurposePrivacy, Granted: true, Source: fanmail.SourceShop, IP: "203.0.113.7"},
 			{Purpose: fanmail.PurposeMarketingEmail, Channel: "email", Granted: true, Source: fanmail.SourceShop, IP: "203.0.113.7"},
+			{Purpose: fanmail.PurposeMarketingSMS, Channel: "sms", Granted: false, Source: fanmail.SourceShop, IP: "203.0.113.7"},
 		} {
 			c.MemberID, c.Version = m.ID, "2025-01"
 			if err := tx.AddConsent(ctx, c); err != nil {
@@ -199,8 +201,12 @@ func TestMembersAdmin(t *testing.T) {
 				}
 			}
 			history := res.Body[strings.Index(res.Body, `id="consent-history"`):]
-			if n := strings.Count(history, "<tr>") - 1; n != 4 {
-				t.Errorf("consent history has %d rows, want 4", n)
+			if n := strings.Count(history, "<tr>") - 1; n != 5 {
+				t.Errorf("consent history has %d rows, want 5", n)
+			}
+			// The e-mail consent was withdrawn; the SMS one never given.
+			if strings.Count(history, "<td>철회</td>") != 1 || strings.Count(history, "<td>동의 안 함</td>") != 1 {
+				t.Errorf("consent history decisions:\n%s", history)
 			}
 			if strings.Contains(res.Body, `id="deactivate-form"`) || strings.Contains(res.Body, "/edit") {
 				t.Error("a viewer without edit rights is offered edit or deactivate")

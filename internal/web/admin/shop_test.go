@@ -50,7 +50,7 @@ func newShopEnv(t *testing.T, db *store.DB) *shopEnv {
 	t.Helper()
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
-	e := &shopEnv{db: db, mux: http.NewServeMux(), smtp: channeltest.NewSMTPServer(t), staff: staff.New(db, logger)}
+	e := &shopEnv{db: db, mux: http.NewServeMux(), smtp: channeltest.NewSMTPServer(t), staff: staff.New(db, logger, staff.Options{})}
 	scfg, err := email.ParseURL(e.smtp.URL())
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/staff"
@@ -157,13 +158,13 @@ func (h *Handler) editUserForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.userFormPage(w, r, http.StatusOK, userFormOf(u), nil)
+	return h.userFormPage(w, r, http.StatusOK, userFormOf(u, h.Config.Location()), nil)
 }
 
-func userFormOf(u fanmail.User) userForm {
+func userFormOf(u fanmail.User, loc *time.Location) userForm {
 	f := userForm{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, ShopID: u.ShopID, Lang: u.Lang, Active: u.Active}
 	if u.LastLoginAt != nil {
-		f.LastLoginAt = u.LastLoginAt.Format("2006-01-02 15:04")
+		f.LastLoginAt = web.FormatTime(*u.LastLoginAt, loc)
 	}
 	return f
 }
@@ -191,7 +192,7 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request) error {
 		if gerr != nil {
 			return gerr
 		}
-		f := userFormOf(u)
+		f := userFormOf(u, h.Config.Location())
 		f.Name, f.Role, f.Lang, f.ShopID, f.Active = userFormValue(upd.Name), userFormValue(upd.Role), userFormValue(upd.Lang), shopID, active
 		return h.userFormPage(w, r, http.StatusUnprocessableEntity, f, err)
 	}
@@ -223,7 +224,7 @@ func (h *Handler) resetUserPassword(w http.ResponseWriter, r *http.Request) erro
 		if gerr != nil {
 			return gerr
 		}
-		f := userFormOf(u)
+		f := userFormOf(u, h.Config.Location())
 		f.PasswordError = fanmail.ErrorMessage(err)
 		return h.userFormPage(w, r, http.StatusUnprocessableEntity, f, nil)
 	}

@@ -117,7 +117,7 @@ func TestUsersAdmin(t *testing.T) {
 		if res := e.get(t, "/admin/members", c); res.StatusCode != http.StatusSeeOther {
 			t.Errorf("session survived the reset: status %d", res.StatusCode)
 		}
-		if _, err := e.staff.Authenticate(ctx, "seojun@example.com", "완전히 새로운 비밀번호"); err != nil {
+		if _, err := e.staff.Authenticate(ctx, "192.0.2.1", "seojun@example.com", "완전히 새로운 비밀번호"); err != nil {
 			t.Errorf("new password refused: %v", err)
 		}
 	})

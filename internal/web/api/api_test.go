@@ -65,7 +65,7 @@ func newEnv(t *testing.T, db *store.DB, opts ...envOption) *testEnv {
 	}
 	cfg := config.Default()
 	cfg.BaseURL = "http://fanmail.test"
-	e.staff = staff.New(db, logger)
+	e.staff = staff.New(db, logger, staff.Options{})
 	e.catalog = catalog.New(db, t.TempDir(), logger)
 	smtpURL := ""
 	if e.smtp != nil {
@@ -120,7 +120,23 @@ func (e *testEnv) do(t *testing.T, rq request) *httptest.ResponseRecorder {
 	}
 	rec := httptest.NewRecorder()
 	e.mux.ServeHTTP(rec, req)
+	checkResponse(t, req, rec)
 	return rec
+}
+
+// checkResponse fails the test when the response to req is not what the
+// OpenAPI document describes (see responseChecker).
+func checkResponse(t *testing.T, req *http.Request, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	c, err := openAPIChecker()
+	if err != nil {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	errs := c.check(req.Method, req.URL.Path, rec.Code, rec.Header().Get("Content-Type"), rec.Body.Bytes())
+	if len(errs) > 0 {
+		t.Errorf("%s %s answered %d unlike openapi.json:\n  %s\nbody: %.500s", req.Method, req.URL.Path, rec.Code,
+			strings.Join(errs, "\n  "), rec.Body)
+	}
 }
 
 // call does rq and decodes the JSON response into out (if not nil), failing

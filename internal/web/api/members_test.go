@@ -17,6 +17,7 @@ import (
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
+	"github.com/fanmail/fanmail/internal/tracking"
 )
 
 // optionID returns the id of the option with value of the profile question
@@ -335,6 +336,49 @@ func TestAPI_Preferences(t *testing.T) {
 		e.call(t, request{method: "PUT", path: path, token: tok, body: `{"brand_ids":[]}`}, http.StatusOK, &got)
 		if len(got.BrandIDs) != 0 {
 			t.Errorf("after PUT []: %v", got.BrandIDs)
+		}
+	})
+}
+
+// A withdrawal made with the unsubscribe link of a mail shows in the
+// consent history with the source "unsubscribe", which the document lists
+// (testEnv.do checks every response against it).
+func TestAPI_ConsentsAfterUnsubscribe(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		ctx := context.Background()
+		tok := e.token(t, fanmail.RoleAdmin)
+		m := e.mustMember(t, "hana@example.com", "한하나")
+		path := fmt.Sprintf("/api/v1/members/%d/consents", m.ID)
+		e.call(t, request{method: "POST", path: path, token: tok, body: `{"purpose":"marketing_email","granted":true}`}, http.StatusOK, nil)
+
+		var msg fanmail.Message
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			msg, _, err = tx.EnqueueMessage(ctx, fanmail.Message{Kind: fanmail.MessageFanNotice, Purpose: fanmail.PurposeMarketing,
+				MemberID: m.ID, Ref: "test:unsubscribe"})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		token, err := db.MessageToken(ctx, msg.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		urls := tracking.NewURLs("http://fanmail.test", []byte("api test"))
+		link := urls.Unsubscribe(token) // …/u/{token}/{sig}
+		svc := tracking.New(db, testLogger(t), tracking.Options{URLs: urls})
+		t.Cleanup(func() { svc.Close(context.Background()) })
+		if _, err := svc.Unsubscribe(ctx, token, link[strings.LastIndex(link, "/")+1:], "192.0.2.9"); err != nil {
+			t.Fatalf("unsubscribe (%s): %v", link, err)
+		}
+
+		var got consentsJSON
+		e.call(t, request{method: "GET", path: path, token: tok}, http.StatusOK, &got)
+		last := got.History[len(got.History)-1]
+		if last.Source != tracking.ConsentSource || last.Granted || got.Current["marketing_email"] {
+			t.Errorf("after unsubscribing: last record %+v, current %v", last, got.Current)
 		}
 	})
 }

@@ -525,6 +525,16 @@ func TestPortal_WithdrawConsent(t *testing.T) {
 	if p = b.get(p.location); !strings.Contains(p.body, "동의를 철회했습니다.") {
 		t.Errorf("no confirmation after withdrawal:\n%s", p.body)
 	}
+	// The SMS consents left unticked at joining were declined, never
+	// withdrawn; only the e-mail one was.
+	history := p.body[strings.Index(p.body, `id="consent-history"`):]
+	if strings.Count(history, "<td>동의 안 함</td>") != 2 || strings.Count(history, "<td>철회</td>") != 1 {
+		t.Errorf("consent history decisions:\n%s", history)
+	}
+	// Times are in the company time zone, labelled (joined 10:00 UTC).
+	if !strings.Contains(history, "<td>2096-03-01 19:00 KST</td>") {
+		t.Errorf("consent history times are not in KST:\n%s", history)
+	}
 	// Terms cannot be withdrawn on their own; a cross-site post changes nothing.
 	if p = b.post("/portal/consents/terms", url.Values{"granted": {"0"}}); p.status != http.StatusUnprocessableEntity {
 		t.Errorf("withdrawing terms: %d", p.status)
@@ -594,6 +604,44 @@ func TestPortal_ProfileAndPassword(t *testing.T) {
 	if p = b2.get("/portal"); p.status != http.StatusSeeOther {
 		t.Errorf("portal of a deactivated member: %d", p.status)
 	}
+}
+
+// A session cookie the browser brought to a sign-in (perhaps planted) is
+// not carried over: its session is deleted and a new one starts.
+func TestPortal_SignInDropsPlantedSession(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newJoinSite(t, db)
+		ctx := context.Background()
+		first := s.browser(t)
+		if p := first.post("/join", s.minjiForm(t)); p.status != http.StatusSeeOther {
+			t.Fatalf("join: %d", p.status)
+		}
+		s.smtp.WaitFor(t, 1, 10*time.Second)
+		s.signIn(t, first, "minji@example.com", 1)
+		m, err := s.members.MemberByEmail(ctx, "minji@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.members.SetPassword(ctx, m.ID, "새비밀번호12345"); err != nil {
+			t.Fatal(err)
+		}
+		base, _ := url.Parse(s.srv.URL)
+		planted := first.client.Jar.Cookies(base)
+		second := s.browser(t)
+		second.client.Jar.SetCookies(base, planted)
+		if p := second.post("/login/password", url.Values{"email": {"minji@example.com"}, "password": {"새비밀번호12345"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("password sign-in: %d\n%s", p.status, p.body)
+		}
+		if got := second.client.Jar.Cookies(base); len(got) != 1 || got[0].Value == planted[0].Value {
+			t.Errorf("cookies after the sign-in = %v, want one new session", got)
+		}
+		if p := first.get("/portal"); p.status != http.StatusSeeOther {
+			t.Errorf("planted session after the sign-in: %d, want 303 to the login", p.status)
+		}
+		if p := second.get("/portal"); p.status != http.StatusOK {
+			t.Errorf("new session: %d", p.status)
+		}
+	})
 }
 
 // Every English text of the member pages has a Korean translation, and the

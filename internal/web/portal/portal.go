@@ -75,7 +75,7 @@ func (h *Handler) loginForm(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) requestLink(w http.ResponseWriter, r *http.Request) error {
 	email := strings.TrimSpace(r.PostFormValue("email"))
-	err := h.Members.RequestSignIn(r.Context(), email)
+	err := h.Members.RequestSignIn(r.Context(), web.ClientIP(r), email)
 	if code := fanmail.ErrorCode(err); code == fanmail.EINVALID || code == fanmail.EUNAVAILABLE {
 		page := loginPage{Email: email, Error: fanmail.ErrorMessage(err), Field: "email"}
 		return h.render(w, r, web.StatusOf(err), "login", tr(r, "Sign in"), page)
@@ -93,7 +93,7 @@ func (h *Handler) loginSent(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) loginPassword(w http.ResponseWriter, r *http.Request) error {
 	email := strings.TrimSpace(r.PostFormValue("email"))
-	m, err := h.Members.SignInWithPassword(r.Context(), email, r.PostFormValue("password"))
+	m, err := h.Members.SignInWithPassword(r.Context(), web.ClientIP(r), email, r.PostFormValue("password"))
 	if code := fanmail.ErrorCode(err); code == fanmail.EUNAUTHORIZED || code == fanmail.EFORBIDDEN || code == fanmail.ETOOMANY {
 		page := loginPage{Email: email, Error: fanmail.ErrorMessage(err), Field: "password"}
 		return h.render(w, r, web.StatusOf(err), "login", tr(r, "Sign in"), page)
@@ -104,27 +104,13 @@ func (h *Handler) loginPassword(w http.ResponseWriter, r *http.Request) error {
 	return h.startSession(w, r, m)
 }
 
-// startSession signs m in, dropping any session the browser brought along
-// (it may have been planted), and goes to the portal.
+// startSession signs m in and goes to the portal.
 func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, m fanmail.Member) error {
-	if c, err := r.Cookie(h.Sessions.Cookie); err == nil {
-		if err := h.Sessions.DB.DeleteSession(r.Context(), web.HashToken(c.Value)); err != nil {
-			return err
-		}
-	}
-	if _, err := h.Sessions.Start(r.Context(), w, 0, m.ID, m.Lang); err != nil {
+	if _, err := h.Sessions.Start(w, r, 0, m.ID, m.Lang); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/portal?lang="+m.Lang, http.StatusSeeOther)
 	return nil
-}
-
-// linkPage asks to confirm a sign-in from a mailed link; Error is an English
-// message key when the link cannot be used.
-type linkPage struct {
-	Token string
-	Name  string
-	Error string
 }
 
 // signInLinkForm shows a button instead of signing in at once: mail
@@ -136,7 +122,7 @@ func (h *Handler) signInLinkForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return h.linkError(w, r, err)
 	}
-	return h.render(w, r, http.StatusOK, "login_link", tr(r, "Sign in"), linkPage{Token: token, Name: m.Name})
+	return h.render(w, r, http.StatusOK, "login_link", tr(r, "Sign in"), web.SignInLinkPage{Token: token, Name: m.Name})
 }
 
 func (h *Handler) signInWithLink(w http.ResponseWriter, r *http.Request) error {
@@ -154,7 +140,7 @@ func (h *Handler) linkError(w http.ResponseWriter, r *http.Request, err error) e
 		if fanmail.ErrorCode(err) == fanmail.EEXPIRED {
 			status = http.StatusGone
 		}
-		return h.render(w, r, status, "login_link", tr(r, "Sign in"), linkPage{Error: fanmail.ErrorMessage(err)})
+		return h.render(w, r, status, "login_link", tr(r, "Sign in"), web.SignInLinkPage{Error: fanmail.ErrorMessage(err)})
 	}
 	return err
 }
@@ -301,8 +287,15 @@ type consentsPage struct {
 	labels
 	Purposes []string
 	Current  map[string]bool
-	History  []fanmail.Consent
+	History  []consentRow
 	Error    string // English message key
+}
+
+// consentRow is one consent record and how it reads (see
+// fanmail.ConsentDecisions).
+type consentRow struct {
+	fanmail.Consent
+	Decision string
 }
 
 // Required reports whether purpose is needed for membership (no withdraw
@@ -323,7 +316,11 @@ func (h *Handler) consents(r *http.Request) (consentsPage, error) {
 		return consentsPage{}, err
 	}
 	hist, err := h.Members.Consents(r.Context(), m.ID)
-	return consentsPage{Purposes: fanmail.Purposes, Current: cur, History: hist}, err
+	page := consentsPage{Purposes: fanmail.Purposes, Current: cur}
+	for i, d := range fanmail.ConsentDecisions(hist) {
+		page.History = append(page.History, consentRow{Consent: hist[i], Decision: d})
+	}
+	return page, err
 }
 
 func (h *Handler) consentsPage(w http.ResponseWriter, r *http.Request) error {

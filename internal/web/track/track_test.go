@@ -160,11 +160,24 @@ func TestUnsubscribe(t *testing.T) {
 			return trackingtest.Count(t, db, `SELECT COUNT(*) FROM consents WHERE member_id = $1`, a.MemberID)
 		}
 
+		// The page names who the mail came from, never the campaign's
+		// internal name.
+		snd, err := db.CreateSender(ctx, fanmail.Sender{Name: "오즈세컨 강남점", FromName: "오즈세컨", FromEmail: "news@ozsecond.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE campaigns SET sender_id = $1 WHERE id = $2`, snd.ID, c.ID); err != nil {
+			t.Fatal(err)
+		}
+
 		t.Run("GET changes nothing", func(t *testing.T) {
 			res, body := do(t, "GET", page, nil, nil)
 			if res.StatusCode != 200 || !strings.Contains(body, "광고성 메일 수신을 거부하시겠습니까?") ||
-				!strings.Contains(body, `action="`+strings.TrimPrefix(page, e.srv.URL)+`"`) || !strings.Contains(body, "오즈세컨 봄 세일") {
+				!strings.Contains(body, `action="`+strings.TrimPrefix(page, e.srv.URL)+`"`) || !strings.Contains(body, "오즈세컨에서 보낸 메일입니다.") {
 				t.Errorf("GET: %d\n%s", res.StatusCode, body)
+			}
+			if strings.Contains(body, "봄 세일") {
+				t.Errorf("the page shows the campaign's internal name:\n%s", body)
 			}
 			res, body = do(t, "GET", page+"?lang=en", nil, nil)
 			if !strings.Contains(body, "Do you want to stop receiving marketing e-mail") {
@@ -186,6 +199,21 @@ func TestUnsubscribe(t *testing.T) {
 			}
 			if consents() != 1 || trackingtest.Count(t, db, `SELECT COUNT(*) FROM suppressions`) != 0 {
 				t.Error("a forged link changed something")
+			}
+		})
+
+		t.Run("TestMail", func(t *testing.T) {
+			// A test mail's link is signed like any other, for a send that
+			// does not exist: it says so instead of showing an error.
+			test := e.local(testURLs.Unsubscribe(tracking.TestToken))
+			for _, method := range []string{"GET", "POST"} {
+				res, body := do(t, method, test, strings.NewReader("List-Unsubscribe=One-Click"), nil)
+				if res.StatusCode != 200 || !strings.Contains(body, `id="unsubscribe-test"`) || strings.Contains(body, "<form") {
+					t.Errorf("%s a test mail's link: %d\n%s", method, res.StatusCode, body)
+				}
+			}
+			if consents() != 1 || trackingtest.Count(t, db, `SELECT COUNT(*) FROM suppressions`) != 0 {
+				t.Error("a test mail's link changed something")
 			}
 		})
 

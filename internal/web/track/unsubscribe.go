@@ -9,9 +9,9 @@ import (
 )
 
 type unsubscribePage struct {
-	Action   string // this page's own URL: the button posts here
-	Campaign string
-	Done     bool
+	Action string // this page's own URL: the button posts here
+	Sender string // who the mail came from
+	Done   bool
 }
 
 // pageLang is the language of an unsubscribe page: ?lang= if given, else the
@@ -33,8 +33,11 @@ func (h *Handler) unsubscribeForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if u.Test {
+		return h.render(w, http.StatusOK, pageLang(r, ""), "unsubscribe_testmail", "Unsubscribe", nil)
+	}
 	return h.render(w, http.StatusOK, pageLang(r, u.Lang), "unsubscribe", "Unsubscribe",
-		unsubscribePage{Action: r.URL.Path, Campaign: u.Campaign, Done: u.Done})
+		unsubscribePage{Action: r.URL.Path, Sender: u.Sender, Done: u.Done})
 }
 
 // unsubscribe is RFC 8058 one-click: the mail client POSTs
@@ -47,6 +50,9 @@ func (h *Handler) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 	u, err := h.Tracking.Unsubscribe(r.Context(), r.PathValue("token"), r.PathValue("sig"), web.ClientIP(r))
 	if err != nil {
 		return err
+	}
+	if u.Test {
+		return h.render(w, http.StatusOK, pageLang(r, ""), "unsubscribe_testmail", "Unsubscribe", nil)
 	}
 	return h.render(w, http.StatusOK, pageLang(r, u.Lang), "unsubscribed", "Unsubscribed", u)
 }
