@@ -214,3 +214,17 @@ func (db *DB) MemberProfile(ctx context.Context, memberID int64) (fanmail.Member
 	p.PreferredGroupID, p.Group.GroupID = group.Int64, group.Int64
 	return p, nil
 }
+
+// PurchasePattern returns the member's analysed purchase pattern inside tx,
+// fanmail.PatternUnknown when none is stored.
+func (tx *Tx) PurchasePattern(ctx context.Context, memberID int64) (string, error) {
+	var p string
+	err := tx.QueryRowContext(ctx, `SELECT purchase_pattern FROM member_profiles WHERE member_id = $1`, memberID).Scan(&p)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && p == "") {
+		return fanmail.PatternUnknown, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("purchase pattern of member %d: %w", memberID, err)
+	}
+	return p, nil
+}

@@ -88,9 +88,35 @@ func surveyTx(ctx context.Context, tx *store.Tx, key string, id int64) (fanmail.
 	return tx.SurveyByID(ctx, id)
 }
 
+// deepSurveyFor chooses the deep survey from the member's profile analysis
+// (seed 000 step 6): an active survey keyed "brand-deep-PATTERN" for the
+// member's purchase pattern (full_price, sale, outlet, event) when staff
+// made one, else the default deep survey.
+func (s *Service) deepSurveyFor(ctx context.Context, tx *store.Tx, memberID int64) (fanmail.Survey, error) {
+	pattern, err := tx.PurchasePattern(ctx, memberID)
+	if err != nil {
+		return fanmail.Survey{}, err
+	}
+	if pattern != fanmail.PatternUnknown {
+		sv, err := tx.SurveyByKey(ctx, DeepSurveyKey(pattern))
+		if err == nil && sv.Active {
+			return sv, nil
+		}
+		if err != nil && fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+			return sv, err
+		}
+	}
+	return tx.SurveyByKey(ctx, fanmail.SurveyBrandDeep)
+}
+
+// DeepSurveyKey is the key of the deep survey for members of a purchase
+// pattern, e.g. "brand-deep-sale".
+func DeepSurveyKey(pattern string) string { return fanmail.SurveyBrandDeep + "-" + pattern }
+
 // InviteBrandDeep invites a member who selected a brand to the brand's deep
 // survey inside tx: the brand's own newest active survey when staff made
-// one, else the deep brand survey ("brand-deep"). Its signature is
+// one, else the deep survey chosen from the member's profile analysis
+// (deepSurveyFor). Its signature is
 // fan.Options.Invite's. The cause is made brand-specific ("CAUSE:brand:ID"),
 // so selecting two brands invites twice and a retried step once. No active
 // survey invites nobody and is no error, so the step it is part of (the
@@ -98,7 +124,7 @@ func surveyTx(ctx context.Context, tx *store.Tx, key string, id int64) (fanmail.
 func (s *Service) InviteBrandDeep(ctx context.Context, tx *store.Tx, memberID, brandID int64, cause string) error {
 	sv, err := tx.BrandSurvey(ctx, brandID)
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
-		sv, err = tx.SurveyByKey(ctx, fanmail.SurveyBrandDeep)
+		sv, err = s.deepSurveyFor(ctx, tx, memberID)
 	}
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
 		s.logger.Warn("no deep brand survey; invitation left out", "member_id", memberID, "brand_id", brandID)

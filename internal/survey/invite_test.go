@@ -258,3 +258,37 @@ func TestService_Render_PerMember(t *testing.T) {
 		}
 	}
 }
+
+// Step 6: the deep survey is chosen from the profile analysis. A member
+// whose purchases make them wait for sales gets the sale-shoppers' survey
+// when staff made one; a member without an analysed pattern gets the
+// default deep survey.
+func TestService_InviteBrandDeep_ByPattern(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setup(t, db)
+		ctx := context.Background()
+		sale, err := e.svc.CreateSurvey(ctx, fanmail.Survey{Key: survey.DeepSurveyKey(fanmail.PatternSale), TitleKo: "세일 고객 설문",
+			TitleEn: "Sale shoppers' survey", Active: true, ChipReward: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		saver := storetest.MustCreateMember(t, db, "saver@example.com")
+		if _, err := db.SQL().ExecContext(ctx, `INSERT INTO member_profiles (member_id, purchase_pattern, units_sale, computed_at)
+			VALUES ($1, $2, 3, $3)`, saver.ID, fanmail.PatternSale, db.Now()); err != nil {
+			t.Fatal(err)
+		}
+		e.inviteDeep(t, saver.ID, e.brand.ID)
+		e.inviteDeep(t, e.member.ID, e.brand.ID)
+		deep, err := db.SurveyByKey(ctx, fanmail.SurveyBrandDeep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[int64]int64{}
+		for _, inv := range e.invitations(t) {
+			got[inv.MemberID] = inv.SurveyID
+		}
+		if got[saver.ID] != sale.ID || got[e.member.ID] != deep.ID {
+			t.Errorf("surveys by member %v; want the sale survey %d for the sale shopper, the default %d otherwise", got, sale.ID, deep.ID)
+		}
+	})
+}
