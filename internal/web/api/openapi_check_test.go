@@ -121,7 +121,7 @@ func (c *responseChecker) resolve(v any) any {
 // (description, examples…) are only read by people.
 var schemaKeywords = map[string]bool{
 	"$ref": true, "type": true, "properties": true, "required": true, "additionalProperties": true,
-	"propertyNames": true, "items": true, "enum": true, "allOf": true, "format": true, "pattern": true,
+	"propertyNames": true, "items": true, "enum": true, "allOf": true, "oneOf": true, "format": true, "pattern": true,
 	"maxLength": true, "minLength": true, "minimum": true, "maximum": true, "minItems": true, "maxItems": true,
 	"description": true, "examples": true, "default": true, "title": true, "deprecated": true,
 }
@@ -147,6 +147,19 @@ func (c *responseChecker) validate(schema, v any, at string, errs *[]string) {
 	}
 	for _, part := range asSlice(s["allOf"]) {
 		c.validate(part, v, at, errs)
+	}
+	if parts := asSlice(s["oneOf"]); len(parts) > 0 {
+		matched := 0
+		for _, part := range parts {
+			var partErrs []string
+			c.validate(part, v, at, &partErrs)
+			if len(partErrs) == 0 {
+				matched++
+			}
+		}
+		if matched != 1 {
+			fail("%s matches %d of the oneOf schemas, want exactly 1", describe(v), matched)
+		}
 	}
 	if t, ok := s["type"]; ok && !hasType(t, v) {
 		fail("%s, want type %v", describe(v), t)
