@@ -331,3 +331,30 @@ func TestOutbox_StaffMessages(t *testing.T) {
 		}
 	})
 }
+
+// A staff user's address refused for good is suppressed like a member's;
+// the refusal of a message without a member must not stop the batch's
+// outcomes from being recorded.
+func TestOutbox_StaffRefusalSuppresses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t)
+		o := newOutbox(t, db, srv)
+		u, err := db.CreateUser(ctx, fanmail.User{Email: "Old.Admin@example.com", Name: "김지훈", Role: fanmail.RoleAdmin,
+			Lang: fanmail.LangKorean, Active: true}, "hash")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv.RejectRecipient("Old.Admin@example.com", 550)
+		m := enqueue(t, db, fanmail.Message{Kind: "test", UserID: u.ID, Ref: "staff:1"})
+		if _, err := o.SendDue(ctx); err != nil {
+			t.Fatalf("SendDue: %v", err)
+		}
+		if got, _ := db.MessageByID(ctx, m.ID); got.Status != fanmail.MessageFailed {
+			t.Errorf("refused staff message: %s %q, want failed", got.Status, got.Error)
+		}
+		if sup, err := db.SuppressionOf(ctx, "old.admin@example.com"); err != nil || sup.Reason != store.SuppressHardBounce {
+			t.Errorf("suppression = %+v, %v", sup, err)
+		}
+	})
+}
