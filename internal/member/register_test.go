@@ -52,7 +52,11 @@ func (e *regEnv) advance(d time.Duration) {
 
 func regLogger(t *testing.T) *slog.Logger { return slog.New(slog.NewTextHandler(t.Output(), nil)) }
 
-func regSetup(t *testing.T, db *store.DB) *regEnv {
+func regSetup(t *testing.T, db *store.DB) *regEnv { return regSetupMailing(t, db, true) }
+
+// regSetupMailing is regSetup; without mail no relay is configured (e.smtp
+// is nil), so messages stay queued in the outbox.
+func regSetupMailing(t *testing.T, db *store.DB, mail bool) *regEnv {
 	t.Helper()
 	e := &regEnv{db: db, now: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
 	db.Now = func() time.Time {
@@ -64,18 +68,21 @@ func regSetup(t *testing.T, db *store.DB) *regEnv {
 	e.ozoc = regBrand(t, db, "casual", "ozoc", "오조크")
 	e.ozSecond = regBrand(t, db, "casual", "oz-second", "오즈세컨")
 	e.sj = regBrand(t, db, "casual", "sj", "에스제이")
-	e.smtp = channeltest.NewSMTPServer(t)
-	cfg, err := email.ParseURL(e.smtp.URL())
-	if err != nil {
-		t.Fatal(err)
+	mailer, smtpURL := delivery.NewMailer(nil, "팬메일 <no-reply@fanmail.test>", regLogger(t)), ""
+	if mail {
+		e.smtp = channeltest.NewSMTPServer(t)
+		cfg, err := email.ParseURL(e.smtp.URL())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sender, err := email.New(cfg, regLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { sender.Close() })
+		mailer, smtpURL = delivery.NewMailer(sender, "팬메일 <no-reply@fanmail.test>", regLogger(t)), e.smtp.URL()
 	}
-	sender, err := email.New(cfg, regLogger(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sender.Close() })
-	mailer := delivery.NewMailer(sender, "팬메일 <no-reply@fanmail.test>", regLogger(t))
-	e.outbox = deliverytest.Start(t, db, e.smtp.URL())
+	e.outbox = deliverytest.Start(t, db, smtpURL)
 	e.svc = member.New(db, mailer, member.Options{BaseURL: regBaseURL, ConfirmTTL: 72 * time.Hour, MagicLinkTTL: 30 * time.Minute,
 		AfterCommit: e.outbox.Notify}, regLogger(t))
 	e.outbox.RegisterAll(e.svc.Renderers())
@@ -367,10 +374,8 @@ func (e *regEnv) messages(t *testing.T, kind string) int {
 
 func TestService_Register_NoMail(t *testing.T) {
 	db := storetest.OpenSQLite(t)
-	e := regSetup(t, db)
-	ob := deliverytest.Start(t, db, "")
-	svc := member.New(db, delivery.NewMailer(nil, "x@example.com", regLogger(t)), member.Options{BaseURL: regBaseURL, AfterCommit: ob.Notify}, regLogger(t))
-	ob.RegisterAll(svc.Renderers())
+	e := regSetupMailing(t, db, false)
+	svc := e.svc
 	m, err := svc.Register(context.Background(), e.minji(t))
 	if err != nil {
 		t.Fatalf("register without mail: %v", err)
