@@ -121,7 +121,7 @@ func (c *responseChecker) resolve(v any) any {
 // (description, examples…) are only read by people.
 var schemaKeywords = map[string]bool{
 	"$ref": true, "type": true, "properties": true, "required": true, "additionalProperties": true,
-	"propertyNames": true, "items": true, "enum": true, "allOf": true, "format": true, "pattern": true,
+	"propertyNames": true, "items": true, "enum": true, "allOf": true, "oneOf": true, "format": true, "pattern": true,
 	"maxLength": true, "minLength": true, "minimum": true, "maximum": true, "minItems": true, "maxItems": true,
 	"description": true, "examples": true, "default": true, "title": true, "deprecated": true,
 }
@@ -147,6 +147,19 @@ func (c *responseChecker) validate(schema, v any, at string, errs *[]string) {
 	}
 	for _, part := range asSlice(s["allOf"]) {
 		c.validate(part, v, at, errs)
+	}
+	if parts := asSlice(s["oneOf"]); len(parts) > 0 {
+		matched := 0
+		for _, part := range parts {
+			var partErrs []string
+			c.validate(part, v, at, &partErrs)
+			if len(partErrs) == 0 {
+				matched++
+			}
+		}
+		if matched != 1 {
+			fail("%s matches %d of the oneOf schemas, want exactly 1", describe(v), matched)
+		}
 	}
 	if t, ok := s["type"]; ok && !hasType(t, v) {
 		fail("%s, want type %v", describe(v), t)
@@ -305,6 +318,15 @@ func TestResponseChecker(t *testing.T) {
 		{"ErrStatus", "GET", consents, 418, `{}`, `status 418 is not documented`},
 		{"ErrDateTime", "GET", "/api/v1/members/7", 200, `{"created_at":"yesterday"}`, `not an RFC 3339 date-time`},
 		{"UnknownPath", "GET", "/api/v1/pigeons", 200, `[]`, ""},
+	}
+	// oneOf: exactly one of the schemas.
+	oneOf := map[string]any{"oneOf": []any{map[string]any{"type": "string"}, map[string]any{"type": "null"}}}
+	for v, want := range map[any]int{"x": 0, nil: 0, 1.0: 1} {
+		var errs []string
+		c.validate(oneOf, v, "$", &errs)
+		if len(errs) != want {
+			t.Errorf("oneOf string|null of %v: %v", v, errs)
+		}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
