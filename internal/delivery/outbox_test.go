@@ -282,6 +282,17 @@ func TestOutbox_ExpiredLeaseIsClaimedAgain(t *testing.T) {
 	})
 }
 
+// staffUser stores a Korean-speaking staff user.
+func staffUser(t *testing.T, db *store.DB, email, name string, active bool) fanmail.User {
+	t.Helper()
+	u, err := db.CreateUser(context.Background(), fanmail.User{Email: email, Name: name, Role: fanmail.RoleMarketer,
+		Lang: fanmail.LangKorean, Active: active}, "hash")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 // A message for a staff user (no member) goes to the user's address, in
 // their name; a deactivated user's is skipped; a message must be for a
 // member or a staff user, not both nor neither.
@@ -290,16 +301,8 @@ func TestOutbox_StaffMessages(t *testing.T) {
 		ctx := context.Background()
 		srv := channeltest.NewSMTPServer(t)
 		o := newOutbox(t, db, srv)
-		admin, err := db.CreateUser(ctx, fanmail.User{Email: "Jihoon@example.com", Name: "김지훈", Role: fanmail.RoleAdmin,
-			Lang: fanmail.LangKorean, Active: true}, "hash")
-		if err != nil {
-			t.Fatal(err)
-		}
-		gone, err := db.CreateUser(ctx, fanmail.User{Email: "gone@example.com", Name: "퇴사자", Role: fanmail.RoleMarketer,
-			Lang: fanmail.LangKorean, Active: false}, "hash")
-		if err != nil {
-			t.Fatal(err)
-		}
+		admin := staffUser(t, db, "Jihoon@example.com", "김지훈", true)
+		gone := staffUser(t, db, "gone@example.com", "퇴사자", false)
 		sent := enqueue(t, db, fanmail.Message{Kind: "test", UserID: admin.ID, Ref: "staff:1"})
 		skipped := enqueue(t, db, fanmail.Message{Kind: "test", UserID: gone.ID, Ref: "staff:2"})
 		sendAll(t, o)
@@ -328,6 +331,29 @@ func TestOutbox_StaffMessages(t *testing.T) {
 			if err == nil {
 				t.Errorf("message %s enqueued", m.Ref)
 			}
+		}
+	})
+}
+
+// A staff user's address refused for good is suppressed like a member's;
+// the refusal of a message without a member must not stop the batch's
+// outcomes from being recorded.
+func TestOutbox_StaffRefusalSuppresses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		srv := channeltest.NewSMTPServer(t)
+		o := newOutbox(t, db, srv)
+		u := staffUser(t, db, "Old.Admin@example.com", "김지훈", true)
+		srv.RejectRecipient("Old.Admin@example.com", 550)
+		m := enqueue(t, db, fanmail.Message{Kind: "test", UserID: u.ID, Ref: "staff:1"})
+		if _, err := o.SendDue(ctx); err != nil {
+			t.Fatalf("SendDue: %v", err)
+		}
+		if got, _ := db.MessageByID(ctx, m.ID); got.Status != fanmail.MessageFailed {
+			t.Errorf("refused staff message: %s %q, want failed", got.Status, got.Error)
+		}
+		if sup, err := db.SuppressionOf(ctx, "old.admin@example.com"); err != nil || sup.Reason != store.SuppressHardBounce {
+			t.Errorf("suppression = %+v, %v", sup, err)
 		}
 	})
 }

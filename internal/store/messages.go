@@ -385,14 +385,25 @@ func (tx *Tx) recordSent(ctx context.Context, sent []MessageOutcome) error {
 // bounce_hard event of its member (no campaign, as for a DSN about an outbox
 // message) and the suppression.
 func (tx *Tx) messageBounced(ctx context.Context, id int64, detail string) error {
-	var memberID int64
-	if err := tx.QueryRowContext(ctx, `SELECT member_id FROM messages WHERE id = $1`, id).Scan(&memberID); err != nil {
+	var memberID, userID sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT member_id, user_id FROM messages WHERE id = $1`, id).Scan(&memberID, &userID); err != nil {
 		return err
 	}
-	if err := tx.AddEvent(ctx, Event{MemberID: memberID, Kind: "bounce_hard", Detail: detail}); err != nil {
+	if !memberID.Valid { // a staff user's: suppress the address, no member to record it for
+		var email string
+		err := tx.QueryRowContext(ctx, `SELECT email_normalized FROM users WHERE id = $1`, userID.Int64).Scan(&email)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // deleted meanwhile
+		}
+		if err != nil {
+			return fmt.Errorf("hard bounce of a staff message: %w", err)
+		}
+		return tx.hardBounceAddress(ctx, email, 0)
+	}
+	if err := tx.AddEvent(ctx, Event{MemberID: memberID.Int64, Kind: "bounce_hard", Detail: detail}); err != nil {
 		return err
 	}
-	return tx.hardBounce(ctx, memberID, 0)
+	return tx.hardBounce(ctx, memberID.Int64, 0)
 }
 
 // ReleaseMessages puts claimed messages back as queued without spending an

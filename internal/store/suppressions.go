@@ -262,6 +262,12 @@ func (tx *Tx) hardBounce(ctx context.Context, memberID, sendID int64) error {
 	if err != nil {
 		return fmt.Errorf("hard bounce: %w", err)
 	}
+	return tx.hardBounceAddress(ctx, email, sendID)
+}
+
+// hardBounceAddress records a hard bounce of the normalized address email
+// (of send sendID, 0 for none) and suppresses it.
+func (tx *Tx) hardBounceAddress(ctx context.Context, email string, sendID int64) error {
 	if _, err := tx.AddBounce(ctx, email, true, sendID, tx.Now); err != nil {
 		return err
 	}

@@ -319,6 +319,15 @@ func TestResponseChecker(t *testing.T) {
 		{"ErrDateTime", "GET", "/api/v1/members/7", 200, `{"created_at":"yesterday"}`, `not an RFC 3339 date-time`},
 		{"UnknownPath", "GET", "/api/v1/pigeons", 200, `[]`, ""},
 	}
+	// oneOf: exactly one of the schemas.
+	oneOf := map[string]any{"oneOf": []any{map[string]any{"type": "string"}, map[string]any{"type": "null"}}}
+	for v, want := range map[any]int{"x": 0, nil: 0, 1.0: 1} {
+		var errs []string
+		c.validate(oneOf, v, "$", &errs)
+		if len(errs) != want {
+			t.Errorf("oneOf string|null of %v: %v", v, errs)
+		}
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			errs := c.check(tt.method, tt.path, tt.status, "application/json", []byte(tt.body))
