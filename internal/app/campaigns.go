@@ -81,7 +81,7 @@ func (a *App) startBackground(ctx context.Context) {
 // so that its claims are taken over within seconds if it dies (store.Node).
 // Without a node, claims wait for their locks to expire.
 func (a *App) joinNode(ctx context.Context) {
-	name := a.cfg.Node()
+	name := a.cfg.Node(a.Addr())
 	n, err := a.db.JoinNode(ctx, name, store.DefaultNodeLease)
 	if err != nil {
 		a.logger.Error("joining the sending nodes failed; claims of a crash will wait for their locks", "node", name, "err", err)

@@ -33,7 +33,8 @@ import (
 // relay after its member's withdrawal commits) and sends it, pipelined,
 // over its connections in turn. A process
 // killed mid-campaign leaves at most two batches per worker sent but
-// unrecorded: after their lock expires they are sent again.
+// unrecorded: they are sent again when its node's lease lapses or the node
+// starts again (store.Node), or else when their lock expires.
 
 // batch is a set of claimed sends of one campaign on its way through the engine.
 type batch struct {

@@ -70,7 +70,9 @@ type Options struct {
 	// being recorded).
 	BatchSize int
 	// LockFor is how long a claimed batch is reserved for its worker; after
-	// that (the worker died) another takes it over.
+	// that (the worker died) another takes it over. When the process has
+	// joined as a node (store.Node), its claims are taken over as soon as
+	// its lease lapses, seconds after it died.
 	LockFor time.Duration
 	// PollInterval is how often idle workers look for work.
 	PollInterval time.Duration

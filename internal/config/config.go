@@ -253,9 +253,9 @@ func (c Config) LocalMailDomain() string {
 }
 
 // Node returns the name this process sends mail under: NodeName, or the
-// host name and HTTP port, which no two running processes share and a
-// restarted one keeps.
-func (c Config) Node() string {
+// host name and the port of listen, the bound HTTP address, which no two
+// running processes share and a restarted one keeps.
+func (c Config) Node(listen string) string {
 	if c.NodeName != "" {
 		return c.NodeName
 	}
@@ -263,7 +263,7 @@ func (c Config) Node() string {
 	if err != nil {
 		host = "localhost"
 	}
-	return host + ":" + c.HTTPAddr[strings.LastIndex(c.HTTPAddr, ":")+1:]
+	return host + ":" + listen[strings.LastIndex(listen, ":")+1:]
 }
 
 // SecureCookies reports whether cookies get the Secure flag (HTTPS base URL).
