@@ -95,15 +95,3 @@ func (db *DB) DeleteExpiredLinkTokens(ctx context.Context, cutoff time.Time) (in
 	}
 	return res.RowsAffected()
 }
-
-// CountLinkTokens returns how many links for purpose were made for the member
-// since the given time (sign-in mails are throttled with it).
-func (db *DB) CountLinkTokens(ctx context.Context, memberID int64, purpose string, since time.Time) (int, error) {
-	var n int
-	err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM link_tokens WHERE member_id = $1 AND purpose = $2 AND created_at >= $3`,
-		memberID, purpose, since.UTC()).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count link tokens: %w", err)
-	}
-	return n, nil
-}
