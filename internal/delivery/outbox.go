@@ -67,6 +67,8 @@ type Outbox struct {
 	wake   chan struct{}
 	lanes  []*lane
 
+	fromName, fromAddr string // of opts.From
+
 	mu        sync.RWMutex // guards renderers
 	renderers map[string]Renderer
 }
@@ -77,6 +79,9 @@ type lane struct {
 	pipe   *email.Pipe
 	b      email.Builder
 	footer *fanmail.Sender // the legal footer's sender, read once a batch
+	// marketing says the last batch held marketing: the next takes the
+	// withdrawal feed's position before it claims.
+	marketing bool
 }
 
 // NewOutbox returns an Outbox over db.
@@ -103,6 +108,7 @@ func NewOutbox(db *store.DB, logger *slog.Logger, opts OutboxOptions) *Outbox {
 		opts.Workers = 2
 	}
 	o := &Outbox{db: db, logger: logger, opts: opts, renderers: map[string]Renderer{}, wake: make(chan struct{}, 1)}
+	o.fromName, o.fromAddr = from(opts)
 	for range opts.Workers {
 		o.lanes = append(o.lanes, &lane{})
 	}
@@ -186,15 +192,29 @@ func (o *Outbox) sendDue(ctx context.Context, l *lane) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.footer = nil
+	// While marketing goes out, the withdrawal feed's position is taken
+	// before the claim, which then reflects every withdrawal up to it;
+	// otherwise only if the claim holds marketing, and its members are
+	// read again after it.
+	var pos int64
+	early := l.marketing
+	if early {
+		var err error
+		if pos, err = o.db.Withdrawals().Pos(ctx); err != nil {
+			return 0, err
+		}
+	}
 	now := o.db.Now()
 	claims, err := o.db.ClaimMessages(ctx, now, o.opts.Lease, o.opts.Batch)
 	if err != nil || len(claims) == 0 {
 		return 0, err
 	}
-	pos, err := o.feedPos(ctx, claims)
-	if err != nil {
-		o.db.ReleaseMessages(context.WithoutCancel(ctx), ids(claims))
-		return 0, err
+	l.marketing = slices.ContainsFunc(claims, func(c store.OutboxClaim) bool { return c.Purpose == fanmail.PurposeMarketing })
+	if l.marketing && !early {
+		if pos, err = o.feedPos(ctx, claims); err != nil {
+			o.db.ReleaseMessages(context.WithoutCancel(ctx), ids(claims))
+			return 0, err
+		}
 	}
 	// Each message goes to the relay as soon as it is rendered, so the
 	// first of a batch does not wait for the last to be rendered.
@@ -220,13 +240,11 @@ func (o *Outbox) sendDue(ctx context.Context, l *lane) (int, error) {
 	return len(claims), nil
 }
 
-// feedPos opens the withdrawal feed when claims hold marketing, and reads
-// their members again after its position, from which on withdrawals are
-// checked at the hand-off. Transactional messages alone leave the feed be.
+// feedPos opens the withdrawal feed for claims that hold marketing, and
+// reads their members again after its position, from which on withdrawals
+// are checked at the hand-off. Transactional messages alone leave the feed
+// be.
 func (o *Outbox) feedPos(ctx context.Context, claims []store.OutboxClaim) (int64, error) {
-	if !slices.ContainsFunc(claims, func(c store.OutboxClaim) bool { return c.Purpose == fanmail.PurposeMarketing }) {
-		return 0, nil
-	}
 	pos, err := o.db.Withdrawals().Pos(ctx)
 	if err != nil {
 		return 0, err
@@ -489,7 +507,7 @@ func (o *Outbox) frame(ctx context.Context, l *lane, c *store.OutboxClaim, ct Co
 			return nil, err
 		}
 	}
-	fromName, fromAddr := o.from()
+	fromName, fromAddr := o.fromName, o.fromAddr
 	b := &l.b
 	b.Reset()
 	b.EightBit = l.pipe != nil && l.pipe.EightBit()
@@ -523,10 +541,11 @@ func (o *Outbox) sender(ctx context.Context) (fanmail.Sender, error) {
 	return o.opts.Sender(ctx)
 }
 
-func (o *Outbox) from() (name, addr string) {
-	a, err := mail.ParseAddress(o.opts.From)
+// from returns the name and address of opts.From.
+func from(opts OutboxOptions) (name, addr string) {
+	a, err := mail.ParseAddress(opts.From)
 	if err != nil {
-		return "", strings.TrimSpace(o.opts.From)
+		return "", strings.TrimSpace(opts.From)
 	}
 	return a.Name, a.Address
 }
@@ -620,10 +639,18 @@ func layoutParts(lang string) ([4]string, error) {
 	return parts, nil
 }
 
-// crlf turns bare LFs into CRLF, as SMTP wants.
+// crlf turns bare LFs into CRLF, as SMTP wants, in one pass.
 func crlf(s string) []byte {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return []byte(strings.ReplaceAll(s, "\n", "\r\n"))
+	out := make([]byte, 0, len(s)+strings.Count(s, "\n"))
+	for {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			return append(out, s...)
+		}
+		out = append(out, strings.TrimSuffix(s[:i], "\r")...)
+		out = append(out, '\r', '\n')
+		s = s[i+1:]
+	}
 }
 
 // headerValue returns what follows prefix in msg up to end, or "".
