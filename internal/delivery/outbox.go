@@ -309,7 +309,7 @@ type transmission struct {
 	ctx    context.Context
 	l      *lane
 	claims []store.OutboxClaim
-	msgs   [][]byte
+	mids   []string // the Message-IDs of the messages handed over
 	outs   []store.MessageOutcome
 	done   []bool
 	now    time.Time
@@ -318,7 +318,7 @@ type transmission struct {
 }
 
 func (o *Outbox) newTransmission(ctx context.Context, l *lane, claims []store.OutboxClaim, pos int64) *transmission {
-	return &transmission{o: o, ctx: ctx, l: l, claims: claims, msgs: make([][]byte, len(claims)),
+	return &transmission{o: o, ctx: ctx, l: l, claims: claims, mids: make([]string, len(claims)),
 		outs: make([]store.MessageOutcome, len(claims)), done: make([]bool, len(claims)), now: o.db.Now(), pos: pos}
 }
 
@@ -328,21 +328,22 @@ func (t *transmission) settle(i int, out store.MessageOutcome) {
 	t.outs[i], t.done[i] = out, true
 }
 
-// send hands message i to the relay (or the console).
+// send hands message i to the relay (or the console). msg is only read
+// during the call.
 func (t *transmission) send(i int, msg []byte) {
 	o, c := t.o, &t.claims[i]
-	t.msgs[i] = msg
+	t.mids[i] = headerValue(msg, "Message-ID: <", ">")
 	if o.opts.SMTP == nil {
 		if err := o.opts.Console.SendEmail(t.ctx, consoleEmail(msg, c.Email)); err != nil {
 			t.settle(i, o.retry(c, t.now, err.Error()))
 		} else {
-			t.settle(i, sentOutcome(msg))
+			t.settle(i, sentOutcome(t.mids[i]))
 		}
 		return
 	}
 	if t.down == nil {
 		t.down = o.connect(t.ctx, t.l, func(tag int, err error) {
-			t.settle(tag, o.outcome(&t.claims[tag], t.msgs[tag], err, t.now))
+			t.settle(tag, o.outcome(&t.claims[tag], t.mids[tag], err, t.now))
 		})
 		if t.down != nil {
 			o.logger.Warn("outbox relay unavailable", "err", t.down)
@@ -352,7 +353,8 @@ func (t *transmission) send(i int, msg []byte) {
 		t.settle(i, o.retry(c, t.now, "relay: "+t.down.Error()))
 		return
 	}
-	from := tracking.VERP(tokenOf(msg), o.opts.BounceDomain)
+	token, _, _ := strings.Cut(t.mids[i], "@")
+	from := tracking.VERP(token, o.opts.BounceDomain)
 	reason, err := o.handOff(t.ctx, t.l, c, i, from, msg, t.pos)
 	switch {
 	case reason != "":
@@ -437,9 +439,9 @@ func withdrawn(c fanmail.Contact, ws []store.Withdrawal, pos int64) fanmail.Cont
 // outcome turns the relay's answer to one message into its outcome: a 5xx
 // fails the message for good (and a refused address is a hard bounce), a
 // 4xx retries it.
-func (o *Outbox) outcome(c *store.OutboxClaim, msg []byte, err error, now time.Time) store.MessageOutcome {
+func (o *Outbox) outcome(c *store.OutboxClaim, messageID string, err error, now time.Time) store.MessageOutcome {
 	if err == nil {
-		return sentOutcome(msg)
+		return sentOutcome(messageID)
 	}
 	if email.IsTemporary(err) {
 		return o.retry(c, now, err.Error())
@@ -447,8 +449,8 @@ func (o *Outbox) outcome(c *store.OutboxClaim, msg []byte, err error, now time.T
 	return store.MessageOutcome{Status: fanmail.MessageFailed, Error: err.Error(), Bounce: email.IsHardBounce(err)}
 }
 
-func sentOutcome(msg []byte) store.MessageOutcome {
-	return store.MessageOutcome{Status: fanmail.MessageSent, MessageID: headerValue(msg, "Message-ID: <", ">")}
+func sentOutcome(messageID string) store.MessageOutcome {
+	return store.MessageOutcome{Status: fanmail.MessageSent, MessageID: messageID}
 }
 
 func (o *Outbox) connect(ctx context.Context, l *lane, done func(int, error)) error {
@@ -476,7 +478,8 @@ func (o *Outbox) closePipe(l *lane) {
 
 // frame assembles the whole MIME message of c: headers, layout, and for
 // marketing the "(광고)" prefix, the legal footer and the RFC 8058
-// unsubscribe headers; DKIM-signed when configured.
+// unsubscribe headers; DKIM-signed when configured. The message is valid
+// until the lane frames the next.
 func (o *Outbox) frame(ctx context.Context, l *lane, c *store.OutboxClaim, ct Content, now time.Time) ([]byte, error) {
 	token, err := o.db.MessageToken(ctx, c.ID)
 	if err != nil {
@@ -523,7 +526,7 @@ func (o *Outbox) frame(ctx context.Context, l *lane, c *store.OutboxClaim, ct Co
 		b.HeaderString("Auto-Submitted", "auto-generated")
 	}
 	b.Alternative("=_fanmail_"+rand.Text(), crlf(text), crlf(html))
-	msg := append([]byte(nil), b.Bytes()...)
+	msg := b.Bytes() // the lane's buffer: handed over before the next frame
 	if o.opts.DKIM == nil {
 		return msg, nil
 	}
@@ -665,13 +668,6 @@ func headerValue(msg []byte, prefix, end string) string {
 		return ""
 	}
 	return string(rest[:j])
-}
-
-// tokenOf returns the message token from msg's Message-ID.
-func tokenOf(msg []byte) string {
-	id := headerValue(msg, "Message-ID: <", ">")
-	token, _, _ := strings.Cut(id, "@")
-	return token
 }
 
 // consoleEmail wraps a framed message for the console sender.
