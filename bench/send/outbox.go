@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -34,9 +36,6 @@ func runOutbox(ctx context.Context, f flags, db *store.DB, logger *slog.Logger) 
 		return err
 	}
 	defer stopProfile()
-	cpu0 := cpuSeconds()
-	sys0, sw0 := syscallCount(), switches()
-	dbCPU0 := backendCPU(ctx, db)
 	surveys := survey.New(db, logger, survey.Options{BaseURL: "https://fan.example.com"})
 	if err := surveys.EnsureDefaults(ctx); err != nil {
 		return err
@@ -62,6 +61,10 @@ func runOutbox(ctx context.Context, f flags, db *store.DB, logger *slog.Logger) 
 			return fmt.Errorf("queue invitations: %w", err)
 		}
 	}
+	// The queueing above is not the outbox's work: CPU is counted from here.
+	cpu0 := cpuSeconds()
+	sys0, sw0 := syscallCount(), switches()
+	dbCPU0 := backendCPU(ctx, db)
 	t1 := time.Now()
 	cfg, err := email.ParseURL(fmt.Sprintf("smtp://%s?tls=none", f.sinkAddr))
 	if err != nil {
@@ -81,15 +84,18 @@ func runOutbox(ctx context.Context, f flags, db *store.DB, logger *slog.Logger) 
 	done := make(chan struct{})
 	go func() { ob.Run(runCtx); close(done) }()
 	for {
-		// Unfinished messages are in the outbox's partial index: cheap.
+		// Unfinished messages are in the outbox's partial indexes: finding
+		// one is cheap, counting them all every few milliseconds was not
+		// (a quarter of the CPU the benchmark charged to the outbox).
 		var left int
-		if err := db.SQL().QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE status IN ('queued', 'sending')`).Scan(&left); err != nil {
-			return err
-		}
-		if left == 0 {
+		err := db.SQL().QueryRowContext(ctx, `SELECT 1 FROM messages WHERE status = 'queued' UNION ALL SELECT 1 FROM messages WHERE status = 'sending' LIMIT 1`).Scan(&left)
+		if errors.Is(err, sql.ErrNoRows) {
 			break
 		}
-		time.Sleep(20 * time.Millisecond)
+		if err != nil {
+			return err
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	t2 := time.Now()
 	stop()

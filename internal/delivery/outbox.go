@@ -67,6 +67,8 @@ type Outbox struct {
 	wake   chan struct{}
 	lanes  []*lane
 
+	fromName, fromAddr string // of opts.From
+
 	mu        sync.RWMutex // guards renderers
 	renderers map[string]Renderer
 }
@@ -77,6 +79,9 @@ type lane struct {
 	pipe   *email.Pipe
 	b      email.Builder
 	footer *fanmail.Sender // the legal footer's sender, read once a batch
+	// marketing says the last batch held marketing: the next takes the
+	// withdrawal feed's position before it claims.
+	marketing bool
 }
 
 // NewOutbox returns an Outbox over db.
@@ -103,6 +108,7 @@ func NewOutbox(db *store.DB, logger *slog.Logger, opts OutboxOptions) *Outbox {
 		opts.Workers = 2
 	}
 	o := &Outbox{db: db, logger: logger, opts: opts, renderers: map[string]Renderer{}, wake: make(chan struct{}, 1)}
+	o.fromName, o.fromAddr = from(opts)
 	for range opts.Workers {
 		o.lanes = append(o.lanes, &lane{})
 	}
@@ -186,15 +192,29 @@ func (o *Outbox) sendDue(ctx context.Context, l *lane) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.footer = nil
+	// While marketing goes out, the withdrawal feed's position is taken
+	// before the claim, which then reflects every withdrawal up to it;
+	// otherwise only if the claim holds marketing, and its members are
+	// read again after it.
+	var pos int64
+	early := l.marketing
+	if early {
+		var err error
+		if pos, err = o.db.Withdrawals().Pos(ctx); err != nil {
+			return 0, err
+		}
+	}
 	now := o.db.Now()
 	claims, err := o.db.ClaimMessages(ctx, now, o.opts.Lease, o.opts.Batch)
 	if err != nil || len(claims) == 0 {
 		return 0, err
 	}
-	pos, err := o.feedPos(ctx, claims)
-	if err != nil {
-		o.db.ReleaseMessages(context.WithoutCancel(ctx), ids(claims))
-		return 0, err
+	l.marketing = slices.ContainsFunc(claims, func(c store.OutboxClaim) bool { return c.Purpose == fanmail.PurposeMarketing })
+	if l.marketing && !early {
+		if pos, err = o.feedPos(ctx, claims); err != nil {
+			o.db.ReleaseMessages(context.WithoutCancel(ctx), ids(claims))
+			return 0, err
+		}
 	}
 	// Each message goes to the relay as soon as it is rendered, so the
 	// first of a batch does not wait for the last to be rendered.
@@ -220,13 +240,11 @@ func (o *Outbox) sendDue(ctx context.Context, l *lane) (int, error) {
 	return len(claims), nil
 }
 
-// feedPos opens the withdrawal feed when claims hold marketing, and reads
-// their members again after its position, from which on withdrawals are
-// checked at the hand-off. Transactional messages alone leave the feed be.
+// feedPos opens the withdrawal feed for claims that hold marketing, and
+// reads their members again after its position, from which on withdrawals
+// are checked at the hand-off. Transactional messages alone leave the feed
+// be.
 func (o *Outbox) feedPos(ctx context.Context, claims []store.OutboxClaim) (int64, error) {
-	if !slices.ContainsFunc(claims, func(c store.OutboxClaim) bool { return c.Purpose == fanmail.PurposeMarketing }) {
-		return 0, nil
-	}
 	pos, err := o.db.Withdrawals().Pos(ctx)
 	if err != nil {
 		return 0, err
@@ -291,7 +309,7 @@ type transmission struct {
 	ctx    context.Context
 	l      *lane
 	claims []store.OutboxClaim
-	msgs   [][]byte
+	mids   []string // the Message-IDs of the messages handed over
 	outs   []store.MessageOutcome
 	done   []bool
 	now    time.Time
@@ -300,7 +318,7 @@ type transmission struct {
 }
 
 func (o *Outbox) newTransmission(ctx context.Context, l *lane, claims []store.OutboxClaim, pos int64) *transmission {
-	return &transmission{o: o, ctx: ctx, l: l, claims: claims, msgs: make([][]byte, len(claims)),
+	return &transmission{o: o, ctx: ctx, l: l, claims: claims, mids: make([]string, len(claims)),
 		outs: make([]store.MessageOutcome, len(claims)), done: make([]bool, len(claims)), now: o.db.Now(), pos: pos}
 }
 
@@ -310,21 +328,22 @@ func (t *transmission) settle(i int, out store.MessageOutcome) {
 	t.outs[i], t.done[i] = out, true
 }
 
-// send hands message i to the relay (or the console).
+// send hands message i to the relay (or the console). msg is only read
+// during the call.
 func (t *transmission) send(i int, msg []byte) {
 	o, c := t.o, &t.claims[i]
-	t.msgs[i] = msg
+	t.mids[i] = headerValue(msg, "Message-ID: <", ">")
 	if o.opts.SMTP == nil {
 		if err := o.opts.Console.SendEmail(t.ctx, consoleEmail(msg, c.Email)); err != nil {
 			t.settle(i, o.retry(c, t.now, err.Error()))
 		} else {
-			t.settle(i, sentOutcome(msg))
+			t.settle(i, sentOutcome(t.mids[i]))
 		}
 		return
 	}
 	if t.down == nil {
 		t.down = o.connect(t.ctx, t.l, func(tag int, err error) {
-			t.settle(tag, o.outcome(&t.claims[tag], t.msgs[tag], err, t.now))
+			t.settle(tag, o.outcome(&t.claims[tag], t.mids[tag], err, t.now))
 		})
 		if t.down != nil {
 			o.logger.Warn("outbox relay unavailable", "err", t.down)
@@ -334,7 +353,8 @@ func (t *transmission) send(i int, msg []byte) {
 		t.settle(i, o.retry(c, t.now, "relay: "+t.down.Error()))
 		return
 	}
-	from := tracking.VERP(tokenOf(msg), o.opts.BounceDomain)
+	token, _, _ := strings.Cut(t.mids[i], "@")
+	from := tracking.VERP(token, o.opts.BounceDomain)
 	reason, err := o.handOff(t.ctx, t.l, c, i, from, msg, t.pos)
 	switch {
 	case reason != "":
@@ -419,9 +439,9 @@ func withdrawn(c fanmail.Contact, ws []store.Withdrawal, pos int64) fanmail.Cont
 // outcome turns the relay's answer to one message into its outcome: a 5xx
 // fails the message for good (and a refused address is a hard bounce), a
 // 4xx retries it.
-func (o *Outbox) outcome(c *store.OutboxClaim, msg []byte, err error, now time.Time) store.MessageOutcome {
+func (o *Outbox) outcome(c *store.OutboxClaim, messageID string, err error, now time.Time) store.MessageOutcome {
 	if err == nil {
-		return sentOutcome(msg)
+		return sentOutcome(messageID)
 	}
 	if email.IsTemporary(err) {
 		return o.retry(c, now, err.Error())
@@ -429,8 +449,8 @@ func (o *Outbox) outcome(c *store.OutboxClaim, msg []byte, err error, now time.T
 	return store.MessageOutcome{Status: fanmail.MessageFailed, Error: err.Error(), Bounce: email.IsHardBounce(err)}
 }
 
-func sentOutcome(msg []byte) store.MessageOutcome {
-	return store.MessageOutcome{Status: fanmail.MessageSent, MessageID: headerValue(msg, "Message-ID: <", ">")}
+func sentOutcome(messageID string) store.MessageOutcome {
+	return store.MessageOutcome{Status: fanmail.MessageSent, MessageID: messageID}
 }
 
 func (o *Outbox) connect(ctx context.Context, l *lane, done func(int, error)) error {
@@ -458,7 +478,8 @@ func (o *Outbox) closePipe(l *lane) {
 
 // frame assembles the whole MIME message of c: headers, layout, and for
 // marketing the "(광고)" prefix, the legal footer and the RFC 8058
-// unsubscribe headers; DKIM-signed when configured.
+// unsubscribe headers; DKIM-signed when configured. The message is valid
+// until the lane frames the next.
 func (o *Outbox) frame(ctx context.Context, l *lane, c *store.OutboxClaim, ct Content, now time.Time) ([]byte, error) {
 	token, err := o.db.MessageToken(ctx, c.ID)
 	if err != nil {
@@ -489,7 +510,7 @@ func (o *Outbox) frame(ctx context.Context, l *lane, c *store.OutboxClaim, ct Co
 			return nil, err
 		}
 	}
-	fromName, fromAddr := o.from()
+	fromName, fromAddr := o.fromName, o.fromAddr
 	b := &l.b
 	b.Reset()
 	b.EightBit = l.pipe != nil && l.pipe.EightBit()
@@ -505,7 +526,7 @@ func (o *Outbox) frame(ctx context.Context, l *lane, c *store.OutboxClaim, ct Co
 		b.HeaderString("Auto-Submitted", "auto-generated")
 	}
 	b.Alternative("=_fanmail_"+rand.Text(), crlf(text), crlf(html))
-	msg := append([]byte(nil), b.Bytes()...)
+	msg := b.Bytes() // the lane's buffer: handed over before the next frame
 	if o.opts.DKIM == nil {
 		return msg, nil
 	}
@@ -523,10 +544,11 @@ func (o *Outbox) sender(ctx context.Context) (fanmail.Sender, error) {
 	return o.opts.Sender(ctx)
 }
 
-func (o *Outbox) from() (name, addr string) {
-	a, err := mail.ParseAddress(o.opts.From)
+// from returns the name and address of opts.From.
+func from(opts OutboxOptions) (name, addr string) {
+	a, err := mail.ParseAddress(opts.From)
 	if err != nil {
-		return "", strings.TrimSpace(o.opts.From)
+		return "", strings.TrimSpace(opts.From)
 	}
 	return a.Name, a.Address
 }
@@ -620,10 +642,18 @@ func layoutParts(lang string) ([4]string, error) {
 	return parts, nil
 }
 
-// crlf turns bare LFs into CRLF, as SMTP wants.
+// crlf turns bare LFs into CRLF, as SMTP wants, in one pass.
 func crlf(s string) []byte {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	return []byte(strings.ReplaceAll(s, "\n", "\r\n"))
+	out := make([]byte, 0, len(s)+strings.Count(s, "\n"))
+	for {
+		i := strings.IndexByte(s, '\n')
+		if i < 0 {
+			return append(out, s...)
+		}
+		out = append(out, strings.TrimSuffix(s[:i], "\r")...)
+		out = append(out, '\r', '\n')
+		s = s[i+1:]
+	}
 }
 
 // headerValue returns what follows prefix in msg up to end, or "".
@@ -638,13 +668,6 @@ func headerValue(msg []byte, prefix, end string) string {
 		return ""
 	}
 	return string(rest[:j])
-}
-
-// tokenOf returns the message token from msg's Message-ID.
-func tokenOf(msg []byte) string {
-	id := headerValue(msg, "Message-ID: <", ">")
-	token, _, _ := strings.Cut(id, "@")
-	return token
 }
 
 // consoleEmail wraps a framed message for the console sender.
