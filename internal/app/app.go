@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -223,6 +224,10 @@ func (a *App) Run(ctx context.Context) error {
 		a.serveMetrics()
 	}
 	a.logger.Info("fanmail serving", "addr", a.Addr(), "base_url", a.cfg.BaseURL, "database", a.db.Engine())
+	// Start-up (migrations, demo pictures, parsing every template) leaves
+	// tens of MB of garbage that an idle process would otherwise keep until
+	// the runtime's scavenger returns it, a little at a time: return it now.
+	debug.FreeOSMemory()
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {

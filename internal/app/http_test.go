@@ -107,6 +107,24 @@ func TestHTTP_Metrics(t *testing.T) {
 		if r := get(t, c, "http://"+ta.MetricsAddr()+"/admin/"); r.Status != http.StatusNotFound {
 			t.Errorf("the metrics address serves other pages: %d", r.Status)
 		}
+		if r := get(t, c, "http://"+ta.MetricsAddr()+"/debug/pprof/heap?debug=1"); r.Status != http.StatusOK || !strings.Contains(r.Body, "heap profile") {
+			t.Errorf("heap profile on the metrics address: %d", r.Status)
+		}
+		if r := get(t, c, ta.URL+"/debug/pprof/heap?debug=1"); r.Status != http.StatusNotFound {
+			t.Errorf("heap profile on the main address: %d, want 404", r.Status)
+		}
+	})
+	t.Run("AddressAndToken", func(t *testing.T) {
+		ta := startApp(t, "sqlite", func(cfg *config.Config) { cfg.MetricsAddr = "127.0.0.1:0"; cfg.MetricsToken = "s3cret-scrape" })
+		c := client(t)
+		for _, path := range []string{"/metrics", "/debug/pprof/heap?debug=1", "/debug/pprof/goroutine?debug=1"} {
+			if r := getBearer(t, c, "http://"+ta.MetricsAddr()+path, "wrong"); r.Status != http.StatusUnauthorized {
+				t.Errorf("%s with a wrong token: %d, want 401", path, r.Status)
+			}
+			if r := getBearer(t, c, "http://"+ta.MetricsAddr()+path, "s3cret-scrape"); r.Status != http.StatusOK {
+				t.Errorf("%s with the token: %d", path, r.Status)
+			}
+		}
 	})
 }
 

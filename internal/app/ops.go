@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"time"
 
@@ -54,7 +55,12 @@ func (a *App) opsRoutes(mux *http.ServeMux) {
 // are for the operator: with neither a token nor an address of their own
 // (config.Config.MetricsAddr) they are not served at all.
 func (a *App) metricsHandler() http.Handler {
-	h := promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{})
+	return a.operatorOnly(promhttp.HandlerFor(a.metrics, promhttp.HandlerOpts{}))
+}
+
+// operatorOnly serves h only to requests bearing the metrics token, when
+// one is set.
+func (a *App) operatorOnly(h http.Handler) http.Handler {
 	want := []byte("Bearer " + a.cfg.MetricsToken)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if a.cfg.MetricsToken != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
@@ -89,11 +95,15 @@ func (a *App) MetricsAddr() string {
 	return a.metricsListener.Addr().String()
 }
 
-// serveMetrics serves /metrics alone on the metrics listener until
-// shutdown (see Run).
+// serveMetrics serves /metrics and Go's profiles (/debug/pprof/: heap,
+// goroutines, CPU) on the metrics listener until shutdown (see Run). The
+// profiles are there and nowhere else: they show the operator where memory
+// and CPU go, and are no business of the public address.
 func (a *App) serveMetrics() {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.metricsHandler())
+	mux.Handle("GET /debug/pprof/", a.operatorOnly(http.HandlerFunc(pprof.Index)))
+	mux.Handle("GET /debug/pprof/profile", a.operatorOnly(http.HandlerFunc(pprof.Profile)))
 	a.metricsServer = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(a.logger.Handler(), slog.LevelWarn)}
 	go func() {

@@ -246,7 +246,7 @@ func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, e
 		if fanmail.ErrorCode(err) == fanmail.EINVALID {
 			// The template no longer renders (a brand it shows was deleted):
 			// stop, so staff can fix it, rather than fail every batch.
-			s.logger.Error("campaign cannot be rendered, paused", "campaign_id", id, "reason", fanmail.ErrorMessage(err))
+			s.logger.Error("campaign cannot be rendered, paused", "campaign_id", id, "err", fanmail.ErrorMessage(err))
 			s.db.MoveCampaign(ctx, id, fanmail.CampaignPaused, nil, fanmail.CampaignSending)
 			s.notify()
 		}

@@ -125,7 +125,7 @@ func (s *Service) start(ctx context.Context, c fanmail.Campaign, now time.Time) 
 		if fanmail.ErrorCode(err) != fanmail.EINVALID {
 			return err
 		}
-		s.logger.Error("campaign cannot start, back to draft", "campaign_id", c.ID, "reason", fanmail.ErrorMessage(err))
+		s.logger.Error("campaign cannot start, back to draft", "campaign_id", c.ID, "err", fanmail.ErrorMessage(err))
 		_, err := s.db.MoveCampaign(ctx, c.ID, fanmail.CampaignDraft, nil, fanmail.CampaignScheduled)
 		return err
 	}

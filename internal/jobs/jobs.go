@@ -188,7 +188,7 @@ func (q *Queue) Stop(ctx context.Context) error {
 	hard, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := q.river.stopAndCancel(hard); err != nil {
-		q.logger.Error("job queue did not stop", "error", err)
+		q.logger.Error("job queue did not stop", "err", err)
 	}
 	return fmt.Errorf("stop jobs: %w", ctx.Err())
 }

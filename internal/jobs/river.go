@@ -220,16 +220,16 @@ func (q *Queue) logJob(ctx context.Context, job *rivertype.JobRow, kind string, 
 		q.logger.Info("job done", append(attrs, "outcome", "completed")...)
 		return nil
 	case errors.As(err, &perm):
-		q.logger.Error("job failed", append(attrs, "outcome", "cancelled", "error", err)...)
+		q.logger.Error("job failed", append(attrs, "outcome", "cancelled", "err", err)...)
 		return river.JobCancel(err)
 	case errors.Is(ctx.Err(), context.Canceled) && errors.Is(err, context.Canceled):
 		// Stop cancelled it; River puts it back without spending an attempt.
 		// (A JobTimeout ends in DeadlineExceeded and counts as a failure.)
-		q.logger.Warn("job failed", append(attrs, "outcome", "interrupted", "error", err)...)
+		q.logger.Warn("job failed", append(attrs, "outcome", "interrupted", "err", err)...)
 	case job.Attempt >= job.MaxAttempts:
-		q.logger.Error("job failed", append(attrs, "outcome", "discarded", "error", err)...)
+		q.logger.Error("job failed", append(attrs, "outcome", "discarded", "err", err)...)
 	default:
-		q.logger.Warn("job failed", append(attrs, "outcome", "retry", "error", err)...)
+		q.logger.Warn("job failed", append(attrs, "outcome", "retry", "err", err)...)
 	}
 	return err
 }

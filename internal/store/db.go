@@ -58,6 +58,13 @@ type DB struct {
 // _time_format=sqlite times do not sort).
 const sqliteParams = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
 
+// ConnMaxIdle is how long a database connection stays open unused, on both
+// engines: after a burst of work an idle process gives its connections back.
+const ConnMaxIdle = time.Minute
+
+// pgxDefaultConnIdle is pgxpool's MaxConnIdleTime when the URL sets none.
+const pgxDefaultConnIdle = 30 * time.Minute
+
 // sqliteBusyTimeout is how long a write waits for SQLite's one writer (the
 // busy_timeout of sqliteParams, and InTx's queue).
 const sqliteBusyTimeout = 10 * time.Second
@@ -99,6 +106,9 @@ func OpenSQLite(path string) (*DB, error) {
 	// 32 concurrent clients of bench/track: with 16, clicks still reopened
 	// connections (13k → 17.5–19k requests/s, 100k sends).
 	db.SetMaxIdleConns(32)
+	// Each connection holds its own page cache and parsed schema; after a
+	// burst the idle ones would keep them for good.
+	db.SetConnMaxIdleTime(ConnMaxIdle)
 	if err := db.Ping(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -117,6 +127,11 @@ func openPostgres(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 		cfg.ConnConfig.RuntimeParams = map[string]string{}
 	}
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	if cfg.MaxConnIdleTime == pgxDefaultConnIdle {
+		// Unless the URL sets pool_max_conn_idle_time: a connection holds
+		// buffers and its prepared statements, on both ends.
+		cfg.MaxConnIdleTime = ConnMaxIdle
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
@@ -125,7 +140,10 @@ func openPostgres(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	return &DB{sql: stdlib.OpenDBFromPool(pool), pool: pool, engine: Postgres, d: postgresDialect, Now: utcNow}, nil
+	sqlDB := stdlib.OpenDBFromPool(pool)
+	// database/sql's idle connections each hold one of the pool's.
+	sqlDB.SetConnMaxIdleTime(ConnMaxIdle)
+	return &DB{sql: sqlDB, pool: pool, engine: Postgres, d: postgresDialect, Now: utcNow}, nil
 }
 
 func utcNow() time.Time { return time.Now().UTC() }

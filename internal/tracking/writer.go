@@ -142,7 +142,9 @@ func (w *writer) counts() WriterCounts {
 
 func (w *writer) run() {
 	defer close(w.done)
-	batch := make([]store.TokenEvent, 0, w.opts.BatchSize)
+	// The batch grows with the load and is kept for the next one; an idle
+	// process holds none.
+	var batch []store.TokenEvent
 	tick := time.NewTicker(w.opts.Interval)
 	defer tick.Stop()
 	for {
