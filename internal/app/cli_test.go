@@ -163,14 +163,7 @@ func TestCLI_CampaignStatusShowsRelayErrors(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()
 			dbURL := urls[engine](t)
-			db, err := store.Open(ctx, dbURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db := openMigrated(t, dbURL)
 			// A campaign started as the engine starts it, whose relay then
 			// refused the login twice.
 			snd, err := db.CreateSender(ctx, fanmail.Sender{Name: "오즈세컨", FromEmail: "news@ozsecond.example", Kind: fanmail.SenderBrand})
@@ -209,14 +202,7 @@ func TestCLI_CampaignStatusShowsRelayErrors(t *testing.T) {
 func TestCLI_CampaignAdCheck(t *testing.T) {
 	ctx := context.Background()
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "fanmail.db")
-	db, err := store.Open(ctx, dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openMigrated(t, dbURL)
 	c, err := db.CreateCampaign(ctx, fanmail.Campaign{Name: "주문 안내", Kind: fanmail.CampaignTransactional, Timezone: "Asia/Seoul",
 		Subject: "주문 감사 쿠폰", Body: "<p>{{products \"ozsecond\" \"sale\" 3}}</p>"})
 	if err != nil {
@@ -233,4 +219,19 @@ func TestCLI_CampaignAdCheck(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
 	}
+}
+
+// openMigrated opens the database at dbURL, migrated, until the test ends.
+func openMigrated(t *testing.T, dbURL string) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
