@@ -130,11 +130,14 @@ type Campaign struct {
 	Timezone    string // IANA zone of the company, e.g. "Asia/Seoul"
 	MemberTZ    bool
 	TrackPeople bool // false: count opens and clicks, but not who
-	CreatedBy   int64
-	StartedAt   *time.Time
-	FinishedAt  *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// AdOverride, when set, lets content with ad signals go out as
+	// non-advertising mail (see CheckAdRule); nil without one.
+	AdOverride *AdOverride
+	CreatedBy  int64
+	StartedAt  *time.Time
+	FinishedAt *time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // IsMarketing reports whether the campaign needs marketing consent and an

@@ -42,11 +42,15 @@ const (
 	// PermManageLoyalty: the rewards catalogue, brands' fan rules and
 	// reversals of ledger entries.
 	PermManageLoyalty = "loyalty.manage"
+	// PermOverrideAdRule: send a campaign whose content carries ad signals
+	// (see AdSignals) as non-advertising mail, giving a reason that is
+	// recorded with the campaign.
+	PermOverrideAdRule = "campaigns.override_ad"
 )
 
 var rolePerms = map[string][]string{
 	RoleAdmin: {PermManageStaff, PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermRegisterShop,
-		PermManageSurveys, PermManageCampaigns, PermRedeem, PermManageLoyalty},
+		PermManageSurveys, PermManageCampaigns, PermRedeem, PermManageLoyalty, PermOverrideAdRule},
 	RoleMarketer: {PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermManageSurveys, PermManageCampaigns,
 		PermManageLoyalty},
 	RoleCounsellor:    {PermViewMembers, PermEditMembers},

@@ -170,14 +170,8 @@ func run(bin, dbURL string, n, i int, timeout time.Duration) error {
 	errs = together(len(links), func(k int) error {
 		m := links[k]
 		t0 := time.Now()
-		res, err := http.Get(m.link)
-		if err != nil {
+		if err := confirm(m.link); err != nil {
 			return err
-		}
-		io.Copy(io.Discard, res.Body)
-		res.Body.Close()
-		if res.StatusCode != http.StatusOK {
-			return fmt.Errorf("confirm: status %d", res.StatusCode)
 		}
 		mu.Lock()
 		confirmed[m.to] = t0
@@ -191,6 +185,37 @@ func run(bin, dbURL string, n, i int, timeout time.Duration) error {
 	report(engine, "confirm answered", len(links), confirmAnswered, confirmed)
 	chips := inbox.wait(func(m received) bool { return strings.Contains(m.subject, "매니아칩") }, len(links), timeout)
 	report(engine, "chip", len(links), chips, confirmed)
+	return nil
+}
+
+// confirm does what a person does with a confirmation link: it opens the
+// page, then presses its button (a POST of the link's token).
+func confirm(link string) error {
+	if err := expectOK(http.Get(link)); err != nil {
+		return fmt.Errorf("confirmation page: %w", err)
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		return err
+	}
+	token := u.Query().Get("token")
+	u.RawQuery = ""
+	if err := expectOK(http.PostForm(u.String(), url.Values{"token": {token}})); err != nil {
+		return fmt.Errorf("confirm: %w", err)
+	}
+	return nil
+}
+
+// expectOK reads and closes a response, failing unless it is 200.
+func expectOK(res *http.Response, err error) error {
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", res.StatusCode)
+	}
 	return nil
 }
 

@@ -158,7 +158,7 @@ func (a *App) buildHandler() error {
 	}
 	po.Routes(mux)
 	api.New(api.Deps{Config: a.cfg, Logger: a.logger, Staff: a.Staff, Members: a.Members, Catalog: a.Catalog, Orders: a.Orders,
-		Surveys: a.Surveys, Loyalty: a.Loyalty}).Routes(mux)
+		Surveys: a.Surveys, Loyalty: a.Loyalty, Campaigns: a.Campaigns}).Routes(mux)
 	secret, err := tracking.WebhookSecret(context.Background(), a.db, a.cfg.WebhookSecret)
 	if err != nil {
 		return err

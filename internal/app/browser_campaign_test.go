@@ -392,7 +392,7 @@ func seedCampaignMembers(t *testing.T, ta *testApp, ms []campaignMember) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := ta.Members.Confirm(ctx, link.Query().Get("token")); err != nil {
+		if _, err := ta.Members.Confirm(ctx, link.Query().Get("token"), fanmail.OptInConfirmation{}); err != nil {
 			t.Fatalf("confirm a seeded member: %v", err)
 		}
 	}

@@ -414,11 +414,21 @@ func TestBrowser_VisitorJoins(t *testing.T) {
 		if !strings.Contains(msg.Text, name) {
 			t.Errorf("confirmation mail does not greet %s:\n%s", name, msg.Text)
 		}
+		// The link opens a page; the member is still pending until they
+		// press its button (a mail scanner does not).
 		b.open(mailLink(t, msg, "/confirm"))
+		b.waitVisible("#confirm-button")
+		if m, err := ta.Members.MemberByEmail(context.Background(), email); err != nil || m.Status != fanmail.MemberPending {
+			t.Fatalf("member after opening the link: %v, status %s; want pending", err, m.Status)
+		}
+		b.click("#confirm-button")
 		b.waitVisible("#confirmed")
 		m, err := ta.Members.MemberByEmail(context.Background(), email)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if ev, err := ta.Members.OptInConfirmation(context.Background(), m.ID); err != nil || ev.IP != "127.0.0.1" || !strings.Contains(ev.UserAgent, "Chrome") {
+			t.Errorf("opt-in evidence: %+v, %v; want the browser's address and user agent", ev, err)
 		}
 		if !m.IsActive() || m.Name != name || m.Source != "web" || m.ShopID != 0 {
 			t.Errorf("member after confirming: status %s, name %q, source %q, shop %d; want active, %s, web, 0",

@@ -35,6 +35,9 @@ Commands:
   import FILE.csv    import members from a CSV file, printing progress
   export             write all members as CSV to standard output
   campaign status ID print a campaign's progress
+  campaign adcheck ID
+                     print what in a campaign's content makes it an ad and
+                     whether it may be sent as marked
   profiles recompute analyse every member's profile again (preferred brand
                      group, purchase pattern), e.g. after moving a brand to
                      another group

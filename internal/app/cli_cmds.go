@@ -38,7 +38,7 @@ var commandUsage = map[string]string{
 	"user":     "fanmail user add EMAIL ROLE [NAME] | fanmail user passwd EMAIL",
 	"import":   "fanmail import FILE.csv [--status active] [--consent marketing_email]",
 	"export":   "fanmail export [--status STATUS] [--lang ko|en]",
-	"campaign": "fanmail campaign status ID",
+	"campaign": "fanmail campaign status ID | fanmail campaign adcheck ID",
 	"dkim":     "fanmail dkim keygen DOMAIN [--algo ed25519|rsa] [--selector S] [--key-file FILE]",
 	"profiles": "fanmail profiles recompute",
 }
@@ -173,13 +173,14 @@ func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 	return a.Members.Export(ctx, out, member.ExportFilter{Status: *status, Lang: *lang})
 }
 
-// campaignCmd: "campaign status ID" prints a campaign's progress.
+// campaignCmd: "campaign status ID" prints a campaign's progress;
+// "campaign adcheck ID" what in its content makes it an ad.
 func campaignCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error {
 	args, err := parseCommand(flag.NewFlagSet("fanmail campaign", flag.ContinueOnError), "campaign", args, 2, 2, out)
 	if err != nil {
 		return err
 	}
-	if args[0] != "status" {
+	if args[0] != "status" && args[0] != "adcheck" {
 		return errors.New("usage: " + commandUsage["campaign"])
 	}
 	id, err := strconv.ParseInt(args[1], 10, 64)
@@ -191,6 +192,9 @@ func campaignCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, ar
 		return err
 	}
 	defer a.Close()
+	if args[0] == "adcheck" {
+		return campaignAdCheck(ctx, a, id, out)
+	}
 	p, err := a.Campaigns.Status(ctx, id)
 	if err != nil {
 		return errors.New(fanmail.ErrorMessage(err))
@@ -199,6 +203,28 @@ func campaignCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, ar
 		p.Campaign.ID, p.Campaign.Name, p.Campaign.Status, p.Percent(), p.Total, p.Queued, p.Sending, p.Sent, p.Failed, p.Skipped)
 	if p.RelayErrors > 0 {
 		fmt.Fprintf(out, "  relay errors %d, the last at %s: %s\n", p.RelayErrors, p.RelayErrorAt.Format(time.RFC3339), p.RelayError)
+	}
+	return nil
+}
+
+// campaignAdCheck prints what in campaign id's content makes it an ad,
+// whether it may go out as marked, and the override that lets it, if any.
+func campaignAdCheck(ctx context.Context, a *App, id int64, out io.Writer) error {
+	c, err := a.Campaigns.Campaign(ctx, id)
+	if err != nil {
+		return errors.New(fanmail.ErrorMessage(err))
+	}
+	signals := fanmail.AdSignals(c.AdContent())
+	verdict := "may go out as marked"
+	if err := c.CheckAdRule(); err != nil {
+		verdict = "refused: " + fanmail.ErrorMessage(err)
+	}
+	fmt.Fprintf(out, "campaign %d %q: %s, advertisement %v; %d ad signals; %s\n", c.ID, c.Name, c.Kind, c.IsAd, len(signals), verdict)
+	for _, s := range signals {
+		fmt.Fprintf(out, "  %s\n", s.Describe())
+	}
+	if o := c.AdOverride; o != nil {
+		fmt.Fprintf(out, "  override by staff user %d at %s: %s\n", o.UserID, o.At.Format(time.RFC3339), o.Reason)
 	}
 	return nil
 }

@@ -163,14 +163,7 @@ func TestCLI_CampaignStatusShowsRelayErrors(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()
 			dbURL := urls[engine](t)
-			db, err := store.Open(ctx, dbURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db := openMigrated(t, dbURL)
 			// A campaign started as the engine starts it, whose relay then
 			// refused the login twice.
 			snd, err := db.CreateSender(ctx, fanmail.Sender{Name: "오즈세컨", FromEmail: "news@ozsecond.example", Kind: fanmail.SenderBrand})
@@ -203,4 +196,42 @@ func TestCLI_CampaignStatusShowsRelayErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// "fanmail campaign adcheck" says what makes an unmarked campaign an ad.
+func TestCLI_CampaignAdCheck(t *testing.T) {
+	ctx := context.Background()
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "fanmail.db")
+	db := openMigrated(t, dbURL)
+	c, err := db.CreateCampaign(ctx, fanmail.Campaign{Name: "주문 안내", Kind: fanmail.CampaignTransactional, Timezone: "Asia/Seoul",
+		Subject: "주문 감사 쿠폰", Body: "<p>{{products \"ozsecond\" \"sale\" 3}}</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	env := map[string]string{"FANMAIL_DATABASE_URL": dbURL}
+	if code := Main(ctx, []string{"campaign", "adcheck", strconv.FormatInt(c.ID, 10)}, func(k string) string { return env[k] },
+		&out, &errOut); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{"2 ad signals; refused: ", "Subject (coupon): 쿠폰", `Body, line 1, block 1 (product block): {{products "ozsecond" "sale" 3}}`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+// openMigrated opens the database at dbURL, migrated, until the test ends.
+func openMigrated(t *testing.T, dbURL string) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

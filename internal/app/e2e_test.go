@@ -5,6 +5,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -169,6 +170,33 @@ func mailLink(t *testing.T, msg channeltest.Message, path string) string {
 	}
 	t.Fatalf("mail %q has no %s link; text:\n%s", msg.Subject, path, msg.Text)
 	return ""
+}
+
+// confirmByMail confirms a membership as a person does: it opens the
+// confirmation link (a page with one button), then presses the button.
+func confirmByMail(t *testing.T, c *http.Client, link string) {
+	t.Helper()
+	if r := get(t, c, link); r.Status != http.StatusOK || !strings.Contains(r.Body, `id="confirm-form"`) {
+		t.Fatalf("confirmation page: %d\n%s", r.Status, r.Body)
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.RawQuery = ""
+	if r := postForm(t, c, u.String(), url.Values{"token": {mustQuery(t, link, "token")}}); r.Status != http.StatusOK || !strings.Contains(r.Body, `id="confirmed"`) {
+		t.Fatalf("confirm: %d\n%s", r.Status, r.Body)
+	}
+}
+
+// mustQuery returns query parameter name of link, failing without one.
+func mustQuery(t *testing.T, link, name string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil || u.Query().Get(name) == "" {
+		t.Fatalf("link %q has no %s", link, name)
+	}
+	return u.Query().Get(name)
 }
 
 // assertNoPersonalData fails the test when the app's log holds any of the

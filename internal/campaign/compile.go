@@ -62,6 +62,13 @@ func (s *Service) audienceOf(ctx context.Context, c fanmail.Campaign) (store.Aud
 // compile renders campaign c for m. Errors are EINVALID naming what is wrong.
 func (s *Service) compile(ctx context.Context, c fanmail.Campaign, m mode) (*compiled, error) {
 	cc := &compiled{c: c, marketing: c.IsMarketing(), boundary: "=_fm" + strings.ToLower(rand.Text()[:16])}
+	if m != modePreview {
+		// Content decides, not the box: checked when scheduling and again
+		// when sending starts.
+		if err := c.CheckAdRule(); err != nil {
+			return nil, err
+		}
+	}
 	var err error
 	if cc.audience, err = s.audienceOf(ctx, c); err != nil {
 		return nil, err

@@ -116,6 +116,8 @@ type Service struct {
 	zones    []string      // member time zones, as last read
 	zonesAt  time.Time
 
+	adOverrideHook AdOverrideHook // see SetAdOverrideHook
+
 	compileMu sync.Mutex // one compile at a time, so a campaign compiles once
 	fgMu      sync.Mutex
 	fg        *worker // SendBatch's worker
@@ -309,8 +311,9 @@ func (s *Service) Campaigns(ctx context.Context, f store.CampaignFilter) ([]fanm
 // the wall-clock time of at in the campaign's time zone is used in each
 // member's zone. It checks everything that can be checked before sending:
 // EINVALID when the subject, body, sender, template or legal footer is
-// missing or wrong (naming what), ECONFLICT unless the campaign is a draft or
-// already scheduled.
+// missing or wrong (naming what), a *fanmail.AdRuleError (EINVALID) when
+// content with ad signals would go out unmarked, ECONFLICT unless the
+// campaign is a draft or already scheduled.
 func (s *Service) Schedule(ctx context.Context, id int64, at time.Time) (fanmail.Campaign, error) {
 	c, err := s.db.CampaignByID(ctx, id)
 	if err != nil {

@@ -62,6 +62,13 @@ func TestRenderReceipt(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// A receipt goes out whatever the member's marketing consent:
+			// it must not carry what makes a mail an ad.
+			for _, body := range []string{ct.Text, ct.HTML} {
+				if s := fanmail.MessageAdSignals(fanmail.MessageReceipt, fanmail.AdContent{Subject: ct.Subject, Body: body}); len(s) > 0 {
+					t.Errorf("receipt %s.%s carries ad signals: %v", c.name, lang, s)
+				}
+			}
 			golden(t, "receipt_"+c.name+"."+lang+".txt", "Subject: "+ct.Subject+"\n\n"+ct.Text)
 			golden(t, "receipt_"+c.name+"."+lang+".html", ct.HTML)
 		}

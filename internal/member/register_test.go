@@ -219,15 +219,27 @@ func TestService_Register(t *testing.T) {
 		}
 		link := regConfirmLink(t, msg)
 		token := link.Query().Get("token")
-		got, err := e.svc.Confirm(ctx, token)
+		// Checking the link (the page a scanner opens) changes nothing.
+		if got, err := e.svc.CheckConfirmLink(ctx, token); err != nil || got.Status != fanmail.MemberPending {
+			t.Fatalf("check link: %v, status %s", err, got.Status)
+		}
+		ua := strings.Repeat("가", fanmail.MaxUserAgent) // longer than kept, cut between characters
+		got, err := e.svc.Confirm(ctx, token, fanmail.OptInConfirmation{IP: "203.0.113.7", UserAgent: ua})
 		if err != nil {
 			t.Fatalf("confirm: %v", err)
 		}
 		if got.Status != fanmail.MemberActive || got.ConfirmedAt == nil || !got.ConfirmedAt.Equal(e.now) {
 			t.Errorf("confirmed member: %s at %v", got.Status, got.ConfirmedAt)
 		}
+		ev, err := e.svc.OptInConfirmation(ctx, got.ID)
+		if err != nil || ev.IP != "203.0.113.7" || ev.UserAgent != strings.Repeat("가", fanmail.MaxUserAgent/3) || !ev.ConfirmedAt.Equal(e.now) {
+			t.Errorf("opt-in evidence: %v, ip %q, user agent of %d bytes, at %v", err, ev.IP, len(ev.UserAgent), ev.ConfirmedAt)
+		}
+		if _, err := e.svc.CheckConfirmLink(ctx, token); fanmail.ErrorCode(err) != fanmail.EEXPIRED {
+			t.Errorf("check of a used link: %v, want EEXPIRED", err)
+		}
 		// The link is single-use.
-		got, err = e.svc.Confirm(ctx, token)
+		got, err = e.svc.Confirm(ctx, token, fanmail.OptInConfirmation{})
 		if fanmail.ErrorCode(err) != fanmail.EEXPIRED || got.Lang != "ko" {
 			t.Errorf("second confirm: %v (lang %q), want EEXPIRED in ko", err, got.Lang)
 		}
@@ -275,14 +287,14 @@ func TestService_Confirm_Refused(t *testing.T) {
 			payload[:len(payload)-2] + "xy." + sig,
 		}
 		for _, f := range forged {
-			got, err := e.svc.Confirm(ctx, f)
+			got, err := e.svc.Confirm(ctx, f, fanmail.OptInConfirmation{})
 			if fanmail.ErrorCode(err) != fanmail.EINVALID || got.ID != 0 {
 				t.Errorf("Confirm(%q) = member %d, %v; want EINVALID", f, got.ID, err)
 			}
 		}
 		// Expired: the clock passes the link's lifetime.
 		e.advance(72*time.Hour + time.Second)
-		got, err := e.svc.Confirm(ctx, token)
+		got, err := e.svc.Confirm(ctx, token, fanmail.OptInConfirmation{})
 		if fanmail.ErrorCode(err) != fanmail.EEXPIRED || got.Lang != "en" {
 			t.Errorf("expired link: %v (lang %q), want EEXPIRED for an English member", err, got.Lang)
 		}
@@ -416,7 +428,7 @@ func TestService_Register_OptInThroughOutbox(t *testing.T) {
 		if strings.HasPrefix(msg.Subject, fanmail.AdSubjectPrefix) || msg.Header.Get("List-Unsubscribe") != "" {
 			t.Errorf("opt-in mail framed as an ad: %q", msg.Subject)
 		}
-		if _, err := e.svc.Confirm(ctx, regConfirmLink(t, msg).Query().Get("token")); err != nil {
+		if _, err := e.svc.Confirm(ctx, regConfirmLink(t, msg).Query().Get("token"), fanmail.OptInConfirmation{}); err != nil {
 			t.Fatal(err)
 		}
 		stored := deliverytest.WaitStatus(t, db, "optin:"+itoa(m.ID), fanmail.MessageSent)
@@ -453,7 +465,7 @@ func TestService_OptIn_SkippedOnceConfirmed(t *testing.T) {
 	if err := e.svc.SendConfirmation(ctx, m.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.Confirm(ctx, link.Query().Get("token")); err != nil {
+	if _, err := e.svc.Confirm(ctx, link.Query().Get("token"), fanmail.OptInConfirmation{}); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)

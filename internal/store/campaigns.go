@@ -13,16 +13,24 @@ import (
 )
 
 const campaignColumns = `id, name, kind, is_ad, status, segment_id, sender_id, subject, preheader, body,
-	send_at, timezone, member_tz, track_people, created_by, started_at, finished_at, created_at, updated_at`
+	send_at, timezone, member_tz, track_people, created_by, started_at, finished_at, created_at, updated_at,
+	ad_override_by, ad_override_at, ad_override_reason, ad_override_content`
 
 func scanCampaign(row interface{ Scan(...any) error }) (fanmail.Campaign, error) {
 	var c fanmail.Campaign
 	var segmentID, senderID, createdBy sql.NullInt64
-	var sendAt, startedAt, finishedAt sql.NullTime
+	var sendAt, startedAt, finishedAt, overrideAt sql.NullTime
+	var overrideBy sql.NullInt64
+	var o fanmail.AdOverride
 	err := row.Scan(&c.ID, &c.Name, &c.Kind, &c.IsAd, &c.Status, &segmentID, &senderID, &c.Subject, &c.Preheader, &c.Body,
-		&sendAt, &c.Timezone, &c.MemberTZ, &c.TrackPeople, &createdBy, &startedAt, &finishedAt, &c.CreatedAt, &c.UpdatedAt)
+		&sendAt, &c.Timezone, &c.MemberTZ, &c.TrackPeople, &createdBy, &startedAt, &finishedAt, &c.CreatedAt, &c.UpdatedAt,
+		&overrideBy, &overrideAt, &o.Reason, &o.Content)
 	if err != nil {
 		return c, err
+	}
+	if overrideAt.Valid {
+		o.UserID, o.At = overrideBy.Int64, overrideAt.Time.UTC()
+		c.AdOverride = &o
 	}
 	c.SegmentID, c.SenderID, c.CreatedBy = segmentID.Int64, senderID.Int64, createdBy.Int64
 	c.SendAt, c.StartedAt, c.FinishedAt = timeOrNil(sendAt), timeOrNil(startedAt), timeOrNil(finishedAt)
@@ -243,4 +251,25 @@ func (db *DB) CampaignLinks(ctx context.Context, campaignID int64, urls []string
 		return nil
 	})
 	return out, err
+}
+
+// SetAdOverride records on draft campaign id that o.UserID allowed its
+// content (fingerprint o.Content) to go out as non-advertising mail, for
+// o.Reason, at the transaction's now. ENOTFOUND if there is no such
+// campaign, ECONFLICT once it is no longer a draft.
+func (tx *Tx) SetAdOverride(ctx context.Context, id int64, o fanmail.AdOverride) (fanmail.Campaign, error) {
+	c, err := scanCampaign(tx.QueryRowContext(ctx, `UPDATE campaigns SET ad_override_by = $1, ad_override_at = $2,
+		ad_override_reason = $3, ad_override_content = $4, updated_at = $2
+		WHERE id = $5 AND status = 'draft' RETURNING `+campaignColumns,
+		nullInt64(o.UserID), tx.Now, o.Reason, o.Content, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := scanCampaign(tx.QueryRowContext(ctx, `SELECT `+campaignColumns+` FROM campaigns WHERE id = $1`, id)); errors.Is(err, sql.ErrNoRows) {
+			return c, errCampaignNotFound
+		}
+		return c, fanmail.Errorf(fanmail.ECONFLICT, "Only a draft can be changed.")
+	}
+	if err != nil {
+		return c, fmt.Errorf("set ad override of campaign %d: %w", id, mapError(err))
+	}
+	return c, nil
 }

@@ -81,6 +81,7 @@ func (h *Handler) campaignRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/campaigns/{id}/preview/html", page(p.previewHTML))
 	mux.Handle("POST /admin/campaigns/{id}/test", page(p.testSend))
 	mux.Handle("POST /admin/campaigns/{id}/schedule", page(p.schedule))
+	mux.Handle("POST /admin/campaigns/{id}/ad-override", page(p.overrideAdRule))
 	mux.Handle("POST /admin/campaigns/{id}/unschedule", page(p.move(p.svc.Unschedule, "Back to draft.")))
 	mux.Handle("POST /admin/campaigns/{id}/pause", page(p.move(p.svc.Pause, "Campaign paused.")))
 	mux.Handle("POST /admin/campaigns/{id}/resume", page(p.move(p.svc.Resume, "Campaign resumed.")))
@@ -136,6 +137,9 @@ type campaignForm struct {
 	Segments []fanmail.Segment
 	// Scheduling is set when scheduling failed on a field of this form.
 	Scheduling bool
+	// AdSignals say what makes the mail an ad when scheduling refused it
+	// as unmarked.
+	AdSignals []fanmail.AdSignal
 }
 
 func (p *campaignPages) renderForm(w http.ResponseWriter, r *http.Request, status int, f campaignForm) error {
@@ -242,6 +246,7 @@ type campaignPage struct {
 	Chart    chartData
 	Test     testForm
 	Schedule scheduleForm
+	AdRule   adRuleView
 }
 
 // testForm is the test mail form.
@@ -274,12 +279,20 @@ func (p *campaignPages) show(w http.ResponseWriter, r *http.Request) error {
 	return p.renderShow(w, r, http.StatusOK, c, testForm{To: currentUser(r).Email}, scheduleForm{})
 }
 
+func (p *campaignPages) renderShow(w http.ResponseWriter, r *http.Request, status int, c fanmail.Campaign, tf testForm, sf scheduleForm) error {
+	return p.renderShowWith(w, r, status, c, tf, sf, overrideForm{})
+}
+
 // leftOutShown is how many left-out members the campaign page lists.
 const leftOutShown = 20
 
-func (p *campaignPages) renderShow(w http.ResponseWriter, r *http.Request, status int, c fanmail.Campaign, tf testForm, sf scheduleForm) error {
+func (p *campaignPages) renderShowWith(w http.ResponseWriter, r *http.Request, status int, c fanmail.Campaign, tf testForm, sf scheduleForm, of overrideForm) error {
 	ctx := r.Context()
 	pg := campaignPage{Campaign: c, Test: tf, Schedule: sf}
+	var err error
+	if pg.AdRule, err = p.adRuleOf(r, c, of); err != nil {
+		return err
+	}
 	if c.SenderID != 0 {
 		snd, err := p.svc.Sender(ctx, c.SenderID)
 		if err != nil && fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
@@ -366,7 +379,8 @@ func (p *campaignPages) schedule(w http.ResponseWriter, r *http.Request) error {
 	fail := func(err error) error {
 		switch fanmail.ErrorField(err) {
 		case "name", "kind", "is_ad", "sender_id", "segment_id", "subject", "preheader", "body":
-			return p.renderForm(w, r, web.StatusOf(err), campaignForm{catalogFormErr: catalogFormErr{err}, Campaign: c, Scheduling: true})
+			return p.renderForm(w, r, web.StatusOf(err), campaignForm{catalogFormErr: catalogFormErr{err}, Campaign: c, Scheduling: true,
+				AdSignals: adSignalsOf(err)})
 		}
 		sf.Err = err
 		return p.renderShow(w, r, web.StatusOf(err), c, testForm{To: currentUser(r).Email}, sf)

@@ -160,7 +160,8 @@ type mbRecordPage struct {
 	AnswerRows  []mbAnswerRow
 	ConsentRows []mbConsentRow
 	HistoryRows []mbHistoryRow
-	Loyalty     *memberLoyalty // nil on a server without the loyalty service
+	OptIn       *fanmail.OptInConfirmation // nil when no double opt-in was recorded
+	Loyalty     *memberLoyalty             // nil on a server without the loyalty service
 	Analysis    mbAnalysis
 }
 
@@ -190,6 +191,11 @@ func (h *Handler) showMember(w http.ResponseWriter, r *http.Request) error {
 		c := rec.History[i]
 		p.HistoryRows = append(p.HistoryRows, mbHistoryRow{Consent: c, Label: mbPurposeLabel(c.Purpose),
 			Decision: decisions[i], SourceLabel: mbSourceLabel(c.Source)})
+	}
+	if ev, err := h.Members.OptInConfirmation(r.Context(), id); err == nil {
+		p.OptIn = &ev
+	} else if fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+		return err
 	}
 	if h.Loyalty != nil {
 		if p.Loyalty, err = h.memberLoyalty(r, id); err != nil {

@@ -190,7 +190,19 @@ func TestMembersAdmin(t *testing.T) {
 			}
 		})
 		t.Run("ViewWholeRecord", func(t *testing.T) {
+			// She confirmed her address by pressing the button of the
+			// confirmation page.
+			if err := e.db.InTx(context.Background(), func(tx *store.Tx) error {
+				return tx.RecordOptInConfirmation(context.Background(), fanmail.OptInConfirmation{MemberID: minji.ID,
+					IP: "192.0.2.44", UserAgent: "Mozilla/5.0 (민지의 휴대폰)"})
+			}); err != nil {
+				t.Fatal(err)
+			}
 			res := e.get(t, "/admin/members/"+id(minji)+"?lang=ko", viewer)
+			evidence := res.Body[strings.Index(res.Body, `id="optin-evidence"`):]
+			if !strings.Contains(evidence, "192.0.2.44") || !strings.Contains(evidence, "Mozilla/5.0 (민지의 휴대폰)") || !strings.Contains(res.Body, "이메일 인증(더블 옵트인)") {
+				t.Errorf("record lacks the opt-in evidence:\n%.2000s", evidence)
+			}
 			if res.StatusCode != http.StatusOK {
 				t.Fatalf("status %d", res.StatusCode)
 			}
@@ -201,6 +213,7 @@ func TestMembersAdmin(t *testing.T) {
 				}
 			}
 			history := res.Body[strings.Index(res.Body, `id="consent-history"`):]
+			history = history[:strings.Index(history, "</table>")]
 			if n := strings.Count(history, "<tr>") - 1; n != 5 {
 				t.Errorf("consent history has %d rows, want 5", n)
 			}

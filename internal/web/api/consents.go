@@ -26,6 +26,14 @@ type consentJSON struct {
 type consentsJSON struct {
 	Current map[string]bool `json:"current"`
 	History []consentJSON   `json:"history"`
+	OptIn   *optInJSON      `json:"opt_in"` // null when no double opt-in was recorded
+}
+
+// optInJSON is the evidence of a member's double opt-in.
+type optInJSON struct {
+	IP          string    `json:"ip"`
+	UserAgent   string    `json:"user_agent"`
+	ConfirmedAt time.Time `json:"confirmed_at"`
 }
 
 // consentInput is a consent decision sent by a client.
@@ -86,6 +94,11 @@ func (h *Handler) writeConsents(w http.ResponseWriter, r *http.Request, status i
 			ID: c.ID, Purpose: c.Purpose, Channel: c.Channel, Granted: c.Granted, Source: c.Source,
 			IP: c.IP, Version: c.Version, CreatedAt: c.CreatedAt.UTC(),
 		}
+	}
+	if ev, err := h.Members.OptInConfirmation(r.Context(), memberID); err == nil {
+		out.OptIn = &optInJSON{IP: ev.IP, UserAgent: ev.UserAgent, ConfirmedAt: ev.ConfirmedAt.UTC()}
+	} else if fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+		return err
 	}
 	return writeJSON(w, status, out)
 }

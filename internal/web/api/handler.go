@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/campaign"
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/loyalty"
@@ -44,6 +45,9 @@ type Deps struct {
 	// Loyalty: chips, redemptions, rewards and fan rules; nil: those
 	// endpoints answer unavailable.
 	Loyalty *loyalty.Service
+	// Campaigns: drafts, scheduling and the ad rule; nil: those endpoints
+	// answer unavailable.
+	Campaigns *campaign.Service
 }
 
 // Handler serves /api.
@@ -116,6 +120,8 @@ type errorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// AdSignals say what makes a mail refused as unmarked an ad.
+	AdSignals []adSignalJSON `json:"ad_signals,omitempty"`
 }
 
 // writeError writes err as {"error":{…}} in the request's language. Internal
@@ -128,11 +134,16 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, status int,
 		// RFC 6750 §3: tell the client which scheme to use.
 		w.Header().Set("WWW-Authenticate", `Bearer realm="fanmail"`)
 	}
-	writeJSON(w, status, errorBody{Error: errorDetail{
+	detail := errorDetail{
 		Code:    fanmail.ErrorCode(err),
 		Message: web.Message(web.Lang(r), err),
 		Field:   fanmail.ErrorField(err),
-	}})
+	}
+	var adRule *fanmail.AdRuleError
+	if errors.As(err, &adRule) {
+		detail.AdSignals = adSignalsJSON(adRule.Signals)
+	}
+	writeJSON(w, status, errorBody{Error: detail})
 }
 
 // writeJSON writes v as the response body with status. It fails only before

@@ -97,6 +97,9 @@ func TestAPI_CreateMember(t *testing.T) {
 		// Every consent was recorded with source api and the caller's address.
 		var consents consentsJSON
 		e.call(t, request{method: "GET", path: fmt.Sprintf("/api/v1/members/%d/consents", created.ID), token: tok}, http.StatusOK, &consents)
+		if consents.OptIn != nil {
+			t.Errorf("opt-in evidence before confirming: %+v", consents.OptIn)
+		}
 		if len(consents.History) != len(fanmail.Purposes) {
 			t.Fatalf("consent history has %d records, want %d", len(consents.History), len(fanmail.Purposes))
 		}
@@ -123,12 +126,18 @@ func TestAPI_CreateMember(t *testing.T) {
 		if token == "" {
 			t.Fatalf("no confirmation link in:\n%s", msgs[0].Text)
 		}
-		if _, err := e.members.Confirm(ctx, token); err != nil {
+		if _, err := e.members.Confirm(ctx, token, fanmail.OptInConfirmation{IP: "198.51.100.4", UserAgent: "Mozilla/5.0 (서준의 노트북)"}); err != nil {
 			t.Fatal(err)
 		}
 		e.call(t, request{method: "GET", path: rec.Header().Get("Location"), token: tok}, http.StatusOK, &got)
 		if got.Status != fanmail.MemberActive || got.ConfirmedAt == nil {
 			t.Errorf("after confirmation: status %q confirmed_at %v", got.Status, got.ConfirmedAt)
+		}
+		// The consent history shows from where and with what it was confirmed.
+		consents = consentsJSON{}
+		e.call(t, request{method: "GET", path: fmt.Sprintf("/api/v1/members/%d/consents", created.ID), token: tok}, http.StatusOK, &consents)
+		if o := consents.OptIn; o == nil || o.IP != "198.51.100.4" || o.UserAgent != "Mozilla/5.0 (서준의 노트북)" || got.ConfirmedAt == nil || !o.ConfirmedAt.Equal(*got.ConfirmedAt) {
+			t.Errorf("opt-in evidence = %+v, want 198.51.100.4 at %v", o, got.ConfirmedAt)
 		}
 
 		t.Run("DuplicateEmail", func(t *testing.T) {

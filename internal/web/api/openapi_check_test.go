@@ -309,7 +309,7 @@ func TestResponseChecker(t *testing.T) {
 		body               string
 		want               string // a part of the first complaint; "" = none
 	}{
-		{"OK", "GET", consents, 200, `{"current":{"terms":true},"history":[]}`, ""},
+		{"OK", "GET", consents, 200, `{"current":{"terms":true},"history":[],"opt_in":null}`, ""},
 		{"ErrMissing", "GET", consents, 200, `{"current":{}}`, `required property "history"`},
 		{"ErrType", "GET", consents, 200, `{"current":{"terms":"yes"},"history":[]}`, `want type boolean`},
 		{"ErrPropertyName", "GET", consents, 200, `{"current":{"pigeon_post":true},"history":[]}`, `is not one of`},

@@ -67,6 +67,11 @@ func (h *Handler) routes() []route {
 		{Method: "PATCH", Path: "/api/v1/rewards/{id}", Perm: fanmail.PermManageLoyalty, Fn: h.updateReward},
 		{Method: "GET", Path: "/api/v1/brands/{id}/fan-rule", Perm: fanmail.PermViewMembers, Fn: h.getFanRule},
 		{Method: "PUT", Path: "/api/v1/brands/{id}/fan-rule", Perm: fanmail.PermManageLoyalty, Fn: h.setFanRule},
+
+		{Method: "POST", Path: "/api/v1/campaigns", Perm: fanmail.PermManageCampaigns, Fn: h.createCampaign},
+		{Method: "GET", Path: "/api/v1/campaigns/{id}", Perm: fanmail.PermManageCampaigns, Fn: h.getCampaign},
+		{Method: "POST", Path: "/api/v1/campaigns/{id}/schedule", Perm: fanmail.PermManageCampaigns, Fn: h.scheduleCampaign},
+		{Method: "POST", Path: "/api/v1/campaigns/{id}/ad-override", Perm: fanmail.PermOverrideAdRule, Fn: h.overrideAdRule},
 	}
 }
 

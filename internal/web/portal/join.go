@@ -15,7 +15,8 @@ func (h *Handler) memberRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /join", h.optionalMember(h.joinForm))
 	mux.Handle("POST /join", h.optionalMember(h.join))
 	mux.Handle("GET /join/done", h.optionalMember(h.joinDone))
-	mux.Handle("GET /confirm", h.optionalMember(h.confirm))
+	mux.Handle("GET /confirm", h.optionalMember(h.confirmForm))
+	mux.Handle("POST /confirm", h.optionalMember(h.confirm))
 
 	mux.Handle("GET /login", h.optionalMember(h.loginForm))
 	mux.Handle("POST /login", h.optionalMember(h.requestLink))
@@ -112,19 +113,41 @@ func (h *Handler) joinDone(w http.ResponseWriter, r *http.Request) error {
 	return h.render(w, r, http.StatusOK, "join_done", tr(r, "Almost done"), page)
 }
 
-// confirmPage is the answer to a confirmation link; Error is an English
-// message key, empty on success.
+// confirmPage is the page a confirmation link opens (Token set: one button
+// confirms) and the answer to pressing it; Error is an English message key
+// when the link cannot be used.
 type confirmPage struct {
+	Token   string
+	Name    string
+	Done    bool
 	Error   string
 	Expired bool
 }
 
-func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) error {
-	m, err := h.Members.Confirm(r.Context(), r.URL.Query().Get("token"))
+// confirmForm shows the confirmation button and changes nothing: a mail
+// scanner that follows the link confirms nobody.
+func (h *Handler) confirmForm(w http.ResponseWriter, r *http.Request) error {
+	token := r.URL.Query().Get("token")
+	m, err := h.Members.CheckConfirmLink(r.Context(), token)
 	r = inLang(r, m.Lang)
+	if err != nil {
+		return h.confirmError(w, r, err)
+	}
+	return h.render(w, r, http.StatusOK, "confirm", tr(r, "Confirm your e-mail address"), confirmPage{Token: token, Name: m.Name})
+}
+
+func (h *Handler) confirm(w http.ResponseWriter, r *http.Request) error {
+	from := fanmail.OptInConfirmation{IP: web.ClientIP(r), UserAgent: r.UserAgent()}
+	m, err := h.Members.Confirm(r.Context(), r.PostFormValue("token"), from)
+	r = inLang(r, m.Lang)
+	if err != nil {
+		return h.confirmError(w, r, err)
+	}
+	return h.render(w, r, http.StatusOK, "confirm", tr(r, "E-mail address confirmed"), confirmPage{Done: true})
+}
+
+func (h *Handler) confirmError(w http.ResponseWriter, r *http.Request, err error) error {
 	switch fanmail.ErrorCode(err) {
-	case "":
-		return h.render(w, r, http.StatusOK, "confirm", tr(r, "E-mail address confirmed"), confirmPage{})
 	case fanmail.EINVALID, fanmail.EEXPIRED, fanmail.EFORBIDDEN:
 		page := confirmPage{Error: fanmail.ErrorMessage(err), Expired: fanmail.ErrorCode(err) == fanmail.EEXPIRED}
 		status := http.StatusBadRequest

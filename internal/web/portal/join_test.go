@@ -279,24 +279,65 @@ func TestJoin_ConfirmByMail(t *testing.T) {
 			t.Errorf("subject = %q", msg.Subject)
 		}
 		link := mailLink(t, msg, s.srv.URL+"/confirm?token=")
+		token := confirmToken(t, link)
 		// A visitor whose browser speaks English still gets the member's language.
 		b.lang = "en"
-		p = b.get(link)
+		// Opening the link (as a mail scanner does) only shows the button.
+		for range 2 {
+			p = b.get(link)
+			if p.status != http.StatusOK || !strings.Contains(p.body, `id="confirm-form"`) || !strings.Contains(p.body, "주소 확인하기") {
+				t.Fatalf("confirm page: %d\n%s", p.status, p.body)
+			}
+		}
+		if m, _ = s.members.MemberByID(ctx, m.ID); m.Status != fanmail.MemberPending {
+			t.Fatalf("status after opening the link = %s, want pending", m.Status)
+		}
+		if _, err := s.members.OptInConfirmation(ctx, m.ID); fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+			t.Errorf("opt-in evidence before confirming: %v", err)
+		}
+		// A cross-site post cannot confirm for the member.
+		p = b.post("/confirm", url.Values{"token": {token}}, "Sec-Fetch-Site", "cross-site")
+		if p.status != http.StatusForbidden {
+			t.Errorf("cross-site confirm: %d", p.status)
+		}
+		p = b.post("/confirm", url.Values{"token": {token}}, "User-Agent", "Mozilla/5.0 (민지의 휴대폰)")
 		if p.status != http.StatusOK || !strings.Contains(p.body, "이메일 주소가 확인되었습니다") {
 			t.Fatalf("confirm: %d\n%s", p.status, p.body)
 		}
 		if m, _ = s.members.MemberByID(ctx, m.ID); m.Status != fanmail.MemberActive {
 			t.Errorf("status after confirming = %s", m.Status)
 		}
-		p = b.get(link)
+		ev, err := s.members.OptInConfirmation(ctx, m.ID)
+		if err != nil || ev.IP != "127.0.0.1" || ev.UserAgent != "Mozilla/5.0 (민지의 휴대폰)" || !ev.ConfirmedAt.Equal(m.ConfirmedAt.UTC()) {
+			t.Errorf("opt-in evidence = %+v, %v (confirmed_at %v)", ev, err, m.ConfirmedAt)
+		}
+		p = b.post("/confirm", url.Values{"token": {token}})
 		if p.status != http.StatusGone || !strings.Contains(p.body, "이미 사용한 링크입니다.") {
 			t.Errorf("reused link: %d\n%s", p.status, p.body)
+		}
+		p = b.get(link)
+		if p.status != http.StatusGone || !strings.Contains(p.body, "이미 사용한 링크입니다.") {
+			t.Errorf("reopened link: %d\n%s", p.status, p.body)
 		}
 		p = b.get("/confirm?token=" + url.QueryEscape("forged.token"))
 		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "This link is not valid.") {
 			t.Errorf("forged link (English browser): %d\n%s", p.status, p.body)
 		}
+		p = b.post("/confirm", url.Values{"token": {"forged.token"}})
+		if p.status != http.StatusBadRequest || !strings.Contains(p.body, "This link is not valid.") {
+			t.Errorf("forged token posted: %d\n%s", p.status, p.body)
+		}
 	})
+}
+
+// confirmToken returns the token of a confirmation link.
+func confirmToken(t *testing.T, link string) string {
+	t.Helper()
+	u, err := url.Parse(link)
+	if err != nil || u.Query().Get("token") == "" {
+		t.Fatalf("confirmation link %q has no token", link)
+	}
+	return u.Query().Get("token")
 }
 
 func TestJoin_ExpiredLink(t *testing.T) {
@@ -312,6 +353,10 @@ func TestJoin_ExpiredLink(t *testing.T) {
 	p := b.get(link)
 	if p.status != http.StatusGone || !strings.Contains(p.body, "This link has expired.") {
 		t.Errorf("expired link: %d\n%s", p.status, p.body)
+	}
+	p = b.post("/confirm", url.Values{"token": {confirmToken(t, link)}})
+	if p.status != http.StatusGone || !strings.Contains(p.body, "This link has expired.") {
+		t.Errorf("expired link posted: %d\n%s", p.status, p.body)
 	}
 	m, _ := s.members.MemberByEmail(context.Background(), "minji@example.com")
 	if m.Status != fanmail.MemberPending {
