@@ -19,12 +19,11 @@ import (
 // the audience in member-id order from campaigns.queue_cursor and inserts the
 // next batch's sends with the member's details and current consent read in
 // the same pass, so the audience is evaluated when the mail goes out; a
-// segment's rules too, window by window of member ids (claimNewPostgres,
-// claimNewSQLite). PostgreSQL inserts them in state sending, locked for
-// the claiming worker, and records each outcome on its row. SQLite inserts
-// them already in state sent with one send_claims row saying the batch is
-// in flight: a batch that all went out is recorded by deleting that row,
-// each send written once (claimNewSQLite, recordSends). Campaigns sent in
+// segment's rules too, window by window of member ids (claimNewMembers).
+// Both engines insert them already in state sent with one
+// send_claims row saying the batch is in flight: a batch that all went out
+// is recorded by deleting that row, each send written once (recordSends);
+// other outcomes rewrite their sends. Campaigns sent in
 // each member's time zone queue every send when they start
 // (Audience.Upfront), each due at its zone's time; consent and
 // suppression are checked again when each is claimed. Queued sends (those,
@@ -47,6 +46,9 @@ func (db *DB) StartCampaign(ctx context.Context, id int64, a Audience, now time.
 		}
 		from, where, _, args, err := db.audienceFrom(a, now, 0)
 		if err != nil {
+			return err
+		}
+		if err := tx.indexScans(ctx); err != nil {
 			return err
 		}
 		var end int64
@@ -72,6 +74,16 @@ func (db *DB) StartCampaign(ctx context.Context, id int64, a Audience, now time.
 		return nil
 	})
 	return c, n, err
+}
+
+// indexScans keeps the rest of tx to indexes where the dialect needs it
+// (dialect.indexScans).
+func (tx *Tx) indexScans(ctx context.Context) error {
+	if tx.db.d.indexScans == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, tx.db.d.indexScans)
+	return err
 }
 
 // queueAll inserts a queued send for every member of a, due at the time of
@@ -173,7 +185,7 @@ func (db *DB) CampaignSendCounts(ctx context.Context, id int64) (fanmail.SendCou
 	var relayErrorAt sql.NullTime
 	err := db.sql.QueryRowContext(ctx, `SELECT p.audience, p.queue_cursor, p.queue_end, p.total, p.sent, p.failed, p.skipped,
 		(SELECT COUNT(*) FROM sends WHERE campaign_id = $1 AND state = 'sending')
-			+ (SELECT CAST(COALESCE(SUM(last_send - first_send + 1), 0) AS BIGINT) FROM send_claims WHERE campaign_id = $1),
+			+ (SELECT CAST(COALESCE(SUM(sends), 0) AS BIGINT) FROM send_claims WHERE campaign_id = $1),
 		p.relay_errors, p.relay_error, p.relay_error_at
 		FROM campaigns c LEFT JOIN campaign_progress p ON p.campaign_id = c.id WHERE c.id = $1`, id).
 		Scan(&audience, &cursor, &end, &total, &sent, &failed, &skipped, &c.Sending, &relayErrors, &relayError, &relayErrorAt)

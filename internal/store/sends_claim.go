@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -64,12 +63,9 @@ func (db *DB) ClaimSends(ctx context.Context, campaignID int64, limit int, now, 
 	if err != nil {
 		return nil, err
 	}
-	stuck, queued := true, true
-	if db.engine == SQLite {
-		var expired bool
-		if expired, stuck, queued, err = db.dueSQLite(ctx, campaignID, now); expired && err == nil {
-			stuck, err = true, db.expireSendClaims(ctx, campaignID, now)
-		}
+	expired, stuck, queued, err := db.due(ctx, campaignID, now)
+	if err == nil && expired {
+		stuck, err = true, db.expireSendClaims(ctx, campaignID, now)
 	}
 	// One statement per source keeps each on its partial index.
 	var claims []Claim
@@ -107,10 +103,10 @@ func appendClaims(claims, more []Claim) []Claim {
 	return append(claims, more...)
 }
 
-// dueSQLite tells what campaign id has to claim again at now besides new
-// sends: send_claims rows whose lock expired, sends stuck in sending, queued
-// sends due. Usually nothing: one look spares a transaction for each.
-func (db *DB) dueSQLite(ctx context.Context, campaignID int64, now time.Time) (expired, stuck, queued bool, err error) {
+// due tells what campaign id has to claim again at now besides new sends:
+// send_claims rows whose lock expired, sends stuck in sending, queued sends
+// due. Usually nothing: one look spares a statement or transaction for each.
+func (db *DB) due(ctx context.Context, campaignID int64, now time.Time) (expired, stuck, queued bool, err error) {
 	const q = `SELECT EXISTS (SELECT 1 FROM send_claims WHERE campaign_id = $1 AND locked_until < $2),
 		EXISTS (SELECT 1 FROM sends WHERE campaign_id = $1 AND state = 'sending' AND locked_until < $2),
 		EXISTS (SELECT 1 FROM sends WHERE campaign_id = $1 AND state = 'queued' AND next_attempt_at <= $2)`
@@ -181,6 +177,9 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 				return err
 			}
 		}
+		if err := tx.indexScans(ctx); err != nil {
+			return err
+		}
 		var sp idSpan
 		var audience, total int64
 		err := tx.queryRowCached(ctx, `SELECT p.queue_cursor, p.queue_end, p.audience, p.total FROM campaign_progress p
@@ -194,11 +193,7 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 		}
 		sp.width = windowWidth(sp, limit, audience-total)
 		// Members of the audience satisfy its consent and suppression tests.
-		if db.engine == Postgres {
-			if claims, err = db.claimNewPostgres(ctx, tx, campaignID, sp, limit, now, lockUntil, a); err != nil {
-				return err
-			}
-		} else if claims, err = db.claimNewSQLite(ctx, tx, campaignID, sp, limit, now, lockUntil, a); err != nil {
+		if claims, err = db.claimNewMembers(ctx, tx, campaignID, sp, limit, now, lockUntil, a); err != nil {
 			return err
 		}
 		// The next claim starts after the last member taken; a short batch
@@ -210,39 +205,6 @@ func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lo
 		_, err = tx.execCached(ctx, `UPDATE campaign_progress SET queue_cursor = $1, total = total + $2 WHERE campaign_id = $3`,
 			next, len(claims), campaignID)
 		return err
-	})
-	return claims, err
-}
-
-// claimNewPostgres creates the sends of the next members of audience a after
-// cursor (up to end), claimed. A segment's rules are evaluated in windows of
-// member ids, each id list the rules read restricted to the window (see
-// segmentCompiler.where): a claim costs what its window holds, not the whole
-// audience. A window that yields too few members makes the next one wider.
-func (db *DB) claimNewPostgres(ctx context.Context, tx *Tx, campaignID int64, sp idSpan, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
-	cols := `m.id, ` + a.Details.columns(true)
-	// $1 campaign, $2 window start (cursor), $3 window end, $4 limit, $5 lock,
-	// $6 node; audience from $7.
-	where, segArgs, err := db.audienceWhere(a, now, 6, "$2", "$3")
-	if err != nil {
-		return nil, err
-	}
-	q := `WITH m AS (SELECT ` + cols + ` FROM members m
-			WHERE m.id > $2 AND m.id <= $3 AND ` + where + ` ORDER BY m.id LIMIT $4),
-		ins AS (INSERT INTO sends (campaign_id, member_id, state, attempts, locked_until, locked_by, token)
-			SELECT $1, m.id, 'sending', 1, $5, $6, '' FROM m ORDER BY m.id
-			RETURNING id, member_id)
-		SELECT ins.id, ins.member_id, '', 1, m.c1, m.c2, m.c3, m.c4, m.c5, m.c6, 'active', TRUE, FALSE
-		FROM ins JOIN m ON m.id = ins.member_id ORDER BY ins.id`
-	var claims []Claim
-	err = eachWindow(sp, limit, a.Segment != nil, func(lo, hi int64, want int) (int, error) {
-		rows, err := tx.QueryContext(ctx, q, slices.Concat([]any{campaignID, lo, hi, want, lockUntil.UTC(), db.lockedBy()}, segArgs)...)
-		if err != nil {
-			return 0, err
-		}
-		n := len(claims)
-		claims, err = scanClaims(rows, claims)
-		return len(claims) - n, err
 	})
 	return claims, err
 }
@@ -287,15 +249,19 @@ func eachWindow(sp idSpan, limit int, segment bool, claim func(lo, hi int64, wan
 	return nil
 }
 
-// claimNewSQLite reads the next members, then inserts their sends with ids
-// following the largest one (SQLite has one writer) in member order, in
-// state sent, and a send_claims row for them locked until lockUntil.
-func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID int64, sp idSpan, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
+// claimNewMembers reads the next members of audience a after sp's cursor (up
+// to its end), then inserts their sends in member order, in state sent, and
+// a send_claims row for them locked until lockUntil: a batch that all went
+// out is then recorded without rewriting its sends.
+func (db *DB) claimNewMembers(ctx context.Context, tx *Tx, campaignID int64, sp idSpan, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
 	// $1 window start, $2 window end, $3 limit; audience from $4. Without a
 	// segment, one window to the end, the consenting members read from
-	// their consents in member order; with one, windows of member ids as
-	// on PostgreSQL (claimNewPostgres): SQLite pushes the range into each
-	// arm of the segment's merged lists.
+	// their consents in member order and merged with the members (the
+	// range on both sides lets PostgreSQL merge two index ranges instead
+	// of probing the consents member by member); with one, windows of
+	// member ids, each id list the segment's rules read restricted to the
+	// window (see segmentCompiler.where): a claim costs what its window
+	// holds, not the whole audience.
 	var q string
 	var segArgs []any
 	if a.Segment == nil {
@@ -304,7 +270,7 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID int64, sp i
 			return nil, err
 		}
 		q, segArgs = `SELECT m.id, `+a.Details.readColumns()+` FROM `+from+`
-			WHERE `+id+` > $1 AND `+id+` <= $2 AND `+where+` ORDER BY `+id+` LIMIT $3`, args
+			WHERE `+id+` > $1 AND `+id+` <= $2 AND m.id > $1 AND m.id <= $2 AND `+where+` ORDER BY `+id+` LIMIT $3`, args
 	} else {
 		where, args, err := db.audienceWhere(a, now, 3, "$1", "$2")
 		if err != nil {
@@ -332,34 +298,49 @@ func (db *DB) claimNewSQLite(ctx context.Context, tx *Tx, campaignID int64, sp i
 		}
 		return len(claims) - n, rows.Err()
 	})
-	if err != nil {
+	if err != nil || len(claims) == 0 {
 		return nil, err
 	}
-	if len(claims) == 0 {
-		return nil, nil
-	}
-	var base int64
-	if err := tx.queryRowCached(ctx, `SELECT COALESCE(MAX(id), 0) FROM sends`).Scan(&base); err != nil {
+	if err := db.insertNewSends(ctx, tx, campaignID, claims, now); err != nil {
 		return nil, err
 	}
+	// Their tokens are derived from their ids (sendtoken.go).
+	return claims, insertSendClaim(ctx, tx, campaignID, claims, now, lockUntil)
+}
+
+// insertNewSends inserts the sends of claims (in member order), in state
+// sent at now, and sets their ids, which ascend with the members'.
+func (db *DB) insertNewSends(ctx context.Context, tx *Tx, campaignID int64, claims []Claim, now time.Time) error {
 	ids := make([]int64, len(claims))
 	for i := range claims {
-		claims[i].SendID, ids[i] = base+int64(i)+1, claims[i].MemberID
+		ids[i] = claims[i].MemberID
 	}
-	list, err := json.Marshal(ids)
+	if db.engine == SQLite {
+		// One writer: the ids above the largest one are free.
+		var base int64
+		if err := tx.queryRowCached(ctx, `SELECT COALESCE(MAX(id), 0) FROM sends`).Scan(&base); err != nil {
+			return err
+		}
+		for i := range claims {
+			claims[i].SendID = base + int64(i) + 1
+		}
+		_, err := tx.execCached(ctx, db.d.insertSends, campaignID, now.UTC(), db.d.idList(ids), base)
+		return err
+	}
+	rows, err := tx.queryCached(ctx, db.d.insertSends, campaignID, now.UTC(), db.d.idList(ids))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	// The sends go in already in state sent, and one send_claims row says
-	// they are in flight: recording a batch that all went out then deletes
-	// that row instead of rewriting each send (recordSends). Their tokens
-	// are derived from their ids (sendtoken.go).
-	if _, err = tx.execCached(ctx, `INSERT INTO sends (id, campaign_id, member_id, state, attempts, sent_at, token)
-		SELECT $2 + j.key + 1, $1, j.value, 'sent', 1, $3, '' FROM json_each($4) j WHERE true`,
-		campaignID, base, now.UTC(), string(list)); err != nil {
-		return nil, err
+	defer rows.Close()
+	for i := 0; rows.Next(); i++ {
+		var id, member int64
+		if err := rows.Scan(&id, &member); err != nil {
+			return err
+		}
+		if i >= len(claims) || claims[i].MemberID != member {
+			return fmt.Errorf("new sends of campaign %d returned out of member order", campaignID)
+		}
+		claims[i].SendID = id
 	}
-	_, err = tx.execCached(ctx, `INSERT INTO send_claims (campaign_id, first_send, last_send, claimed_at, locked_until, locked_by)
-		VALUES ($1, $2, $3, $4, $5, $6)`, campaignID, base+1, base+int64(len(claims)), now.UTC(), lockUntil.UTC(), db.lockedBy())
-	return claims, err
+	return rows.Err()
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -27,6 +28,28 @@ type SendOutcome struct {
 	// fanmail.SendCounts); RelayError is the last, never an address.
 	RelayErrors int64
 	RelayError  string
+}
+
+// covered returns the rows of inflight that cover sends of o.
+func (o SendOutcome) covered(inflight []sendClaim) []sendClaim {
+	var out []sendClaim
+	for _, c := range inflight {
+		in := func(id int64) bool { return id >= c.first && id <= c.last }
+		hit := slices.ContainsFunc(o.Sent, in) || slices.ContainsFunc(o.Released, in)
+		for _, ids := range o.Skipped {
+			hit = hit || slices.ContainsFunc(ids, in)
+		}
+		for _, r := range slices.Concat(o.Retry, o.Deferred) {
+			hit = hit || in(r.SendID)
+		}
+		for _, f := range o.Failed {
+			hit = hit || in(f.SendID)
+		}
+		if hit {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // SendRetry is a send to try again at At.
@@ -63,15 +86,16 @@ func (db *DB) RecordSends(ctx context.Context, outcomes ...SendOutcome) error {
 
 func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 	r := sendRecorder{db: db, tx: tx}
-	if db.engine == SQLite {
-		// Sends a send_claims row covers are still in state sent
-		// (claimNewSQLite); their outcome is recorded against it.
-		var err error
-		if r.inflight, err = sendClaims(ctx, tx, o.CampaignID, time.Time{}); err != nil {
-			return err
-		}
-		r.named = make([][]int64, len(r.inflight))
+	// New sends a send_claims row covers are still in state sent (claimNew);
+	// their outcome is recorded against that row.
+	inflight, err := sendClaims(ctx, tx, o.CampaignID, time.Time{})
+	if err != nil {
+		return err
 	}
+	if r.inflight, err = lockSendClaims(ctx, tx, o.covered(inflight)); err != nil {
+		return err
+	}
+	r.named = make([][]int64, len(r.inflight))
 	var sent, failed, skipped int64
 	if len(o.Sent) > 0 {
 		claimed, fresh := r.split(o.Sent)
@@ -153,7 +177,7 @@ func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 	}
 	// Last, so the progress row (which every claim and record updates) is
 	// held briefly.
-	_, err := tx.execCached(ctx, `UPDATE campaign_progress SET sent = sent + $1, failed = failed + $2,
+	_, err = tx.execCached(ctx, `UPDATE campaign_progress SET sent = sent + $1, failed = failed + $2,
 		skipped = skipped + $3 WHERE campaign_id = $4`, sent, failed, skipped, o.CampaignID)
 	if err != nil {
 		return fmt.Errorf("count sent mail of campaign %d: %w", o.CampaignID, err)
