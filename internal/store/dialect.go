@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // dialect holds the only statements that differ between SQLite and PostgreSQL.
@@ -60,6 +61,10 @@ type dialect struct {
 	// returns their ids and members in that order; SQLite numbers them
 	// from $4 + 1, one writer knowing the largest id.
 	insertSends string
+	// analyze returns the statements that refresh the planner's statistics
+	// of tables. SQLite's read a sample of each index (analysis_limit,
+	// reset after: it stays with the pooled connection).
+	analyze func(tables []string) []string
 }
 
 var sqliteDialect = dialect{
@@ -78,6 +83,13 @@ var sqliteDialect = dialect{
 		ON CONFLICT (campaign_id, member_id) DO NOTHING`,
 	insertSends: `INSERT INTO sends (id, campaign_id, member_id, state, attempts, sent_at, token)
 		SELECT $4 + j.key + 1, $1, j.value, 'sent', 1, $2, '' FROM json_each($3) j WHERE true`,
+	analyze: func(tables []string) []string {
+		qs := []string{`PRAGMA analysis_limit = 1000`}
+		for _, t := range tables {
+			qs = append(qs, `ANALYZE `+t)
+		}
+		return append(qs, `PRAGMA analysis_limit = 0`)
+	},
 }
 
 var postgresDialect = dialect{
@@ -106,6 +118,7 @@ var postgresDialect = dialect{
 		SELECT $1, u.member_id, 'sent', 1, $2, '' FROM unnest(CAST($3 AS BIGINT[])) WITH ORDINALITY u(member_id, n)
 		ORDER BY u.n
 		RETURNING id, member_id`,
+	analyze: func(tables []string) []string { return []string{`ANALYZE ` + strings.Join(tables, ", ")} },
 }
 
 func consentedSQL(tail string) string {
