@@ -56,17 +56,12 @@ func (s *Service) maybeFinish(ctx context.Context, id int64) error {
 	s.logger.Info("campaign finished", "campaign_id", id)
 	s.forget(id)
 	s.notify()
-	// Not cancellable: an engine stopping waits for it rather than leave
-	// the statistics stale.
-	if c, err := s.db.CampaignSendCounts(context.WithoutCancel(ctx), id); err == nil {
-		s.analyzeSends(context.WithoutCancel(ctx), id, c.Total)
-	}
 	return nil
 }
 
 // analyzeSends refreshes the planner's statistics of sends after campaign
-// id wrote n of them (store.AnalyzeAfter): the next campaign's claims are
-// planned from them. A failure costs only speed, so it is logged.
+// id queued n of them at once (store.AnalyzeAfter): its claims are planned
+// from them. A failure costs only speed, so it is logged.
 func (s *Service) analyzeSends(ctx context.Context, id, n int64) {
 	if _, err := s.db.AnalyzeAfter(ctx, n, "sends"); err != nil {
 		s.logger.Warn("statistics not refreshed after campaign", "campaign_id", id, "err", err)
