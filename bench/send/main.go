@@ -474,9 +474,9 @@ func runChild(f flags) error {
 // It runs before the run's CPU time is counted.
 func resetRuns(ctx context.Context, db *store.DB) error {
 	if db.Engine() == store.Postgres {
-		// Every table that refers to campaigns goes too (sends, links,
-		// events, campaign_progress).
-		_, err := db.SQL().ExecContext(ctx, `TRUNCATE campaigns, member_engagement CASCADE`)
+		// sends (no foreign keys since migration 0038) and every table
+		// that refers to campaigns go too (links, events, campaign_progress).
+		_, err := db.SQL().ExecContext(ctx, `TRUNCATE campaigns, sends, member_engagement CASCADE`)
 		if err == nil {
 			_, err = db.SQL().ExecContext(ctx, `DELETE FROM segments`)
 		}

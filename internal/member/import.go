@@ -208,6 +208,12 @@ func (s *Service) Import(ctx context.Context, req ImportRequest, progress func(I
 		s.logger.Info("import done", "import_id", req.ID, "rows", res.Rows, "ok", res.OK, "bad", res.Bad, "dup", res.Dup,
 			"encoding", res.Encoding, "duration", time.Since(start).Round(time.Millisecond))
 	}
+	// The planner's statistics of the tables written, before the import
+	// shows as finished: a campaign started then is planned from them. A
+	// failure costs only speed.
+	if _, aerr := s.db.AnalyzeAfter(context.WithoutCancel(ctx), res.OK, "members", "member_consents", "consents"); aerr != nil {
+		s.logger.Warn("statistics not refreshed after import", "import_id", req.ID, "err", aerr)
+	}
 	// Marking the import finished is the last thing done: whoever watches
 	// its status may stop waiting then.
 	if ferr := s.db.FinishImport(context.WithoutCancel(ctx), req.ID, status, res.SHA256, res.Encoding, msg, res.BytesDone); ferr != nil && err == nil {

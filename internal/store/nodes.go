@@ -158,7 +158,7 @@ func (n *Node) Run(ctx context.Context, freed func(), failed func(error)) {
 }
 
 // freeClaims makes the claims of node id due at once: campaign sends (and
-// SQLite's batches of new sends) and outbox messages. It returns how many
+// batches of new sends in send_claims) and outbox messages. It returns how many
 // rows it freed.
 func freeClaims(ctx context.Context, tx *Tx, id int64) (int64, error) {
 	var n int64

@@ -202,3 +202,26 @@ func (db *DB) PreferenceGroups(ctx context.Context) ([]PreferenceGroup, error) {
 	}
 	return out, rows.Err()
 }
+
+// FavoriteBrandNames returns the names of the favourite brands of each of
+// memberIDs, in catalogue order.
+func (db *DB) FavoriteBrandNames(ctx context.Context, memberIDs []int64) (map[int64][]string, error) {
+	in, arg := db.idsIn("p.member_id", 1, memberIDs)
+	rows, err := db.sql.QueryContext(ctx, `SELECT p.member_id, b.name FROM brand_preferences p
+		JOIN brands b ON b.id = p.brand_id JOIN brand_groups g ON g.id = b.group_id
+		WHERE `+in+` ORDER BY p.member_id, g.position, g.id, b.position, b.id`, arg)
+	if err != nil {
+		return nil, fmt.Errorf("favourite brands: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]string{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("favourite brands: %w", err)
+		}
+		out[id] = append(out[id], name)
+	}
+	return out, rows.Err()
+}
