@@ -18,6 +18,7 @@ import (
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/channel"
 	"github.com/fanmail/fanmail/internal/channel/email"
+	"github.com/fanmail/fanmail/internal/compliance"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/fan"
@@ -59,9 +60,12 @@ type App struct {
 	Fan       *fan.Service
 	Surveys   *survey.Service
 	Loyalty   *loyalty.Service
-	dkim      *email.DKIM
-	inbound   *inbound.Server
-	engine    sync.WaitGroup
+	// Compliance writes the Network Act's consent notices and applies
+	// the retention periods.
+	Compliance *compliance.Service
+	dkim       *email.DKIM
+	inbound    *inbound.Server
+	engine     sync.WaitGroup
 
 	queue        *jobs.Queue
 	handler      http.Handler
@@ -157,7 +161,7 @@ func (a *App) buildHandler() error {
 	}
 	po.Routes(mux)
 	api.New(api.Deps{Config: a.cfg, Logger: a.logger, Staff: a.Staff, Members: a.Members, Catalog: a.Catalog, Orders: a.Orders,
-		Surveys: a.Surveys, Loyalty: a.Loyalty}).Routes(mux)
+		Surveys: a.Surveys, Loyalty: a.Loyalty, Compliance: a.Compliance}).Routes(mux)
 	secret, err := tracking.WebhookSecret(context.Background(), a.db, a.cfg.WebhookSecret)
 	if err != nil {
 		return err

@@ -167,3 +167,9 @@ func (s *Service) sender(ctx context.Context) (string, error) {
 	}
 	return snd.Name, nil
 }
+
+// SetEraseInactive sets Options.EraseInactive, for wiring that builds the
+// member erasure after this service.
+func (s *Service) SetEraseInactive(fn func(ctx context.Context, memberID int64) error) {
+	s.opts.EraseInactive = fn
+}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/catalog"
+	"github.com/fanmail/fanmail/internal/compliance"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
@@ -44,6 +45,9 @@ type Deps struct {
 	// Loyalty: chips, redemptions, rewards and fan rules; nil: those
 	// endpoints answer unavailable.
 	Loyalty *loyalty.Service
+	// Compliance: the consent notices' status; nil: GET /api/v1/compliance
+	// answers unavailable.
+	Compliance *compliance.Service
 }
 
 // Handler serves /api.

@@ -216,6 +216,8 @@ func TestOpenAPI_SchemasMatchJSON(t *testing.T) {
 		"RedemptionInput": redemptionInput{}, "Redemption": redemptionJSON{},
 		"Reward": rewardJSON{}, "RewardInput": rewardInput{}, "RewardPatch": rewardPatch{}, "RewardList": list[rewardJSON]{},
 		"FanRule": fanRuleJSON{}, "FanRuleInput": fanRuleInput{},
+		"Compliance": complianceJSON{}, "ConsentEvent": consentEventJSON{}, "ReconfirmationDue": reconfirmDueJSON{},
+		"JobRun": jobRunJSON{}, "RetentionRule": retentionJSON{},
 		"Error": errorBody{},
 	}
 	for name, schema := range doc.Components.Schemas {
