@@ -145,7 +145,7 @@ func (a *App) buildHandler() error {
 		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_staff", Path: "/admin", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
 		Staff:    a.Staff, Catalog: a.Catalog, Members: a.Members, Mailer: a.Mailer,
 		Campaigns: a.Campaigns, Segments: a.Segments, Tracking: a.Tracking, Orders: a.Orders, Surveys: a.Surveys,
-		Loyalty: a.Loyalty, AfterCommit: func() { a.afterCommit() },
+		Loyalty: a.Loyalty, AfterCommit: func() { a.afterCommit() }, Compliance: a.Compliance,
 	})
 	if err != nil {
 		return err
