@@ -105,13 +105,14 @@ func (s *Service) JobHandlers() map[string]jobs.Handler {
 	}
 }
 
-// Periodic returns the periodic jobs this package needs. None runs at
-// start: a node that restarts often would otherwise run them each time.
+// Periodic returns the periodic jobs this package needs. The daily ones
+// also run when a node becomes leader, or a node restarted more often than
+// daily would never run them; result notices run hourly from then on.
 func (s *Service) Periodic() []jobs.Periodic {
 	return []jobs.Periodic{
 		{Kind: JobResultNotices, Every: s.opts.NoticeEvery},
-		{Kind: JobReconfirm, Every: s.opts.ReconfirmEvery},
-		{Kind: JobRetention, Every: s.opts.RetentionEvery},
+		{Kind: JobReconfirm, Every: s.opts.ReconfirmEvery, RunOnStart: true},
+		{Kind: JobRetention, Every: s.opts.RetentionEvery, RunOnStart: true},
 	}
 }
 
