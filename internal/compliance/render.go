@@ -49,8 +49,11 @@ var resultNames = map[string]map[string]string{
 func (s *Service) render(template string) delivery.Renderer {
 	return func(ctx context.Context, c *store.OutboxClaim) (delivery.Content, error) {
 		var d noticeData
-		if err := json.Unmarshal(c.Data, &d); err != nil || len(d.Items) == 0 {
-			return delivery.Content{}, fmt.Errorf("%s message %d: no items: %v", template, c.ID, err)
+		if err := json.Unmarshal(c.Data, &d); err != nil {
+			return delivery.Content{}, fmt.Errorf("%s message %d: %w", template, c.ID, err)
+		}
+		if len(d.Items) == 0 {
+			return delivery.Content{}, fmt.Errorf("%s message %d: no consents to report", template, c.ID)
 		}
 		lang := c.Lang
 		if lang != fanmail.LangEnglish {
