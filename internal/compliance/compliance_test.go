@@ -119,6 +119,15 @@ func TestService_SendResultNotices(t *testing.T) {
 		if again := mustRun(t, s.SendResultNotices); again["notices"] != 0 {
 			t.Errorf("second run wrote %v", again)
 		}
+		// A clock that jumps back or forward sends nothing again.
+		deliverytest.WaitIdle(t, db)
+		for _, at := range []time.Time{start.AddDate(-1, 0, 0), start.AddDate(3, 0, 0)} {
+			clk.Set(at)
+			if again := mustRun(t, s.SendResultNotices); again["notices"] != 0 {
+				t.Errorf("run at %v wrote %v", at, again)
+			}
+		}
+		clk.Set(start.Add(time.Hour))
 		msgs := srv.WaitFor(t, 2, 10*time.Second)
 		var reg, withdrawal channeltest.Message
 		for _, m := range msgs {
