@@ -11,6 +11,14 @@ CREATE TABLE consent_notices (
 	created_at TIMESTAMPTZ NOT NULL
 );
 
+-- Decisions made before fanmail sent notices and more than 14 days ago
+-- are taken as noticed (without a message): a notice that late would tell
+-- the member nothing they can act on, and a database of years would mail
+-- every member at once. Younger ones get their notice on the first run.
+INSERT INTO consent_notices (consent_id, message_id, created_at)
+SELECT id, NULL, created_at FROM consents
+WHERE purpose IN ('marketing_email', 'marketing_sms', 'night_sms') AND created_at < now() - interval '14 days';
+
 -- consent_reconfirmations says which two-year period (1, 2, …) of a grant
 -- (the consent record that granted it) was re-confirmed: one row per grant
 -- and period, so each period gets exactly one notice.
