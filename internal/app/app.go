@@ -60,12 +60,13 @@ type App struct {
 	Fan       *fan.Service
 	Surveys   *survey.Service
 	Loyalty   *loyalty.Service
+	dkim      *email.DKIM
+	inbound   *inbound.Server
+	engine    sync.WaitGroup
+
 	// Compliance writes the Network Act's consent notices and applies
 	// the retention periods.
 	Compliance *compliance.Service
-	dkim       *email.DKIM
-	inbound    *inbound.Server
-	engine     sync.WaitGroup
 
 	queue        *jobs.Queue
 	handler      http.Handler

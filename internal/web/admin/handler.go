@@ -162,20 +162,21 @@ func (h *Handler) page(perm string, fn web.HandlerFunc) http.Handler {
 // and the input checks of web.CheckInput.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	inner := http.NewServeMux()
-	h.authRoutes(inner)       // auth.go: login, logout, dashboard
-	h.staffRoutes(inner)      // users.go: staff accounts, API tokens
-	h.catalogRoutes(inner)    // catalog.go: groups, brands, products, images
-	h.memberRoutes(inner)     // members.go: search, view, edit, deactivate
-	h.surveyRoutes(inner)     // survey.go, survey_question.go: surveys, questions, results
-	h.shopRoutes(inner)       // shop.go: shop terminal registration
-	h.redeemRoutes(inner)     // shop_redeem.go: redemption at the shop terminal
-	h.loyaltyRoutes(inner)    // loyalty.go: rewards catalogue, fan rules, ledger reversals
-	h.importRoutes(inner)     // imports.go: CSV import and export
-	h.segmentRoutes(inner)    // segments.go: segment builder
-	h.campaignRoutes(inner)   // campaigns.go: campaigns, preview, progress, statistics
-	h.senderRoutes(inner)     // senders.go: sender identities
-	h.orderRoutes(inner)      // orders.go: purchases, order CSV import
-	h.complianceRoutes(inner) // compliance.go: Network Act notices, retention, job runs
+	h.authRoutes(inner)     // auth.go: login, logout, dashboard
+	h.staffRoutes(inner)    // users.go: staff accounts, API tokens
+	h.catalogRoutes(inner)  // catalog.go: groups, brands, products, images
+	h.memberRoutes(inner)   // members.go: search, view, edit, deactivate
+	h.surveyRoutes(inner)   // survey.go, survey_question.go: surveys, questions, results
+	h.shopRoutes(inner)     // shop.go: shop terminal registration
+	h.redeemRoutes(inner)   // shop_redeem.go: redemption at the shop terminal
+	h.loyaltyRoutes(inner)  // loyalty.go: rewards catalogue, fan rules, ledger reversals
+	h.importRoutes(inner)   // imports.go: CSV import and export
+	h.segmentRoutes(inner)  // segments.go: segment builder
+	h.campaignRoutes(inner) // campaigns.go: campaigns, preview, progress, statistics
+	h.senderRoutes(inner)   // senders.go: sender identities
+	h.orderRoutes(inner)    // orders.go: purchases, order CSV import
+	// compliance.go: the Network Act's notices, retention, job runs
+	h.complianceRoutes(inner)
 	// The member import is the largest upload; each upload handler bounds
 	// its own body tighter (orders, images).
 	limits := web.Limits{Body: web.MaxFormBytes, Multipart: maxImportBytes}
