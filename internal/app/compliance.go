@@ -21,20 +21,15 @@ import (
 // notices, retention) and registers its notices with the outbox; openQueue
 // adds its jobs.
 func (a *App) openCompliance() {
+	// EraseInactive, how the retention job erases a member inactive past
+	// FANMAIL_RETAIN_INACTIVE_MEMBERS, stays nil until member erasure is
+	// wired in here: the job then counts those members
+	// (inactive_members_found) and erases none.
 	a.Compliance = compliance.New(a.db, a.logger, compliance.Options{
 		BaseURL: a.cfg.BaseURL, Sender: a.footerSender, AfterCommit: a.afterCommit, Retention: a.cfg.Retention,
 	})
-	if eraseInactiveHook != nil {
-		a.Compliance.SetEraseInactive(eraseInactiveHook(a))
-	}
 	a.Outbox.RegisterAll(a.Compliance.Renderers())
 }
-
-// eraseInactiveHook is how the retention job erases a member inactive past
-// FANMAIL_RETAIN_INACTIVE_MEMBERS. Nil until member erasure is wired in
-// here: the job then counts those members (inactive_members_found) and
-// erases none.
-var eraseInactiveHook func(a *App) func(ctx context.Context, memberID int64) error
 
 func init() {
 	commands["compliance"] = complianceCmd
