@@ -68,10 +68,16 @@ func MayContact(c Contact, now time.Time) (reason string, wait time.Time) {
 		if !c.ConsentSMS {
 			return SkipNoConsent, time.Time{}
 		}
-		if !c.ConsentNight {
-			if at := QuietHoursEnd(now); !at.IsZero() {
-				return SkipQuietHours, at
-			}
+	default:
+		// A channel with no consent purpose of its own (KakaoTalk, until
+		// it gets one) has no consent to advertise on it.
+		return SkipNoConsent, time.Time{}
+	}
+	// The night-time rule: every channel but e-mail needs the separate
+	// night consent from 21:00 to 08:00 KST, or waits until 08:00.
+	if NightRuleApplies(c.Channel) && !c.ConsentNight {
+		if at := QuietHoursEnd(now); !at.IsZero() {
+			return SkipQuietHours, at
 		}
 	}
 	return "", time.Time{}

@@ -19,6 +19,7 @@ import (
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/channel"
 	"github.com/fanmail/fanmail/internal/channel/email"
+	"github.com/fanmail/fanmail/internal/compliance"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/fan"
@@ -63,6 +64,10 @@ type App struct {
 	dkim      *email.DKIM
 	inbound   *inbound.Server
 	engine    sync.WaitGroup
+
+	// Compliance writes the Network Act's consent notices and applies
+	// the retention periods.
+	Compliance *compliance.Service
 
 	queue        *jobs.Queue
 	handler      http.Handler
@@ -142,7 +147,7 @@ func (a *App) buildHandler() error {
 		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_staff", Path: "/admin", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
 		Staff:    a.Staff, Catalog: a.Catalog, Members: a.Members, Mailer: a.Mailer,
 		Campaigns: a.Campaigns, Segments: a.Segments, Tracking: a.Tracking, Orders: a.Orders, Surveys: a.Surveys,
-		Loyalty: a.Loyalty, AfterCommit: func() { a.afterCommit() },
+		Loyalty: a.Loyalty, AfterCommit: func() { a.afterCommit() }, Compliance: a.Compliance,
 	})
 	if err != nil {
 		return err
@@ -158,7 +163,7 @@ func (a *App) buildHandler() error {
 	}
 	po.Routes(mux)
 	api.New(api.Deps{Config: a.cfg, Logger: a.logger, Staff: a.Staff, Members: a.Members, Catalog: a.Catalog, Orders: a.Orders,
-		Surveys: a.Surveys, Loyalty: a.Loyalty, Campaigns: a.Campaigns}).Routes(mux)
+		Surveys: a.Surveys, Loyalty: a.Loyalty, Campaigns: a.Campaigns, Compliance: a.Compliance}).Routes(mux)
 	secret, err := tracking.WebhookSecret(context.Background(), a.db, a.cfg.WebhookSecret)
 	if err != nil {
 		return err

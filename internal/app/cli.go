@@ -42,6 +42,11 @@ Commands:
                      group, purchase pattern), e.g. after moving a brand to
                      another group
   dkim keygen DOMAIN make a DKIM key pair and print the DNS record
+  compliance status  print overdue consent notices (Network Act art. 50),
+                     re-confirmations due, the last run of each compliance
+                     job and the retention periods
+  compliance run notices|reconfirm|retention
+                     run one compliance job now and print what it did
   version            print the version
 
 Run "fanmail COMMAND --help" for the flags of a command. Every flag also

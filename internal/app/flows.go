@@ -50,6 +50,7 @@ func (a *App) openFlows(ctx context.Context) error {
 	a.Outbox.RegisterAll(a.Orders.Renderers())
 	a.Loyalty = loyalty.New(a.db, a.logger, loyalty.Options{BaseURL: a.cfg.BaseURL, AfterCommit: a.afterCommit})
 	a.Outbox.RegisterAll(a.Loyalty.Renderers())
+	a.openCompliance()
 	return nil
 }
 

@@ -24,7 +24,8 @@ func (a *App) openQueue(ctx context.Context) error {
 			return err
 		},
 	}
-	for _, hs := range []map[string]jobs.Handler{a.Campaigns.JobHandlers(), a.Events.Handlers(), a.Loyalty.JobHandlers()} {
+	for _, hs := range []map[string]jobs.Handler{a.Campaigns.JobHandlers(), a.Events.Handlers(), a.Loyalty.JobHandlers(),
+		a.Compliance.JobHandlers()} {
 		for kind, h := range hs {
 			handlers[kind] = h
 		}
@@ -32,6 +33,7 @@ func (a *App) openQueue(ctx context.Context) error {
 	periodic := []jobs.Periodic{{Kind: jobSessionCleanup, Every: time.Hour, RunOnStart: true}}
 	periodic = append(periodic, a.Campaigns.Periodic()...)
 	periodic = append(periodic, a.Loyalty.Periodic()...)
+	periodic = append(periodic, a.Compliance.Periodic()...)
 	q, err := jobs.New(a.db, a.logger, jobs.Options{
 		Handlers: handlers,
 		Workers:  a.cfg.Workers,

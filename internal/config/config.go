@@ -68,9 +68,14 @@ type Config struct {
 	SessionTTL     time.Duration
 	MaxUploadBytes int64
 
+	// Retention is how long each type of personal data is kept (see
+	// retention.go for the flags and their defaults).
+	Retention Retention
+
 	bandsFlag   *string
 	scannerFlag *string
 	fileErr     error // the first *_FILE that could not be read
+	retention   []retentionFlag
 }
 
 // Default returns the settings used when nothing is set.
@@ -90,6 +95,7 @@ func Default() Config {
 		SessionTTL:     12 * time.Hour,
 		MaxUploadBytes: 5 << 20,
 		ScannerWindow:  10 * time.Second,
+		Retention:      DefaultRetention(),
 	}
 }
 
@@ -149,6 +155,7 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	fs.StringVar(&c.DKIMSelector, "dkim-selector", env("FANMAIL_DKIM_SELECTOR", ""), "DKIM selector (FANMAIL_DKIM_SELECTOR)")
 	fs.StringVar(&c.DKIMKeyFile, "dkim-key-file", env("FANMAIL_DKIM_KEY_FILE", ""), "DKIM private key file from \"fanmail dkim keygen\" (FANMAIL_DKIM_KEY_FILE)")
 	fs.StringVar(&c.SupportPhone, "support-phone", env("FANMAIL_SUPPORT_PHONE", ""), "customer centre phone printed in transactional mail (FANMAIL_SUPPORT_PHONE)")
+	c.retentionFlags(fs, env)
 	c.ConfirmTTL, c.MagicLinkTTL, c.SessionTTL, c.MaxUploadBytes = d.ConfirmTTL, d.MagicLinkTTL, d.SessionTTL, d.MaxUploadBytes
 	c.AgeBands = d.AgeBands
 	c.bandsFlag, c.scannerFlag = bands, scanner
@@ -181,6 +188,9 @@ func (c *Config) finish() error {
 		c.AgeBands = b
 	}
 	c.bandsFlag = nil
+	if err := c.finishRetention(); err != nil {
+		return err
+	}
 	if c.scannerFlag != nil {
 		w, err := time.ParseDuration(*c.scannerFlag)
 		if err != nil || w < 0 || w > time.Hour {

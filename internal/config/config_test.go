@@ -138,3 +138,39 @@ func TestLoad_MailFrom(t *testing.T) {
 		}
 	})
 }
+
+func TestLoad_Retention(t *testing.T) {
+	none := func(string) string { return "" }
+	t.Run("Defaults", func(t *testing.T) {
+		c, _, err := Load("serve", nil, none, io.Discard)
+		if err != nil || c.Retention != DefaultRetention() {
+			t.Fatalf("retention = %+v, %v; want the defaults", c.Retention, err)
+		}
+		rules := c.Retention.Rules()
+		if len(rules) != 5 || rules[0].Data != DataTrackingEvents || rules[0].Period != 365*Day || rules[0].Action != ActionAnonymise {
+			t.Errorf("rules = %+v", rules)
+		}
+	})
+	t.Run("EnvironmentThenFlags", func(t *testing.T) {
+		env := map[string]string{"FANMAIL_RETAIN_TRACKING_EVENTS": "30d", "FANMAIL_RETAIN_REPLIES": "0"}
+		c, _, err := Load("serve", []string{"--retain-message-bodies", "720h"}, func(k string) string { return env[k] }, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Retention.TrackingEvents != 30*Day || c.Retention.Replies != 0 || c.Retention.MessageBodies != 30*Day ||
+			c.Retention.BounceReports != 180*Day {
+			t.Errorf("retention = %+v", c.Retention)
+		}
+	})
+	for _, bad := range [][]string{
+		{"--retain-tracking-events", "soon"},
+		{"--retain-replies", "-3d"},
+		{"--retain-message-bodies", "1h"},
+		{"--retain-bounce-reports", "7d"},    // shorter than the soft-bounce window
+		{"--retain-inactive-members", "30d"}, // a typo must not erase last month's members
+	} {
+		if _, _, err := Load("serve", bad, none, io.Discard); err == nil || !strings.Contains(err.Error(), bad[0]) {
+			t.Errorf("%v: err = %v, want an error naming the flag", bad, err)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/campaign"
 	"github.com/fanmail/fanmail/internal/catalog"
+	"github.com/fanmail/fanmail/internal/compliance"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/i18n"
@@ -49,6 +50,9 @@ type Deps struct {
 	// session store's database.
 	Surveys *survey.Service
 	Loyalty *loyalty.Service // chips, rewards, redemption, fan rules
+	// Compliance shows the consent notices' status and runs its jobs; nil:
+	// the compliance page answers unavailable.
+	Compliance *compliance.Service
 }
 
 // Handler serves /admin.
@@ -171,6 +175,8 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.campaignRoutes(inner) // campaigns.go: campaigns, preview, progress, statistics
 	h.senderRoutes(inner)   // senders.go: sender identities
 	h.orderRoutes(inner)    // orders.go: purchases, order CSV import
+	// compliance.go: the Network Act's notices, retention, job runs
+	h.complianceRoutes(inner)
 	// The member import is the largest upload; each upload handler bounds
 	// its own body tighter (orders, images).
 	limits := web.Limits{Body: web.MaxFormBytes, Multipart: maxImportBytes}

@@ -21,6 +21,7 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/campaign"
 	"github.com/fanmail/fanmail/internal/catalog"
+	"github.com/fanmail/fanmail/internal/compliance"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
@@ -48,6 +49,9 @@ type Deps struct {
 	// Campaigns: drafts, scheduling and the ad rule; nil: those endpoints
 	// answer unavailable.
 	Campaigns *campaign.Service
+	// Compliance: the consent notices' status; nil: GET /api/v1/compliance
+	// answers unavailable.
+	Compliance *compliance.Service
 }
 
 // Handler serves /api.

@@ -217,6 +217,8 @@ func TestOpenAPI_SchemasMatchJSON(t *testing.T) {
 		"Reward": rewardJSON{}, "RewardInput": rewardInput{}, "RewardPatch": rewardPatch{}, "RewardList": list[rewardJSON]{},
 		"FanRule": fanRuleJSON{}, "FanRuleInput": fanRuleInput{},
 		"Campaign": campaignJSON{}, "AdSignal": adSignalJSON{},
+		"Compliance": complianceJSON{}, "ConsentEvent": consentEventJSON{}, "ReconfirmationDue": reconfirmDueJSON{},
+		"JobRun": jobRunJSON{}, "RetentionRule": retentionJSON{},
 		"Error": errorBody{},
 	}
 	for name, schema := range doc.Components.Schemas {

@@ -72,6 +72,7 @@ func (h *Handler) routes() []route {
 		{Method: "GET", Path: "/api/v1/campaigns/{id}", Perm: fanmail.PermManageCampaigns, Fn: h.getCampaign},
 		{Method: "POST", Path: "/api/v1/campaigns/{id}/schedule", Perm: fanmail.PermManageCampaigns, Fn: h.scheduleCampaign},
 		{Method: "POST", Path: "/api/v1/campaigns/{id}/ad-override", Perm: fanmail.PermOverrideAdRule, Fn: h.overrideAdRule},
+		{Method: "GET", Path: "/api/v1/compliance", Perm: fanmail.PermManageStaff, Fn: h.getCompliance},
 	}
 }
 
