@@ -191,10 +191,8 @@ func (h *Handler) showMember(w http.ResponseWriter, r *http.Request) error {
 		p.HistoryRows = append(p.HistoryRows, mbHistoryRow{Consent: c, Label: mbPurposeLabel(c.Purpose),
 			Decision: decisions[i], SourceLabel: mbSourceLabel(c.Source)})
 	}
-	if h.Loyalty != nil {
-		if p.Loyalty, err = h.memberLoyalty(r, id); err != nil {
-			return err
-		}
+	if p.Loyalty, err = h.memberLoyalty(r, id); err != nil {
+		return err
 	}
 	return h.render(w, r, http.StatusOK, "members_view", rec.Member.Email, p)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/loyalty"
+	"github.com/fanmail/fanmail/internal/mailbox"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/staff"
@@ -44,6 +45,7 @@ type Deps struct {
 	// Loyalty: chips, redemptions, rewards and fan rules; nil: those
 	// endpoints answer unavailable.
 	Loyalty *loyalty.Service
+	Mailbox *mailbox.Box // nil: the mailbox endpoints answer unavailable
 }
 
 // Handler serves /api.

@@ -67,6 +67,9 @@ func (h *Handler) routes() []route {
 		{Method: "PATCH", Path: "/api/v1/rewards/{id}", Perm: fanmail.PermManageLoyalty, Fn: h.updateReward},
 		{Method: "GET", Path: "/api/v1/brands/{id}/fan-rule", Perm: fanmail.PermViewMembers, Fn: h.getFanRule},
 		{Method: "PUT", Path: "/api/v1/brands/{id}/fan-rule", Perm: fanmail.PermManageLoyalty, Fn: h.setFanRule},
+
+		{Method: "GET", Path: "/api/v1/mailbox", Perm: fanmail.PermViewMembers, Fn: h.listMailbox},
+		{Method: "GET", Path: "/api/v1/mailbox/{id}", Perm: fanmail.PermViewMembers, Fn: h.getMailboxMessage},
 	}
 }
 
