@@ -108,23 +108,15 @@ func (s *Server) store(ctx context.Context, from string, to []string, raw []byte
 	return err
 }
 
-// kind names what a message is: the outbox kind its Message-ID token names,
-// a campaign test mail ("test." Message-IDs), else a campaign mail when it
-// can be unsubscribed from.
+// kind names what a message is by its Message-ID: a campaign test mail
+// ("test." IDs), else what its token names (store.DB.MailKindByToken).
 func (s *Server) kind(ctx context.Context, h mail.Header) (string, error) {
 	id := strings.Trim(h.Get("Message-Id"), "<> ")
 	token, _, _ := strings.Cut(id, "@")
 	if strings.HasPrefix(token, "test.") {
 		return "campaign_test", nil
 	}
-	kind, ok, err := s.db.MessageKindByToken(ctx, token)
-	if err != nil || ok {
-		return kind, err
-	}
-	if h.Get("List-Unsubscribe") != "" {
-		return "campaign", nil
-	}
-	return "", nil
+	return s.db.MailKindByToken(ctx, token)
 }
 
 func decodeHeader(v string) string {

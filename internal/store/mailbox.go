@@ -139,24 +139,28 @@ func (db *DB) MailboxMessageByID(ctx context.Context, id int64) (MailboxMessage,
 	return m, nil
 }
 
-// MessageKindByToken returns the kind of the outbox message whose token
-// (see MessageToken) is token, or false when token names none.
-func (db *DB) MessageKindByToken(ctx context.Context, token string) (string, bool, error) {
+// MailKindByToken says what the mail whose Message-ID holds token is: the
+// kind of the outbox message it names (see MessageToken), "campaign" for a
+// campaign send's derived token (SendToken), or "" when it names neither.
+func (db *DB) MailKindByToken(ctx context.Context, token string) (string, error) {
 	t, err := db.sendTokens(ctx)
 	if err != nil {
-		return "", false, err
+		return "", err
 	}
 	id, ok := t.messageID(token)
 	if !ok {
-		return "", false, nil
+		if _, ok := t.id(token); ok {
+			return "campaign", nil
+		}
+		return "", nil
 	}
 	var kind string
 	err = db.sql.QueryRowContext(ctx, `SELECT kind FROM messages WHERE id = $1`, id).Scan(&kind)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
+		return "", nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("message kind: %w", err)
+		return "", fmt.Errorf("message kind: %w", err)
 	}
-	return kind, true, nil
+	return kind, nil
 }
