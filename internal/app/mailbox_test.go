@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -41,8 +42,10 @@ func (ta *testApp) waitMailbox(t *testing.T, query string) store.MailboxMessage 
 }
 
 var (
-	confirmForm   = regexp.MustCompile(`(?s)<form[^>]*method="post"[^>]*action="([^"]*confirm[^"]*)"(.*?)</form>`)
-	hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`)
+	formTag     = regexp.MustCompile(`(?s)<form([^>]*)>(.*?)</form>`)
+	formAction  = regexp.MustCompile(`action="([^"]*confirm[^"]*)"`)
+	hiddenInput = regexp.MustCompile(`<input[^>]*type="hidden"[^>]*>`)
+	inputAttr   = regexp.MustCompile(`(name|value)="([^"]*)"`)
 )
 
 // confirmByLink opens a confirmation link as a member does: the page it
@@ -53,19 +56,32 @@ func confirmByLink(t *testing.T, c *http.Client, link string) {
 	if r.Status >= 400 {
 		t.Fatalf("confirmation link: %d\n%s", r.Status, r.Body)
 	}
-	m := confirmForm.FindStringSubmatch(r.Body)
-	if m == nil {
+	var target, body string
+	for _, f := range formTag.FindAllStringSubmatch(r.Body, -1) {
+		if a := formAction.FindStringSubmatch(f[1]); a != nil && strings.Contains(strings.ToLower(f[1]), `method="post"`) {
+			target, body = a[1], f[2]
+		}
+	}
+	if target == "" {
 		return // the link alone confirmed
 	}
 	form := url.Values{}
-	for _, in := range hiddenInput.FindAllStringSubmatch(m[2], -1) {
-		form.Set(in[1], in[2])
+	for _, in := range hiddenInput.FindAllString(body, -1) {
+		var name, value string
+		for _, a := range inputAttr.FindAllStringSubmatch(in, -1) {
+			if a[1] == "name" {
+				name = a[2]
+			} else {
+				value = html.UnescapeString(a[2])
+			}
+		}
+		form.Set(name, value)
 	}
 	u, err := url.Parse(link)
 	if err != nil {
 		t.Fatal(err)
 	}
-	action, err := u.Parse(strings.ReplaceAll(m[1], "&amp;", "&"))
+	action, err := u.Parse(html.UnescapeString(target))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,10 +120,10 @@ func TestMailbox_ZeroConfig(t *testing.T) {
 			if page.Status != http.StatusOK || !strings.Contains(page.Body, `id="mailbox-html"`) {
 				t.Fatalf("mailbox message: %d\n%s", page.Status, page.Body)
 			}
-			html := get(t, admin, ta.URL+"/admin/mailbox/"+strconv.FormatInt(kept.ID, 10)+"/html")
-			if csp := html.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") || strings.Contains(csp, "script-src") ||
-				!strings.Contains(html.Body, "/confirm") {
-				t.Errorf("mail HTML: CSP %q, body:\n%.300s", csp, html.Body)
+			frame := get(t, admin, ta.URL+"/admin/mailbox/"+strconv.FormatInt(kept.ID, 10)+"/html")
+			if csp := frame.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "sandbox") || strings.Contains(csp, "script-src") ||
+				!strings.Contains(frame.Body, "/confirm") {
+				t.Errorf("mail HTML: CSP %q, body:\n%.300s", csp, frame.Body)
 			}
 			raw := get(t, admin, ta.URL+"/admin/mailbox/"+strconv.FormatInt(kept.ID, 10)+"/raw")
 			if raw.Header.Get("Content-Type") != "message/rfc822" || !strings.Contains(raw.Body, "Message-ID:") {
