@@ -26,6 +26,7 @@ import (
 	"github.com/fanmail/fanmail/internal/inbound"
 	"github.com/fanmail/fanmail/internal/jobs"
 	"github.com/fanmail/fanmail/internal/loyalty"
+	"github.com/fanmail/fanmail/internal/mailbox"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/segment"
@@ -45,7 +46,10 @@ type App struct {
 	cfg    config.Config
 	logger *slog.Logger
 	db     *store.DB
-	sender channel.EmailSender // nil when mail is not configured
+	sender channel.EmailSender // the relay, the console or the mailbox
+	// mailbox keeps the mail when no relay is set (FANMAIL_SMTP_URL empty);
+	// nil otherwise.
+	mailbox *mailbox.Server
 
 	Catalog *catalog.Service
 	Members *member.Service
@@ -61,6 +65,7 @@ type App struct {
 	Fan       *fan.Service
 	Surveys   *survey.Service
 	Loyalty   *loyalty.Service
+	Mailbox   *mailbox.Box // reads the built-in mailbox
 	dkim      *email.DKIM
 	inbound   *inbound.Server
 	engine    sync.WaitGroup
@@ -93,17 +98,9 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 		return nil, err
 	}
 	a := &App{cfg: cfg, logger: logger, db: db}
-	if cfg.SMTPURL != "" {
-		scfg, err := email.ParseURL(cfg.SMTPURL)
-		if err != nil {
-			db.Close()
-			return nil, fmt.Errorf("smtp url: %w", err)
-		}
-		a.sender, err = email.New(scfg, logger)
-		if err != nil {
-			db.Close()
-			return nil, fmt.Errorf("smtp: %w", err)
-		}
+	if err := a.openMail(); err != nil {
+		a.Close()
+		return nil, err
 	}
 	a.Mailer = delivery.NewMailer(a.sender, cfg.MailFrom, logger)
 	a.Catalog = catalog.New(db, cfg.MediaDir, logger, catalog.MaxImageBytes(cfg.MaxUploadBytes))
@@ -145,9 +142,9 @@ func (a *App) buildHandler() error {
 	ad, err := admin.New(admin.Deps{
 		Config: a.cfg, Logger: a.logger,
 		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_staff", Path: "/admin", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
-		Staff:    a.Staff, Catalog: a.Catalog, Members: a.Members, Mailer: a.Mailer,
+		Staff:    a.Staff, Catalog: a.Catalog, Members: a.Members,
 		Campaigns: a.Campaigns, Segments: a.Segments, Tracking: a.Tracking, Orders: a.Orders, Surveys: a.Surveys,
-		Loyalty: a.Loyalty, AfterCommit: func() { a.afterCommit() }, Compliance: a.Compliance,
+		Loyalty: a.Loyalty, Mailbox: a.Mailbox, AfterCommit: func() { a.afterCommit() }, Compliance: a.Compliance,
 	})
 	if err != nil {
 		return err
@@ -163,7 +160,7 @@ func (a *App) buildHandler() error {
 	}
 	po.Routes(mux)
 	api.New(api.Deps{Config: a.cfg, Logger: a.logger, Staff: a.Staff, Members: a.Members, Catalog: a.Catalog, Orders: a.Orders,
-		Surveys: a.Surveys, Loyalty: a.Loyalty, Campaigns: a.Campaigns, Compliance: a.Compliance}).Routes(mux)
+		Surveys: a.Surveys, Loyalty: a.Loyalty, Campaigns: a.Campaigns, Compliance: a.Compliance, Mailbox: a.Mailbox}).Routes(mux)
 	secret, err := tracking.WebhookSecret(context.Background(), a.db, a.cfg.WebhookSecret)
 	if err != nil {
 		return err
@@ -271,6 +268,9 @@ func (a *App) Close() error {
 	}
 	if a.sender != nil {
 		a.sender.Close()
+	}
+	if a.mailbox != nil {
+		a.mailbox.Close()
 	}
 	return a.db.Close()
 }

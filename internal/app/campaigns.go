@@ -31,7 +31,7 @@ func (a *App) openCampaigns(ctx context.Context) error {
 		}
 	case a.sender != nil:
 		// "console" has no relay: campaigns then wait until SMTP is set.
-		if r, err := email.ParseRelayURLs(a.cfg.SMTPURL); err == nil {
+		if r, err := email.ParseRelayURLs(a.smtpURL()); err == nil {
 			relays = r
 		}
 	}

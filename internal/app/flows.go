@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
-	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/fan"
 	"github.com/fanmail/fanmail/internal/jobs"
@@ -24,11 +23,10 @@ func (a *App) openFlows(ctx context.Context) error {
 	}
 	opts := delivery.OutboxOptions{From: a.cfg.MailFrom, BounceDomain: baseHost(a.cfg.BaseURL), URLs: urls,
 		DKIM: a.dkim, Sender: a.footerSender}
-	switch {
-	case a.cfg.SMTPURL == "console":
+	if a.cfg.SMTPURL == "console" {
 		opts.Console = a.sender
-	case a.cfg.SMTPURL != "":
-		cfg, err := email.ParseURL(a.cfg.SMTPURL)
+	} else {
+		cfg, err := a.smtpConfig()
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,7 +22,10 @@ import (
 type Config struct {
 	HTTPAddr    string // FANMAIL_HTTP_ADDR, default ":8080"
 	DatabaseURL string // FANMAIL_DATABASE_URL: "sqlite:fanmail.db" (default) or "postgres://…"
-	SMTPURL     string // FANMAIL_SMTP_URL: "smtp://user:pass@host:587", "console", or "" (mail not configured)
+	SMTPURL     string // FANMAIL_SMTP_URL: "smtp://user:pass@host:587", "console", or "" (the built-in mailbox)
+	// MailboxKeep is how many messages the built-in mailbox keeps, newest
+	// first, when no relay is set (FANMAIL_MAILBOX_KEEP; 0 = 5,000).
+	MailboxKeep int
 	// CampaignSMTPURLs lists the relays campaign mail goes through, comma-separated,
 	// each with ?concurrency=&rate= (FANMAIL_CAMPAIGN_SMTP_URLS); default SMTPURL.
 	CampaignSMTPURLs string
@@ -74,6 +78,7 @@ type Config struct {
 
 	bandsFlag   *string
 	scannerFlag *string
+	keepFlag    *string
 	fileErr     error // the first *_FILE that could not be read
 	retention   []retentionFlag
 }
@@ -132,7 +137,8 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	}
 	fs.StringVar(&c.HTTPAddr, "http-addr", env("FANMAIL_HTTP_ADDR", d.HTTPAddr), "HTTP listen address (FANMAIL_HTTP_ADDR)")
 	fs.StringVar(&c.DatabaseURL, "database-url", env("FANMAIL_DATABASE_URL", d.DatabaseURL), "database: sqlite:PATH or postgres://user@host/db (FANMAIL_DATABASE_URL)")
-	fs.StringVar(&c.SMTPURL, "smtp-url", env("FANMAIL_SMTP_URL", ""), "outgoing mail: smtp://user:pass@host:587, smtps://…, smtp://host:25?tls=none, or console to print mails; empty = not configured (FANMAIL_SMTP_URL, or FANMAIL_SMTP_URL_FILE)")
+	fs.StringVar(&c.SMTPURL, "smtp-url", env("FANMAIL_SMTP_URL", ""), "outgoing mail: smtp://user:pass@host:587, smtps://…, smtp://host:25?tls=none, or console to print mails; empty = keep mail in the built-in mailbox of the admin UI (FANMAIL_SMTP_URL, or FANMAIL_SMTP_URL_FILE)")
+	keep := fs.String("mailbox-keep", env("FANMAIL_MAILBOX_KEEP", "0"), "without an SMTP URL, how many messages the built-in mailbox keeps; older ones are removed; 0 = 5000 (FANMAIL_MAILBOX_KEEP)")
 	fs.StringVar(&c.CampaignSMTPURLs, "campaign-smtp-urls", env("FANMAIL_CAMPAIGN_SMTP_URLS", ""), "relays for campaign mail, comma-separated, each with ?concurrency=N&rate=PER_SECOND; default the SMTP URL (FANMAIL_CAMPAIGN_SMTP_URLS)")
 	fs.StringVar(&c.BaseURL, "base-url", env("FANMAIL_BASE_URL", ""), "public URL used in mailed links; default http://localhost:PORT (FANMAIL_BASE_URL)")
 	fs.StringVar(&c.MailFrom, "mail-from", env("FANMAIL_MAIL_FROM", ""), "sender of opt-in, sign-in and order mail, e.g. \"오즈세컨 <no-reply@mail.example.com>\"; default no-reply@ the base URL's host (FANMAIL_MAIL_FROM)")
@@ -158,7 +164,7 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	c.retentionFlags(fs, env)
 	c.ConfirmTTL, c.MagicLinkTTL, c.SessionTTL, c.MaxUploadBytes = d.ConfirmTTL, d.MagicLinkTTL, d.SessionTTL, d.MaxUploadBytes
 	c.AgeBands = d.AgeBands
-	c.bandsFlag, c.scannerFlag = bands, scanner
+	c.bandsFlag, c.scannerFlag, c.keepFlag = bands, scanner, keep
 	return fs
 }
 
@@ -197,6 +203,13 @@ func (c *Config) finish() error {
 			return fmt.Errorf("config: scanner window %q: want a duration from 0s to 1h, e.g. 10s", *c.scannerFlag)
 		}
 		c.ScannerWindow, c.scannerFlag = w, nil
+	}
+	if c.keepFlag != nil {
+		n, err := strconv.Atoi(*c.keepFlag)
+		if err != nil || n < 0 {
+			return fmt.Errorf("config: mailbox size %q: want a number of messages, 0 for the default", *c.keepFlag)
+		}
+		c.MailboxKeep, c.keepFlag = n, nil
 	}
 	if c.BaseURL == "" {
 		port := c.HTTPAddr[strings.LastIndex(c.HTTPAddr, ":")+1:]
@@ -239,6 +252,9 @@ func (c Config) Validate() error {
 	}
 	if (c.DKIMDomain == "") != (c.DKIMKeyFile == "") {
 		return errors.New("config: DKIM needs both a domain and a key file")
+	}
+	if c.MailboxKeep < 0 {
+		return errors.New("config: the mailbox size (--mailbox-keep) cannot be negative")
 	}
 	if c.Workers < 1 {
 		return errors.New("config: workers must be at least 1")

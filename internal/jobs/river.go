@@ -243,7 +243,8 @@ func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 	return time.Now().Add(max(p.delay(job.Attempt), 0))
 }
 
-// minLevel drops records below min before they reach h.
+// minLevel drops records below min before they reach h; it carries River's
+// log into ours.
 type minLevel struct {
 	h   slog.Handler
 	min slog.Level
@@ -252,7 +253,23 @@ type minLevel struct {
 func (m minLevel) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= m.min && m.h.Enabled(ctx, l)
 }
-func (m minLevel) Handle(ctx context.Context, r slog.Record) error { return m.h.Handle(ctx, r) }
+
+// Handle passes r on, but as Debug when it is an error River logs with a
+// context that Stop cancelled: River's services log their interrupted
+// database call ("context canceled") at ERROR on every clean shutdown.
+// River's contexts descend from Start's, which is never cancelled (see
+// Queue.Start), so only Stop cancels them.
+func (m minLevel) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError && errors.Is(ctx.Err(), context.Canceled) {
+		if !m.h.Enabled(ctx, slog.LevelDebug) {
+			return nil
+		}
+		r.Level = slog.LevelDebug
+		r.Message += " (stopping)"
+	}
+	return m.h.Handle(ctx, r)
+}
+
 func (m minLevel) WithAttrs(as []slog.Attr) slog.Handler {
 	return minLevel{m.h.WithAttrs(as), m.min}
 }

@@ -158,8 +158,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
 
 // dashboardPage shows the size of the member base and the catalogue.
 type dashboardPage struct {
-	Overview       staff.Overview
-	MailConfigured bool
+	Overview staff.Overview
 }
 
 func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
@@ -172,8 +171,5 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return h.render(w, r, http.StatusOK, "dashboard", trTitle(r, "Dashboard"), dashboardPage{
-		Overview:       o,
-		MailConfigured: h.Mailer != nil && h.Mailer.Configured(),
-	})
+	return h.render(w, r, http.StatusOK, "dashboard", trTitle(r, "Dashboard"), dashboardPage{Overview: o})
 }

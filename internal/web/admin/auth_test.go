@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
-	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/channel/channeltest"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/delivery"
@@ -26,7 +25,6 @@ import (
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
 	"github.com/fanmail/fanmail/internal/throttle"
-	"github.com/fanmail/fanmail/internal/web"
 	"github.com/fanmail/fanmail/internal/web/admin"
 )
 
@@ -66,15 +64,9 @@ func newStaffEnvMailing(t *testing.T, db *store.DB, smtp *channeltest.SMTPServer
 	if outbox != nil {
 		outbox.RegisterAll(e.staff.Renderers())
 	}
-	h, err := admin.New(admin.Deps{
-		Config:   cfg,
-		Logger:   logger,
-		Sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
-		Staff:    e.staff,
-		Catalog:  catalog.New(db, cfg.MediaDir, logger),
-		Members:  e.members,
-		Mailer:   mailer,
-	})
+	d := admin.FullDeps(t, db, cfg, logger)
+	d.Staff, d.Members = e.staff, e.members
+	h, err := admin.New(d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,8 +170,8 @@ func TestLogin(t *testing.T) {
 			if home.StatusCode != http.StatusOK || !strings.Contains(home.Body, `id="dashboard-counts"`) {
 				t.Errorf("dashboard: status %d, body:\n%s", home.StatusCode, home.Body)
 			}
-			if !strings.Contains(home.Body, `id="mail-not-configured"`) {
-				t.Errorf("dashboard does not say mail is not configured")
+			if !strings.Contains(home.Body, `id="mail-not-leaving"`) || !strings.Contains(home.Body, `href="/admin/mailbox"`) {
+				t.Errorf("dashboard does not say mail stays in the mailbox")
 			}
 			u, err := e.staff.UserByID(context.Background(), 1)
 			if err != nil || u.LastLoginAt == nil {

@@ -9,15 +9,12 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/campaign"
-	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/segment"
 	"github.com/fanmail/fanmail/internal/store"
-	"github.com/fanmail/fanmail/internal/tracking"
 	"github.com/fanmail/fanmail/internal/web"
 )
 
@@ -32,44 +29,13 @@ type campaignPages struct {
 	svc      *campaign.Service
 	segments *segment.Service
 	live     *template.Template // the progress fragment alone, for htmx
-
-	trackOnce sync.Once
-	track     *tracking.Service
-}
-
-// campaignService returns the campaign service of the campaign and sender
-// pages. admin.Deps does not carry one yet, so it is built over the staff
-// session store's database; it sends test mails through Config.SMTPURL and
-// never runs the engine (the app's own instance sends campaigns).
-func (h *Handler) campaignService() *campaign.Service {
-	if h.Campaigns != nil {
-		return h.Campaigns
-	}
-	relays, err := email.ParseRelayURLs(h.Config.SMTPURL)
-	if err != nil {
-		relays = nil // "console" or a URL the app reports at startup
-	}
-	return campaign.New(h.Sessions.DB, campaign.Options{BaseURL: h.Config.BaseURL, Relays: relays}, h.Logger)
-}
-
-// tracking returns the statistics service, built on first use like
-// campaignService.
-func (p *campaignPages) tracking() *tracking.Service {
-	if p.Tracking != nil {
-		return p.Tracking
-	}
-	p.trackOnce.Do(func() {
-		p.track = tracking.New(p.Sessions.DB, p.Logger, tracking.Options{BotWindow: p.Config.ScannerWindow})
-	})
-	return p.track
 }
 
 // campaignRoutes registers the campaign pages.
 func (h *Handler) campaignRoutes(mux *http.ServeMux) {
 	sub, _ := fs.Sub(templates, "templates")
 	live := template.Must(template.New("").Funcs(web.Funcs()).ParseFS(sub, "_campaign_live.html"))
-	p := &campaignPages{Handler: h, svc: h.campaignService(),
-		segments: segment.New(h.Sessions.DB, h.Config.AgeBands, h.Logger), live: live}
+	p := &campaignPages{Handler: h, svc: h.Campaigns, segments: h.Segments, live: live}
 	page := func(fn web.HandlerFunc) http.Handler { return h.page(permCampaigns, fn) }
 	mux.Handle("GET /admin/campaigns", page(p.list))
 	mux.Handle("GET /admin/campaigns/new", page(p.newForm))

@@ -80,12 +80,12 @@ func (p *campaignPages) liveView(r *http.Request, id int64) (liveView, error) {
 	if !v.HasSends() {
 		return v, nil
 	}
-	st, err := p.tracking().Stats(ctx, id)
+	st, err := p.Tracking.Stats(ctx, id)
 	if err != nil {
 		return v, err
 	}
 	v.stats, v.Links = st, st.Links
-	v.BotOpens, v.BotClicks, v.ScannerWindow = st.BotOpens, st.BotClicks, p.tracking().BotWindow()
+	v.BotOpens, v.BotClicks, v.ScannerWindow = st.BotOpens, st.BotClicks, p.Tracking.BotWindow()
 	v.Stats = statRows(st)
 	return v, nil
 }
@@ -216,12 +216,18 @@ func (p *campaignPages) previewHTML(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
+	return writeFramedHTML(w, previewCSP, msg.HTML)
+}
+
+// writeFramedHTML answers a mail's HTML for a sandboxed frame of an admin
+// page, under policy instead of the admin's own.
+func writeFramedHTML(w http.ResponseWriter, policy, html string) error {
 	h := w.Header()
-	h.Set("Content-Security-Policy", previewCSP)
+	h.Set("Content-Security-Policy", policy)
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	_, err = io.WriteString(w, msg.HTML)
+	_, err := io.WriteString(w, html)
 	return err
 }
 

@@ -21,7 +21,6 @@ import (
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/campaign"
-	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/channel/channeltest"
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/config"
@@ -71,13 +70,10 @@ func newCmpEnv(t *testing.T, db *store.DB) *cmpEnv {
 	outbox := deliverytest.Start(t, db, e.smtp.URL())
 	orders := order.New(db, mailer, order.Options{AfterCommit: outbox.Notify}, logger)
 	outbox.RegisterAll(orders.Renderers())
-	h, err := New(Deps{
-		Config: e.cfg, Logger: logger,
-		Sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
-		Staff:    e.staff, Catalog: catalog.New(db, e.cfg.MediaDir, logger),
-		Members: member.New(db, mailer, member.Options{AgeBands: e.cfg.AgeBands, BaseURL: e.cfg.BaseURL}, logger),
-		Mailer:  mailer, Orders: orders,
-	})
+	d := FullDeps(t, db, e.cfg, logger)
+	d.Staff, d.Orders = e.staff, orders
+	d.Members = member.New(db, mailer, member.Options{AgeBands: e.cfg.AgeBands, BaseURL: e.cfg.BaseURL}, logger)
+	h, err := New(d)
 	if err != nil {
 		t.Fatal(err)
 	}

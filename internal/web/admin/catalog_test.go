@@ -23,9 +23,7 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/config"
-	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/i18n"
-	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
@@ -54,7 +52,6 @@ func newCatalogAdmin(t *testing.T, db *store.DB) *catalogAdmin {
 	cfg.BaseURL = "http://fanmail.test"
 	cfg.MediaDir = filepath.Join(t.TempDir(), "media")
 	cfg.MaxUploadBytes = catalogTestMaxImage
-	mailer := delivery.NewMailer(nil, cfg.MailFrom, logger)
 	a := &catalogAdmin{
 		db:       db,
 		mux:      http.NewServeMux(),
@@ -63,10 +60,9 @@ func newCatalogAdmin(t *testing.T, db *store.DB) *catalogAdmin {
 		sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
 		mediaDir: cfg.MediaDir,
 	}
-	h, err := admin.New(admin.Deps{
-		Config: cfg, Logger: logger, Sessions: a.sessions, Staff: a.staff, Catalog: a.cat, Mailer: mailer,
-		Members: member.New(db, mailer, member.Options{AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL}, logger),
-	})
+	d := admin.FullDeps(t, db, cfg, logger)
+	d.Sessions, d.Staff, d.Catalog = a.sessions, a.staff, a.cat
+	h, err := admin.New(d)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ package admin
 import (
 	"context"
 	"embed"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -14,9 +15,9 @@ import (
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/compliance"
 	"github.com/fanmail/fanmail/internal/config"
-	"github.com/fanmail/fanmail/internal/delivery"
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/loyalty"
+	"github.com/fanmail/fanmail/internal/mailbox"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/segment"
@@ -31,28 +32,43 @@ var templates embed.FS
 
 // Deps are what the staff UI needs.
 type Deps struct {
-	Config   config.Config
-	Logger   *slog.Logger
-	Sessions *web.Sessions // staff sessions, cookie path /admin
-	Staff    *staff.Service
-	Catalog  *catalog.Service
-	Members  *member.Service
-	Mailer   *delivery.Mailer
-	// The campaign engine's services; nil in tests that don't need them
-	// (the pages then build their own over the session store's database).
+	Config    config.Config
+	Logger    *slog.Logger
+	Sessions  *web.Sessions // staff sessions, cookie path /admin
+	Staff     *staff.Service
+	Catalog   *catalog.Service
+	Members   *member.Service
 	Campaigns *campaign.Service
 	Segments  *segment.Service
 	Tracking  *tracking.Service
 	Orders    *order.Service
-	// AfterCommit wakes the outbox after staff queued a message.
-	AfterCommit func()
-	// Surveys edits surveys and shows results; nil builds one over the
-	// session store's database.
-	Surveys *survey.Service
-	Loyalty *loyalty.Service // chips, rewards, redemption, fan rules
+	Surveys   *survey.Service  // survey editor and results
+	Loyalty   *loyalty.Service // chips, rewards, redemption, fan rules
+	Mailbox   *mailbox.Box     // the built-in mailbox
 	// Compliance shows the consent notices' status and runs its jobs; nil:
 	// the compliance page answers unavailable.
 	Compliance *compliance.Service
+	// AfterCommit wakes the outbox after staff queued a message.
+	AfterCommit func()
+}
+
+// check reports the first service missing from d: every one is required
+// but Compliance, so a page never finds one missing while serving.
+func (d Deps) check() error {
+	for _, dep := range []struct {
+		name    string
+		missing bool
+	}{
+		{"Sessions", d.Sessions == nil}, {"Staff", d.Staff == nil}, {"Catalog", d.Catalog == nil},
+		{"Members", d.Members == nil}, {"Campaigns", d.Campaigns == nil}, {"Segments", d.Segments == nil},
+		{"Tracking", d.Tracking == nil}, {"Orders", d.Orders == nil}, {"Surveys", d.Surveys == nil},
+		{"Loyalty", d.Loyalty == nil}, {"Mailbox", d.Mailbox == nil},
+	} {
+		if dep.missing {
+			return fmt.Errorf("admin: Deps.%s is required", dep.name)
+		}
+	}
+	return nil
 }
 
 // Handler serves /admin.
@@ -63,26 +79,26 @@ type Handler struct {
 
 // New parses the templates and returns the handler.
 func New(d Deps) (*Handler, error) {
+	if err := d.check(); err != nil {
+		return nil, err
+	}
 	sub, _ := fs.Sub(templates, "templates")
 	rd, err := web.NewRenderer(sub, web.TimeFuncs(d.Config.Location()))
 	if err != nil {
 		return nil, err
-	}
-	if d.Surveys == nil && d.Sessions != nil {
-		d.Surveys = survey.New(d.Sessions.DB, d.Logger, survey.Options{AgeBands: d.Config.AgeBands, BaseURL: d.Config.BaseURL})
 	}
 	return &Handler{Deps: d, rd: rd}, nil
 }
 
 // View is what the layout needs besides the page's own data.
 type View struct {
-	Lang           string
-	Title          string
-	User           fanmail.User
-	MailConfigured bool
-	Path           string
-	Flash          string
-	Page           any
+	Lang      string
+	Title     string
+	User      fanmail.User
+	MailLocal string // "mailbox" or "console" when mail does not leave this machine
+	Path      string
+	Flash     string
+	Page      any
 }
 
 // Can reports whether the signed-in user has perm; templates use it for menus.
@@ -105,15 +121,27 @@ func withUser(ctx context.Context, u fanmail.User) context.Context {
 // render writes page name inside the admin layout.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name, title string, page any) error {
 	v := View{
-		Lang:           web.Lang(r),
-		Title:          title,
-		User:           currentUser(r),
-		MailConfigured: h.Mailer != nil && h.Mailer.Configured(),
-		Path:           r.URL.Path,
-		Flash:          knownFlash(r),
-		Page:           page,
+		Lang:      web.Lang(r),
+		Title:     title,
+		User:      currentUser(r),
+		MailLocal: h.mailLocal(),
+		Path:      r.URL.Path,
+		Flash:     knownFlash(r),
+		Page:      page,
 	}
 	return h.rd.Render(w, status, name, v)
+}
+
+// mailLocal says where mail stays when it does not leave this machine:
+// "mailbox" (no relay set), "console", or "" (a relay sends it).
+func (h *Handler) mailLocal() string {
+	switch {
+	case h.Mailbox.On():
+		return "mailbox"
+	case h.Config.SMTPURL == "console":
+		return "console"
+	}
+	return ""
 }
 
 // errorPage renders an error in the admin layout; unauthenticated visitors are
@@ -177,6 +205,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.orderRoutes(inner)    // orders.go: purchases, order CSV import
 	// compliance.go: the Network Act's notices, retention, job runs
 	h.complianceRoutes(inner)
+	h.mailboxRoutes(inner) // mailbox.go: the built-in mailbox
 	// The member import is the largest upload; each upload handler bounds
 	// its own body tighter (orders, images).
 	limits := web.Limits{Body: web.MaxFormBytes, Multipart: maxImportBytes}

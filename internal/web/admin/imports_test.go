@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
-	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/member"
@@ -49,8 +48,9 @@ func newImportAdmin(t *testing.T, db *store.DB) *importAdmin {
 		sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
 		staff:    staff.New(db, logger, staff.Options{}),
 	}
-	h, err := admin.New(admin.Deps{Config: cfg, Logger: logger, Sessions: a.sessions, Staff: a.staff,
-		Catalog: catalog.New(db, cfg.MediaDir, logger), Members: a.members})
+	d := admin.FullDeps(t, db, cfg, logger)
+	d.Sessions, d.Staff, d.Members = a.sessions, a.staff, a.members
+	h, err := admin.New(d)
 	if err != nil {
 		t.Fatal(err)
 	}

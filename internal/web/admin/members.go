@@ -197,10 +197,8 @@ func (h *Handler) showMember(w http.ResponseWriter, r *http.Request) error {
 	} else if fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
 		return err
 	}
-	if h.Loyalty != nil {
-		if p.Loyalty, err = h.memberLoyalty(r, id); err != nil {
-			return err
-		}
+	if p.Loyalty, err = h.memberLoyalty(r, id); err != nil {
+		return err
 	}
 	return h.render(w, r, http.StatusOK, "members_view", rec.Member.Email, p)
 }

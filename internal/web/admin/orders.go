@@ -27,20 +27,10 @@ type orderPages struct {
 	svc *order.Service
 }
 
-// orderService returns the order service of the order pages: Deps.Orders,
-// or one over the staff session store's database whose confirmation mails
-// wait in the outbox for its next poll.
-func (h *Handler) orderService() *order.Service {
-	if h.Orders != nil {
-		return h.Orders
-	}
-	return order.New(h.Sessions.DB, h.Mailer, order.Options{}, h.Logger)
-}
-
 // orderRoutes registers the order pages: reading orders needs member
 // access, importing them the import permission.
 func (h *Handler) orderRoutes(mux *http.ServeMux) {
-	p := &orderPages{Handler: h, svc: h.orderService()}
+	p := &orderPages{Handler: h, svc: h.Orders}
 	mux.Handle("GET /admin/orders", h.page(fanmail.PermViewMembers, p.list))
 	mux.Handle("GET /admin/orders/import", h.page(fanmail.PermImportMembers, p.importForm))
 	mux.Handle("POST /admin/orders/import", h.page(fanmail.PermImportMembers, p.importCSV))

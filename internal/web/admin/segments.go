@@ -25,16 +25,11 @@ type segmentPages struct {
 	count *template.Template // the count fragment alone, for htmx
 }
 
-// segmentRoutes registers the segment pages. Without Deps.Segments (tests),
-// they build a service over the staff session store's database.
+// segmentRoutes registers the segment pages.
 func (h *Handler) segmentRoutes(mux *http.ServeMux) {
 	sub, _ := fs.Sub(templates, "templates")
 	frag := template.Must(template.New("").Funcs(web.Funcs()).ParseFS(sub, "_segments_count.html"))
-	svc := h.Segments
-	if svc == nil {
-		svc = segment.New(h.Sessions.DB, h.Config.AgeBands, h.Logger)
-	}
-	p := &segmentPages{Handler: h, svc: svc, count: frag}
+	p := &segmentPages{Handler: h, svc: h.Segments, count: frag}
 	const perm = fanmail.PermManageCampaigns
 	mux.Handle("GET /admin/segments", h.page(perm, p.list))
 	mux.Handle("GET /admin/segments/new", h.page(perm, p.newForm))

@@ -20,7 +20,7 @@ type senderPages struct {
 
 // senderRoutes registers the sender pages (marketers and admins).
 func (h *Handler) senderRoutes(mux *http.ServeMux) {
-	p := &senderPages{Handler: h, svc: h.campaignService()}
+	p := &senderPages{Handler: h, svc: h.Campaigns}
 	page := func(fn web.HandlerFunc) http.Handler { return h.page(permCampaigns, fn) }
 	mux.Handle("GET /admin/senders", page(p.list))
 	mux.Handle("GET /admin/senders/new", page(p.newForm))

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
-	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/channel/channeltest"
 	"github.com/fanmail/fanmail/internal/channel/email"
 	"github.com/fanmail/fanmail/internal/config"
@@ -25,7 +24,6 @@ import (
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
 	"github.com/fanmail/fanmail/internal/survey"
-	"github.com/fanmail/fanmail/internal/web"
 	"github.com/fanmail/fanmail/internal/web/admin"
 )
 
@@ -69,12 +67,9 @@ func newShopEnv(t *testing.T, db *store.DB) *shopEnv {
 	outbox.RegisterAll(e.members.Renderers())
 	e.loyalty = loyalty.New(db, logger, loyalty.Options{BaseURL: cfg.BaseURL, AfterCommit: outbox.Notify})
 	outbox.RegisterAll(e.loyalty.Renderers())
-	h, err := admin.New(admin.Deps{
-		Config: cfg, Logger: logger,
-		Sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
-		Staff:    e.staff, Catalog: catalog.New(db, cfg.MediaDir, logger), Members: e.members, Mailer: mailer,
-		Loyalty: e.loyalty,
-	})
+	d := admin.FullDeps(t, db, cfg, logger)
+	d.Staff, d.Members, d.Loyalty = e.staff, e.members, e.loyalty
+	h, err := admin.New(d)
 	if err != nil {
 		t.Fatal(err)
 	}

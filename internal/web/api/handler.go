@@ -24,6 +24,7 @@ import (
 	"github.com/fanmail/fanmail/internal/compliance"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/loyalty"
+	"github.com/fanmail/fanmail/internal/mailbox"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/staff"
@@ -52,6 +53,7 @@ type Deps struct {
 	// Compliance: the consent notices' status; nil: GET /api/v1/compliance
 	// answers unavailable.
 	Compliance *compliance.Service
+	Mailbox    *mailbox.Box // nil: the mailbox endpoints answer unavailable
 }
 
 // Handler serves /api.

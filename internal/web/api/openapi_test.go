@@ -219,6 +219,7 @@ func TestOpenAPI_SchemasMatchJSON(t *testing.T) {
 		"Campaign": campaignJSON{}, "AdSignal": adSignalJSON{},
 		"Compliance": complianceJSON{}, "ConsentEvent": consentEventJSON{}, "ReconfirmationDue": reconfirmDueJSON{},
 		"JobRun": jobRunJSON{}, "RetentionRule": retentionJSON{},
+		"MailboxSummary": mailboxSummaryJSON{}, "MailboxPage": mailboxListJSON{}, "MailboxMessage": mailboxMessageJSON{},
 		"Error": errorBody{},
 	}
 	for name, schema := range doc.Components.Schemas {

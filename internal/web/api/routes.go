@@ -73,6 +73,8 @@ func (h *Handler) routes() []route {
 		{Method: "POST", Path: "/api/v1/campaigns/{id}/schedule", Perm: fanmail.PermManageCampaigns, Fn: h.scheduleCampaign},
 		{Method: "POST", Path: "/api/v1/campaigns/{id}/ad-override", Perm: fanmail.PermOverrideAdRule, Fn: h.overrideAdRule},
 		{Method: "GET", Path: "/api/v1/compliance", Perm: fanmail.PermManageStaff, Fn: h.getCompliance},
+		{Method: "GET", Path: "/api/v1/mailbox", Perm: fanmail.PermViewMembers, Fn: h.listMailbox},
+		{Method: "GET", Path: "/api/v1/mailbox/{id}", Perm: fanmail.PermViewMembers, Fn: h.getMailboxMessage},
 	}
 }
 
