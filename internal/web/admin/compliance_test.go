@@ -12,13 +12,11 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
-	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/compliance"
 	"github.com/fanmail/fanmail/internal/config"
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
-	"github.com/fanmail/fanmail/internal/web"
 	"github.com/fanmail/fanmail/internal/web/admin"
 )
 
@@ -27,9 +25,9 @@ func TestComplianceAdmin(t *testing.T) {
 		e := newStaffEnv(t, db)
 		logger := slog.New(slog.NewTextHandler(t.Output(), nil))
 		svc := compliance.New(db, logger, compliance.Options{Retention: config.DefaultRetention()})
-		h, err := admin.New(admin.Deps{Config: config.Default(), Logger: logger,
-			Sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
-			Staff:    e.staff, Catalog: catalog.New(db, t.TempDir(), logger), Members: e.members, Compliance: svc})
+		d := admin.FullDeps(t, db, config.Default(), logger)
+		d.Staff, d.Members, d.Compliance = e.staff, e.members, svc
+		h, err := admin.New(d)
 		if err != nil {
 			t.Fatal(err)
 		}
