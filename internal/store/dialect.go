@@ -11,6 +11,9 @@ type dialect struct {
 	// never wait for or take each other's rows; nothing on SQLite, where the
 	// immediate transaction is the only writer.
 	skipLocked string
+	// lockAccessLog serialises appends to the access log's hash chain for
+	// the rest of the transaction (PostgreSQL); SQLite has one writer.
+	lockAccessLog string
 }
 
 var sqliteDialect = dialect{}
@@ -19,4 +22,5 @@ var postgresDialect = dialect{
 	lockMigrations:   `SELECT pg_advisory_lock(72616131)`,
 	unlockMigrations: `SELECT pg_advisory_unlock(72616131)`,
 	skipLocked:       `FOR UPDATE SKIP LOCKED`,
+	lockAccessLog:    `SELECT pg_advisory_xact_lock(72616132)`,
 }
