@@ -50,6 +50,9 @@ func ValidateAccessEntry(e AccessEntry) error {
 	if e.Actor == "" {
 		return FieldError("actor", "An access log entry needs an actor.")
 	}
+	if len([]rune(e.Reason)) > 500 {
+		return FieldError("reason", "The reason is too long: at most 500 characters.")
+	}
 	if e.Count < 0 {
 		return FieldError("count", "The number of records cannot be negative.")
 	}

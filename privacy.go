@@ -13,6 +13,15 @@ type RetentionItem struct {
 // Days returns Period in whole days.
 func (r RetentionItem) Days() int { return int(r.Period / (24 * time.Hour)) }
 
+// Years returns Period in years when it is a whole number of 365-day years,
+// else 0.
+func (r RetentionItem) Years() int {
+	if d := r.Days(); d > 0 && d%365 == 0 {
+		return d / 365
+	}
+	return 0
+}
+
 // DefaultRetention is what the privacy policy states until retention periods
 // are configured per data type.
 var DefaultRetention = []RetentionItem{
@@ -60,20 +69,17 @@ type ConsentWording struct {
 	Ko, En  string
 }
 
-// ConsentWordings holds every version of every consent text, oldest first;
-// a new version is appended, never edited, together with a new
-// ConsentWordingVersion.
+// ConsentWordings holds every version of every consent text, oldest first,
+// in both languages as the forms showed them (member.ConsentItems and its
+// translations hold the current one; a test keeps them equal). A new version
+// is appended, never edited, together with a new ConsentWordingVersion.
 var ConsentWordings = []ConsentWording{
-	{"2026-11", PurposeTerms, "서비스 이용약관에 동의합니다. 회원 가입, 로그인, 팬 프로그램(칩·리워드) 이용에 적용됩니다.",
-		"I agree to the terms of service, which govern membership, sign-in and the fan program (chips and rewards)."},
-	{"2026-11", PurposePrivacy, "개인정보 수집·이용에 동의합니다. 수집 항목, 목적, 보유 기간은 개인정보 처리방침(/privacy)에 있습니다.",
-		"I agree to the collection and use of my personal data; the items, purposes and retention are in the privacy policy (/privacy)."},
-	{"2026-11", PurposeMarketingEmail, "신상품, 이벤트, 할인 등 광고성 정보를 이메일로 받는 데 동의합니다(선택). 언제든 철회할 수 있습니다.",
-		"I agree to receive advertising (new products, events, sales) by e-mail (optional). I can withdraw at any time."},
-	{"2026-11", PurposeMarketingSMS, "광고성 정보를 문자 메시지로 받는 데 동의합니다(선택). 언제든 철회할 수 있습니다.",
-		"I agree to receive advertising by text message (optional). I can withdraw at any time."},
-	{"2026-11", PurposeNightSMS, "야간(21:00~08:00)에도 광고성 문자를 받는 데 동의합니다(선택).",
-		"I agree to receive advertising text messages at night, 21:00 to 08:00 (optional)."},
+	{"2026-11", PurposeTerms, "이용약관에 동의합니다.", "I agree to the terms of service."},
+	{"2026-11", PurposePrivacy, "회원 관리를 위해 이름, 이메일 주소, 출생 연도, 성별, 전화번호, 주소, 설문 답변을 수집·이용하며 탈퇴할 때까지 보관하는 데 동의합니다.",
+		"I agree that my name, e-mail address, birth year, gender, phone number, address and survey answers are collected and used to run my membership and kept until I leave."},
+	{"2026-11", PurposeMarketingEmail, "새 소식, 이벤트, 혜택을 이메일로 받겠습니다 (광고성 정보).", "Send me news, events and offers by e-mail (advertising)."},
+	{"2026-11", PurposeMarketingSMS, "새 소식, 이벤트, 혜택을 문자로 받겠습니다 (광고성 정보).", "Send me news, events and offers by SMS (advertising)."},
+	{"2026-11", PurposeNightSMS, "오후 9시부터 오전 8시 사이에도 광고성 문자를 받겠습니다.", "SMS advertising may also reach me between 21:00 and 08:00."},
 }
 
 // ConsentWordingFor returns the text of purpose in version, and false when

@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,6 +64,10 @@ type Config struct {
 	// (FANMAIL_SCANNER_WINDOW, e.g. "10s"; 0 = the default, 10 s).
 	ScannerWindow time.Duration
 
+	// ExportReasonAbove: a member export of more records asks for a reason,
+	// which the access log keeps (FANMAIL_EXPORT_REASON_ABOVE; 0 = never).
+	ExportReasonAbove int
+
 	ConfirmTTL     time.Duration // how long a confirmation link stays valid
 	MagicLinkTTL   time.Duration // how long a sign-in link stays valid
 	SessionTTL     time.Duration
@@ -70,6 +75,7 @@ type Config struct {
 
 	bandsFlag   *string
 	scannerFlag *string
+	exportFlag  *string
 	fileErr     error // the first *_FILE that could not be read
 }
 
@@ -90,6 +96,8 @@ func Default() Config {
 		SessionTTL:     12 * time.Hour,
 		MaxUploadBytes: 5 << 20,
 		ScannerWindow:  10 * time.Second,
+
+		ExportReasonAbove: fanmail.DefaultExportReasonAbove,
 	}
 }
 
@@ -151,6 +159,7 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	fs.StringVar(&c.SupportPhone, "support-phone", env("FANMAIL_SUPPORT_PHONE", ""), "customer centre phone printed in transactional mail (FANMAIL_SUPPORT_PHONE)")
 	c.ConfirmTTL, c.MagicLinkTTL, c.SessionTTL, c.MaxUploadBytes = d.ConfirmTTL, d.MagicLinkTTL, d.SessionTTL, d.MaxUploadBytes
 	c.AgeBands = d.AgeBands
+	c.exportFlag = fs.String("export-reason-above", env("FANMAIL_EXPORT_REASON_ABOVE", strconv.Itoa(d.ExportReasonAbove)), "a member export of more records asks for a reason, kept in the access log; 0 = never (FANMAIL_EXPORT_REASON_ABOVE)")
 	c.bandsFlag, c.scannerFlag = bands, scanner
 	return fs
 }
@@ -187,6 +196,13 @@ func (c *Config) finish() error {
 			return fmt.Errorf("config: scanner window %q: want a duration from 0s to 1h, e.g. 10s", *c.scannerFlag)
 		}
 		c.ScannerWindow, c.scannerFlag = w, nil
+	}
+	if c.exportFlag != nil {
+		n, err := strconv.Atoi(strings.TrimSpace(*c.exportFlag))
+		if err != nil || n < 0 {
+			return fmt.Errorf("config: export reason limit %q: want a number of records, 0 or more", *c.exportFlag)
+		}
+		c.ExportReasonAbove, c.exportFlag = n, nil
 	}
 	if c.BaseURL == "" {
 		port := c.HTTPAddr[strings.LastIndex(c.HTTPAddr, ":")+1:]

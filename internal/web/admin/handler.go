@@ -10,6 +10,7 @@ import (
 	"net/http"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/campaign"
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/config"
@@ -18,6 +19,7 @@ import (
 	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/order"
+	"github.com/fanmail/fanmail/internal/privacy"
 	"github.com/fanmail/fanmail/internal/segment"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/survey"
@@ -49,6 +51,10 @@ type Deps struct {
 	// session store's database.
 	Surveys *survey.Service
 	Loyalty *loyalty.Service // chips, rewards, redemption, fan rules
+	// Access records and reads the access log; nil builds one over the
+	// session store's database. Privacy serves the privacy settings.
+	Access  *accesslog.Service
+	Privacy *privacy.Service
 }
 
 // Handler serves /admin.
@@ -66,6 +72,12 @@ func New(d Deps) (*Handler, error) {
 	}
 	if d.Surveys == nil && d.Sessions != nil {
 		d.Surveys = survey.New(d.Sessions.DB, d.Logger, survey.Options{AgeBands: d.Config.AgeBands, BaseURL: d.Config.BaseURL})
+	}
+	if d.Access == nil && d.Sessions != nil {
+		d.Access = accesslog.New(d.Sessions.DB, d.Config.ExportReasonAbove)
+	}
+	if d.Privacy == nil && d.Sessions != nil {
+		d.Privacy = privacy.New(d.Sessions.DB, nil, nil)
 	}
 	return &Handler{Deps: d, rd: rd}, nil
 }
@@ -158,19 +170,21 @@ func (h *Handler) page(perm string, fn web.HandlerFunc) http.Handler {
 // and the input checks of web.CheckInput.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	inner := http.NewServeMux()
-	h.authRoutes(inner)     // auth.go: login, logout, dashboard
-	h.staffRoutes(inner)    // users.go: staff accounts, API tokens
-	h.catalogRoutes(inner)  // catalog.go: groups, brands, products, images
-	h.memberRoutes(inner)   // members.go: search, view, edit, deactivate
-	h.surveyRoutes(inner)   // survey.go, survey_question.go: surveys, questions, results
-	h.shopRoutes(inner)     // shop.go: shop terminal registration
-	h.redeemRoutes(inner)   // shop_redeem.go: redemption at the shop terminal
-	h.loyaltyRoutes(inner)  // loyalty.go: rewards catalogue, fan rules, ledger reversals
-	h.importRoutes(inner)   // imports.go: CSV import and export
-	h.segmentRoutes(inner)  // segments.go: segment builder
-	h.campaignRoutes(inner) // campaigns.go: campaigns, preview, progress, statistics
-	h.senderRoutes(inner)   // senders.go: sender identities
-	h.orderRoutes(inner)    // orders.go: purchases, order CSV import
+	h.authRoutes(inner)      // auth.go: login, logout, dashboard
+	h.staffRoutes(inner)     // users.go: staff accounts, API tokens
+	h.catalogRoutes(inner)   // catalog.go: groups, brands, products, images
+	h.memberRoutes(inner)    // members.go: search, view, edit, deactivate
+	h.surveyRoutes(inner)    // survey.go, survey_question.go: surveys, questions, results
+	h.shopRoutes(inner)      // shop.go: shop terminal registration
+	h.redeemRoutes(inner)    // shop_redeem.go: redemption at the shop terminal
+	h.loyaltyRoutes(inner)   // loyalty.go: rewards catalogue, fan rules, ledger reversals
+	h.importRoutes(inner)    // imports.go: CSV import and export
+	h.segmentRoutes(inner)   // segments.go: segment builder
+	h.campaignRoutes(inner)  // campaigns.go: campaigns, preview, progress, statistics
+	h.senderRoutes(inner)    // senders.go: sender identities
+	h.orderRoutes(inner)     // orders.go: purchases, order CSV import
+	h.accessLogRoutes(inner) // accesslog.go: the access log, for the privacy officer
+	h.privacyRoutes(inner)   // privacy.go: privacy officer contact, consent wordings
 	// The member import is the largest upload; each upload handler bounds
 	// its own body tighter (orders, images).
 	limits := web.Limits{Body: web.MaxFormBytes, Multipart: maxImportBytes}

@@ -216,6 +216,7 @@ func TestOpenAPI_SchemasMatchJSON(t *testing.T) {
 		"RedemptionInput": redemptionInput{}, "Redemption": redemptionJSON{},
 		"Reward": rewardJSON{}, "RewardInput": rewardInput{}, "RewardPatch": rewardPatch{}, "RewardList": list[rewardJSON]{},
 		"FanRule": fanRuleJSON{}, "FanRuleInput": fanRuleInput{},
+		"ExportRequest": exportRequest{}, "AccessEntry": accessEntryJSON{}, "AccessPage": accessPage{},
 		"Error": errorBody{},
 	}
 	for name, schema := range doc.Components.Schemas {
