@@ -34,8 +34,9 @@ Commands:
                      the demo brand groups with their brands, products, images
                      and brand preferences, then loads them again
   import FILE.csv    import members from a CSV file, printing progress
-  export [--reason R] write all members as CSV to standard output; above
-                     the configured size it needs a reason (access log)
+  export [REASON]    write all members as CSV to standard output; above
+                     --export-reason-above members it needs a reason, which
+                     the access log keeps with the count
   accesslog verify   check the access log's hash chain; exits 1 if broken
   campaign status ID print a campaign's progress
   profiles recompute analyse every member's profile again (preferred brand

@@ -38,7 +38,7 @@ var commandUsage = map[string]string{
 	"demo":      "fanmail demo [--reset]",
 	"user":      "fanmail user add EMAIL ROLE [NAME] | fanmail user passwd EMAIL",
 	"import":    "fanmail import FILE.csv [--status active] [--consent marketing_email]",
-	"export":    "fanmail export [--status STATUS] [--lang ko|en] [--reason WHY]",
+	"export":    "fanmail export [REASON…] [--status STATUS] [--lang ko|en]",
 	"campaign":  "fanmail campaign status ID",
 	"dkim":      "fanmail dkim keygen DOMAIN [--algo ed25519|rsa] [--selector S] [--key-file FILE]",
 	"profiles":  "fanmail profiles recompute",
@@ -164,10 +164,13 @@ func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 	fs := flag.NewFlagSet("fanmail export", flag.ContinueOnError)
 	status := fs.String("status", "", "only members with this status: pending, active or inactive")
 	lang := fs.String("lang", fanmail.LangKorean, "header language: ko or en")
-	reason := fs.String("reason", "", "why the members are exported; needed above --export-reason-above members, kept in the access log")
-	if _, err := parseCommand(fs, "export", args, 0, 0, out); err != nil {
+	// The reason is the arguments: flags before them would be taken for
+	// the settings of "fanmail serve --help".
+	words, err := parseCommand(fs, "export", args, 0, -1, out)
+	if err != nil {
 		return err
 	}
+	reason := strings.Join(words, " ")
 	a, err := Open(ctx, cfg, logger)
 	if err != nil {
 		return err
@@ -176,7 +179,10 @@ func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 	f := member.ExportFilter{Status: *status, Lang: *lang}
 	n, err := a.Members.CountExport(ctx, f)
 	if err == nil {
-		err = a.Access.CheckExport(n, *reason)
+		err = a.Access.CheckExport(n, reason)
+	}
+	if fanmail.ErrorField(err) == "reason" {
+		return fmt.Errorf("%s\nusage: %s", fanmail.ErrorMessage(err), commandUsage["export"])
 	}
 	if err != nil {
 		return errors.New(fanmail.ErrorMessage(err))
@@ -186,7 +192,7 @@ func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 		target = "status=" + f.Status
 	}
 	if err := a.Access.Record(ctx, fanmail.AccessEntry{Actor: cliActor(), Action: fanmail.AccessExport,
-		Target: target, Count: n, Reason: strings.TrimSpace(*reason)}); err != nil {
+		Target: target, Count: n, Reason: strings.TrimSpace(reason)}); err != nil {
 		return err
 	}
 	return a.Members.Export(ctx, out, f)

@@ -37,7 +37,8 @@ type importAdmin struct {
 	staff    *staff.Service
 }
 
-func newImportAdmin(t *testing.T, db *store.DB) *importAdmin {
+// newImportAdmin builds the staff UI; opts may change its dependencies.
+func newImportAdmin(t *testing.T, db *store.DB, opts ...func(*admin.Deps)) *importAdmin {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
 	cfg := config.Default()
@@ -49,8 +50,12 @@ func newImportAdmin(t *testing.T, db *store.DB) *importAdmin {
 		sessions: &web.Sessions{DB: db, Cookie: "fanmail_staff", Path: "/admin", TTL: time.Hour},
 		staff:    staff.New(db, logger, staff.Options{}),
 	}
-	h, err := admin.New(admin.Deps{Config: cfg, Logger: logger, Sessions: a.sessions, Staff: a.staff,
-		Catalog: catalog.New(db, cfg.MediaDir, logger), Members: a.members})
+	deps := admin.Deps{Config: cfg, Logger: logger, Sessions: a.sessions, Staff: a.staff,
+		Catalog: catalog.New(db, cfg.MediaDir, logger), Members: a.members}
+	for _, o := range opts {
+		o(&deps)
+	}
+	h, err := admin.New(deps)
 	if err != nil {
 		t.Fatal(err)
 	}
