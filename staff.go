@@ -9,10 +9,13 @@ const (
 	RoleCounsellor    = "counsellor"
 	RoleShopStaff     = "shop_staff"
 	RoleServiceCentre = "service_centre"
+	// RolePrivacyOfficer (개인정보 보호책임자) reads the access log of
+	// personal data; no other role does, not even admin (PIPA art. 31).
+	RolePrivacyOfficer = "privacy_officer"
 )
 
 // Roles lists every staff role.
-var Roles = []string{RoleAdmin, RoleMarketer, RoleCounsellor, RoleShopStaff, RoleServiceCentre}
+var Roles = []string{RoleAdmin, RoleMarketer, RoleCounsellor, RoleShopStaff, RoleServiceCentre, RolePrivacyOfficer}
 
 // IsRole reports whether r is a known role.
 func IsRole(r string) bool {
@@ -46,6 +49,9 @@ const (
 	// (see AdSignals) as non-advertising mail, giving a reason that is
 	// recorded with the campaign.
 	PermOverrideAdRule = "campaigns.override_ad"
+	// PermReadAccessLog: the access log of personal data and its
+	// verification; the privacy officer's alone.
+	PermReadAccessLog = "accesslog.read"
 )
 
 var rolePerms = map[string][]string{
@@ -53,9 +59,10 @@ var rolePerms = map[string][]string{
 		PermManageSurveys, PermManageCampaigns, PermRedeem, PermManageLoyalty, PermOverrideAdRule},
 	RoleMarketer: {PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermManageSurveys, PermManageCampaigns,
 		PermManageLoyalty},
-	RoleCounsellor:    {PermViewMembers, PermEditMembers},
-	RoleShopStaff:     {PermViewMembers, PermRegisterShop, PermRedeem},
-	RoleServiceCentre: {PermViewMembers},
+	RoleCounsellor:     {PermViewMembers, PermEditMembers},
+	RoleShopStaff:      {PermViewMembers, PermRegisterShop, PermRedeem},
+	RoleServiceCentre:  {PermViewMembers},
+	RolePrivacyOfficer: {PermReadAccessLog},
 }
 
 // Can reports whether role grants perm.

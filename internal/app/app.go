@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/campaign"
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/channel"
@@ -29,6 +30,7 @@ import (
 	"github.com/fanmail/fanmail/internal/mailbox"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/order"
+	"github.com/fanmail/fanmail/internal/privacy"
 	"github.com/fanmail/fanmail/internal/segment"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/store"
@@ -65,7 +67,9 @@ type App struct {
 	Fan       *fan.Service
 	Surveys   *survey.Service
 	Loyalty   *loyalty.Service
-	Mailbox   *mailbox.Box // reads the built-in mailbox
+	Mailbox   *mailbox.Box       // reads the built-in mailbox
+	Access    *accesslog.Service // the access log of personal data
+	Privacy   *privacy.Service   // the privacy policy and officer
 	dkim      *email.DKIM
 	inbound   *inbound.Server
 	engine    sync.WaitGroup
@@ -110,6 +114,8 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 		AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL, ConfirmTTL: cfg.ConfirmTTL, MagicLinkTTL: cfg.MagicLinkTTL,
 		AfterCommit: func() { a.afterCommit() },
 	}, logger)
+	a.Access = accesslog.New(db, cfg.ExportReasonAbove)
+	a.Privacy = privacy.New(db, nil, nil)
 	if err := a.openCampaigns(ctx); err != nil {
 		a.Close()
 		return nil, err
@@ -145,6 +151,7 @@ func (a *App) buildHandler() error {
 		Staff:    a.Staff, Catalog: a.Catalog, Members: a.Members,
 		Campaigns: a.Campaigns, Segments: a.Segments, Tracking: a.Tracking, Orders: a.Orders, Surveys: a.Surveys,
 		Loyalty: a.Loyalty, Mailbox: a.Mailbox, AfterCommit: func() { a.afterCommit() }, Compliance: a.Compliance,
+		Access: a.Access, Privacy: a.Privacy,
 	})
 	if err != nil {
 		return err
@@ -153,14 +160,15 @@ func (a *App) buildHandler() error {
 	po, err := portal.New(portal.Deps{
 		Config: a.cfg, Logger: a.logger,
 		Sessions: &web.Sessions{DB: a.db, Cookie: "fanmail_member", Path: "/", TTL: a.cfg.SessionTTL, Secure: a.cfg.SecureCookies()},
-		Catalog:  a.Catalog, Members: a.Members, Surveys: a.Surveys, Loyalty: a.Loyalty,
+		Catalog:  a.Catalog, Members: a.Members, Surveys: a.Surveys, Loyalty: a.Loyalty, Privacy: a.Privacy,
 	})
 	if err != nil {
 		return err
 	}
 	po.Routes(mux)
 	api.New(api.Deps{Config: a.cfg, Logger: a.logger, Staff: a.Staff, Members: a.Members, Catalog: a.Catalog, Orders: a.Orders,
-		Surveys: a.Surveys, Loyalty: a.Loyalty, Campaigns: a.Campaigns, Compliance: a.Compliance, Mailbox: a.Mailbox}).Routes(mux)
+		Surveys: a.Surveys, Loyalty: a.Loyalty, Campaigns: a.Campaigns, Compliance: a.Compliance, Mailbox: a.Mailbox,
+		Access: a.Access}).Routes(mux)
 	secret, err := tracking.WebhookSecret(context.Background(), a.db, a.cfg.WebhookSecret)
 	if err != nil {
 		return err

@@ -27,13 +27,17 @@ Commands:
   migrate            apply database migrations and exit
   user add EMAIL ROLE [NAME]
                      create a staff user (roles: admin, marketer, counsellor,
-                     shop_staff, service_centre); prints a generated password
+                     shop_staff, service_centre, privacy_officer); prints a
+                     generated password
   user passwd EMAIL  set a new generated password for a staff user
   demo [--reset]     load demo data (brands, products, shops); --reset deletes
                      the demo brand groups with their brands, products, images
                      and brand preferences, then loads them again
   import FILE.csv    import members from a CSV file, printing progress
-  export             write all members as CSV to standard output
+  export [REASON]    write all members as CSV to standard output; above
+                     --export-reason-above members it needs a reason, which
+                     the access log keeps with the count
+  accesslog verify   check the access log's hash chain; exits 1 if broken
   campaign status ID print a campaign's progress
   campaign adcheck ID
                      print what in a campaign's content makes it an ad and

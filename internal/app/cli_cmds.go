@@ -28,19 +28,21 @@ func init() {
 	commands["campaign"] = campaignCmd
 	commands["dkim"] = dkimCmd
 	commands["profiles"] = profilesCmd
+	commands["accesslog"] = accessLogCmd
 }
 
 // commandUsage is the synopsis of each command but serve, shown by its
 // --help and with a wrong number of arguments.
 var commandUsage = map[string]string{
-	"migrate":  "fanmail migrate",
-	"demo":     "fanmail demo [--reset]",
-	"user":     "fanmail user add EMAIL ROLE [NAME] | fanmail user passwd EMAIL",
-	"import":   "fanmail import FILE.csv [--status active] [--consent marketing_email]",
-	"export":   "fanmail export [--status STATUS] [--lang ko|en]",
-	"campaign": "fanmail campaign status ID | fanmail campaign adcheck ID",
-	"dkim":     "fanmail dkim keygen DOMAIN [--algo ed25519|rsa] [--selector S] [--key-file FILE]",
-	"profiles": "fanmail profiles recompute",
+	"migrate":   "fanmail migrate",
+	"demo":      "fanmail demo [--reset]",
+	"user":      "fanmail user add EMAIL ROLE [NAME] | fanmail user passwd EMAIL",
+	"import":    "fanmail import FILE.csv [--status active] [--consent marketing_email]",
+	"export":    "fanmail export [REASON…] [--status STATUS] [--lang ko|en]",
+	"campaign":  "fanmail campaign status ID | fanmail campaign adcheck ID",
+	"dkim":      "fanmail dkim keygen DOMAIN [--algo ed25519|rsa] [--selector S] [--key-file FILE]",
+	"profiles":  "fanmail profiles recompute",
+	"accesslog": "fanmail accesslog verify",
 }
 
 // parseCommand parses the flags of command cmd, which may stand before,
@@ -162,15 +164,73 @@ func exportCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 	fs := flag.NewFlagSet("fanmail export", flag.ContinueOnError)
 	status := fs.String("status", "", "only members with this status: pending, active or inactive")
 	lang := fs.String("lang", fanmail.LangKorean, "header language: ko or en")
-	if _, err := parseCommand(fs, "export", args, 0, 0, out); err != nil {
+	// The reason is the arguments: flags before them would be taken for
+	// the settings of "fanmail serve --help".
+	words, err := parseCommand(fs, "export", args, 0, -1, out)
+	if err != nil {
 		return err
+	}
+	reason := strings.Join(words, " ")
+	a, err := Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	f := member.ExportFilter{Status: *status, Lang: *lang}
+	n, err := a.Members.CountExport(ctx, f)
+	if err == nil {
+		err = a.Access.CheckExport(n, reason)
+	}
+	if fanmail.ErrorField(err) == "reason" {
+		return fmt.Errorf("%s\nusage: %s", fanmail.ErrorMessage(err), commandUsage["export"])
+	}
+	if err != nil {
+		return errors.New(fanmail.ErrorMessage(err))
+	}
+	target := "all members"
+	if f.Status != "" {
+		target = "status=" + f.Status
+	}
+	if err := a.Access.Record(ctx, fanmail.AccessEntry{Actor: cliActor(), Action: fanmail.AccessExport,
+		Target: target, Count: n, Reason: strings.TrimSpace(reason)}); err != nil {
+		return err
+	}
+	return a.Members.Export(ctx, out, f)
+}
+
+// cliActor names the operator of a command in the access log: the
+// operating system account running it.
+func cliActor() string {
+	if u := os.Getenv("USER"); u != "" {
+		return "cli:" + u
+	}
+	return "cli"
+}
+
+// accessLogCmd: "accesslog verify" walks the access log's hash chain and
+// fails, naming the first broken entry, if it was tampered with.
+func accessLogCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args []string, out io.Writer) error {
+	args, err := parseCommand(flag.NewFlagSet("fanmail accesslog", flag.ContinueOnError), "accesslog", args, 1, 1, out)
+	if err != nil {
+		return err
+	}
+	if args[0] != "verify" {
+		return errors.New("usage: " + commandUsage["accesslog"])
 	}
 	a, err := Open(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	return a.Members.Export(ctx, out, member.ExportFilter{Status: *status, Lang: *lang})
+	c, err := a.Access.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	if c.Broken != 0 {
+		return fmt.Errorf("access log broken at entry %d (%d entries checked): %s", c.Broken, c.Checked, c.Problem)
+	}
+	fmt.Fprintf(out, "access log intact: %d entries checked\n", c.Checked)
+	return nil
 }
 
 // campaignCmd: "campaign status ID" prints a campaign's progress;

@@ -67,6 +67,10 @@ type Config struct {
 	// (FANMAIL_SCANNER_WINDOW, e.g. "10s"; 0 = the default, 10 s).
 	ScannerWindow time.Duration
 
+	// ExportReasonAbove: a member export of more records asks for a reason,
+	// which the access log keeps (FANMAIL_EXPORT_REASON_ABOVE; 0 = never).
+	ExportReasonAbove int
+
 	ConfirmTTL     time.Duration // how long a confirmation link stays valid
 	MagicLinkTTL   time.Duration // how long a sign-in link stays valid
 	SessionTTL     time.Duration
@@ -79,6 +83,7 @@ type Config struct {
 	bandsFlag   *string
 	scannerFlag *string
 	keepFlag    *string
+	exportFlag  *string
 	fileErr     error // the first *_FILE that could not be read
 	retention   []retentionFlag
 }
@@ -101,6 +106,8 @@ func Default() Config {
 		MaxUploadBytes: 5 << 20,
 		ScannerWindow:  10 * time.Second,
 		Retention:      DefaultRetention(),
+
+		ExportReasonAbove: fanmail.DefaultExportReasonAbove,
 	}
 }
 
@@ -165,6 +172,7 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	c.ConfirmTTL, c.MagicLinkTTL, c.SessionTTL, c.MaxUploadBytes = d.ConfirmTTL, d.MagicLinkTTL, d.SessionTTL, d.MaxUploadBytes
 	c.AgeBands = d.AgeBands
 	c.bandsFlag, c.scannerFlag, c.keepFlag = bands, scanner, keep
+	c.exportFlag = fs.String("export-reason-above", env("FANMAIL_EXPORT_REASON_ABOVE", strconv.Itoa(d.ExportReasonAbove)), "a member export of more records asks for a reason, kept in the access log; 0 = never (FANMAIL_EXPORT_REASON_ABOVE)")
 	return fs
 }
 
@@ -210,6 +218,13 @@ func (c *Config) finish() error {
 			return fmt.Errorf("config: mailbox size %q: want a number of messages, 0 for the default", *c.keepFlag)
 		}
 		c.MailboxKeep, c.keepFlag = n, nil
+	}
+	if c.exportFlag != nil {
+		n, err := strconv.Atoi(strings.TrimSpace(*c.exportFlag))
+		if err != nil || n < 0 {
+			return fmt.Errorf("config: export reason limit %q: want a number of records, 0 or more", *c.exportFlag)
+		}
+		c.ExportReasonAbove, c.exportFlag = n, nil
 	}
 	if c.BaseURL == "" {
 		port := c.HTTPAddr[strings.LastIndex(c.HTTPAddr, ":")+1:]

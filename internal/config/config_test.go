@@ -79,6 +79,20 @@ func TestLoad(t *testing.T) {
 			}
 		}
 	})
+	t.Run("ExportReasonAbove", func(t *testing.T) {
+		if c, _, err := Load("serve", nil, getenv, io.Discard); err != nil || c.ExportReasonAbove != 1000 {
+			t.Errorf("default = %d, %v; want 1000", c.ExportReasonAbove, err)
+		}
+		env := map[string]string{"FANMAIL_EXPORT_REASON_ABOVE": "250"}
+		if c, _, err := Load("serve", nil, func(k string) string { return env[k] }, io.Discard); err != nil || c.ExportReasonAbove != 250 {
+			t.Errorf("FANMAIL_EXPORT_REASON_ABOVE=250: %d, %v", c.ExportReasonAbove, err)
+		}
+		for _, bad := range []string{"many", "-1"} {
+			if _, _, err := Load("serve", []string{"--export-reason-above", bad}, getenv, io.Discard); err == nil {
+				t.Errorf("export reason limit %q accepted", bad)
+			}
+		}
+	})
 	t.Run("Metrics", func(t *testing.T) {
 		file := filepath.Join(t.TempDir(), "metrics-token")
 		if err := os.WriteFile(file, []byte("scrape-me\n"), 0o600); err != nil {

@@ -31,10 +31,8 @@ var exportExtra = [][2]string{{"상태", "status"}, {"가입경로", "source"}, 
 // memory stays constant for any number of members. An unknown status is
 // EINVALID.
 func (s *Service) Export(ctx context.Context, w io.Writer, f ExportFilter) error {
-	switch f.Status {
-	case "", fanmail.MemberPending, fanmail.MemberActive, fanmail.MemberInactive:
-	default:
-		return fanmail.FieldError("status", "Unknown member status.")
+	if err := checkExportStatus(f.Status); err != nil {
+		return err
 	}
 	lang := 0
 	if f.Lang == fanmail.LangEnglish {
@@ -75,6 +73,23 @@ func (s *Service) Export(ctx context.Context, w io.Writer, f ExportFilter) error
 		}
 		after = ms[len(ms)-1].ID
 	}
+}
+
+// CountExport returns how many members Export would write for f, so a large
+// export can be asked for its reason first. An unknown status is EINVALID.
+func (s *Service) CountExport(ctx context.Context, f ExportFilter) (int, error) {
+	if err := checkExportStatus(f.Status); err != nil {
+		return 0, err
+	}
+	return s.db.CountMembersForExport(ctx, f.Status)
+}
+
+func checkExportStatus(status string) error {
+	switch status {
+	case "", fanmail.MemberPending, fanmail.MemberActive, fanmail.MemberInactive:
+		return nil
+	}
+	return fanmail.FieldError("status", "Unknown member status.")
 }
 
 func exportRecord(rec []string, m store.ExportedMember) []string {

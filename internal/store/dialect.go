@@ -65,6 +65,9 @@ type dialect struct {
 	// of tables. SQLite's read a sample of each index (analysis_limit,
 	// reset after: it stays with the pooled connection).
 	analyze func(tables []string) []string
+	// lockAccessLog serialises appends to the access log's hash chain for
+	// the rest of the transaction (PostgreSQL); SQLite has one writer.
+	lockAccessLog string
 }
 
 var sqliteDialect = dialect{
@@ -118,7 +121,8 @@ var postgresDialect = dialect{
 		SELECT $1, u.member_id, 'sent', 1, $2, '' FROM unnest(CAST($3 AS BIGINT[])) WITH ORDINALITY u(member_id, n)
 		ORDER BY u.n
 		RETURNING id, member_id`,
-	analyze: func(tables []string) []string { return []string{`ANALYZE ` + strings.Join(tables, ", ")} },
+	analyze:       func(tables []string) []string { return []string{`ANALYZE ` + strings.Join(tables, ", ")} },
+	lockAccessLog: `SELECT pg_advisory_xact_lock(72616132)`,
 }
 
 func consentedSQL(tail string) string {

@@ -493,6 +493,17 @@ type ExportedMember struct {
 	Consents map[string]bool
 }
 
+// CountMembersForExport returns how many members MembersForExport would
+// return in all for status ("" = every member).
+func (db *DB) CountMembersForExport(ctx context.Context, status string) (int, error) {
+	var n int
+	err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM members WHERE ($1 = '' OR status = $1)`, status).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count members for export: %w", err)
+	}
+	return n, nil
+}
+
 // MembersForExport returns up to limit members with ids above afterID in id
 // order (keyset paging), only those with status if it is not "", each with
 // their current consents.

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -134,6 +135,19 @@ func FormInt64s(r *http.Request, name string) []int64 {
 		}
 	}
 	return ids
+}
+
+// CountingWriter counts the bytes written through it to W; a download
+// handler that fails after N > 0 can no longer send an error status.
+type CountingWriter struct {
+	W io.Writer
+	N int64
+}
+
+func (c *CountingWriter) Write(p []byte) (int, error) {
+	n, err := c.W.Write(p)
+	c.N += int64(n)
+	return n, err
 }
 
 // ClientIP returns the remote address without the port. Behind a trusted proxy

@@ -2,6 +2,8 @@ package admin
 
 import (
 	"context"
+	"github.com/fanmail/fanmail/internal/accesslog"
+	"github.com/fanmail/fanmail/internal/privacy"
 	"log/slog"
 	"testing"
 	"time"
@@ -48,5 +50,7 @@ func FullDeps(t testing.TB, db *store.DB, cfg config.Config, logger *slog.Logger
 		Surveys:   survey.New(db, logger, survey.Options{AgeBands: cfg.AgeBands, BaseURL: cfg.BaseURL}),
 		Loyalty:   loyalty.New(db, logger, loyalty.Options{BaseURL: cfg.BaseURL}),
 		Mailbox:   mailbox.NewBox(db, cfg.SMTPURL == ""),
+		Access:    accesslog.New(db, cfg.ExportReasonAbove),
+		Privacy:   privacy.New(db, nil, nil),
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/campaign"
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/compliance"
@@ -20,6 +21,7 @@ import (
 	"github.com/fanmail/fanmail/internal/mailbox"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/order"
+	"github.com/fanmail/fanmail/internal/privacy"
 	"github.com/fanmail/fanmail/internal/segment"
 	"github.com/fanmail/fanmail/internal/staff"
 	"github.com/fanmail/fanmail/internal/survey"
@@ -50,6 +52,10 @@ type Deps struct {
 	Compliance *compliance.Service
 	// AfterCommit wakes the outbox after staff queued a message.
 	AfterCommit func()
+	// Access records and reads the access log; Privacy serves the privacy
+	// settings.
+	Access  *accesslog.Service
+	Privacy *privacy.Service
 }
 
 // check reports the first service missing from d: every one is required
@@ -62,7 +68,8 @@ func (d Deps) check() error {
 		{"Sessions", d.Sessions == nil}, {"Staff", d.Staff == nil}, {"Catalog", d.Catalog == nil},
 		{"Members", d.Members == nil}, {"Campaigns", d.Campaigns == nil}, {"Segments", d.Segments == nil},
 		{"Tracking", d.Tracking == nil}, {"Orders", d.Orders == nil}, {"Surveys", d.Surveys == nil},
-		{"Loyalty", d.Loyalty == nil}, {"Mailbox", d.Mailbox == nil},
+		{"Loyalty", d.Loyalty == nil}, {"Mailbox", d.Mailbox == nil}, {"Access", d.Access == nil},
+		{"Privacy", d.Privacy == nil},
 	} {
 		if dep.missing {
 			return fmt.Errorf("admin: Deps.%s is required", dep.name)
@@ -190,19 +197,21 @@ func (h *Handler) page(perm string, fn web.HandlerFunc) http.Handler {
 // and the input checks of web.CheckInput.
 func (h *Handler) Routes(mux *http.ServeMux) {
 	inner := http.NewServeMux()
-	h.authRoutes(inner)     // auth.go: login, logout, dashboard
-	h.staffRoutes(inner)    // users.go: staff accounts, API tokens
-	h.catalogRoutes(inner)  // catalog.go: groups, brands, products, images
-	h.memberRoutes(inner)   // members.go: search, view, edit, deactivate
-	h.surveyRoutes(inner)   // survey.go, survey_question.go: surveys, questions, results
-	h.shopRoutes(inner)     // shop.go: shop terminal registration
-	h.redeemRoutes(inner)   // shop_redeem.go: redemption at the shop terminal
-	h.loyaltyRoutes(inner)  // loyalty.go: rewards catalogue, fan rules, ledger reversals
-	h.importRoutes(inner)   // imports.go: CSV import and export
-	h.segmentRoutes(inner)  // segments.go: segment builder
-	h.campaignRoutes(inner) // campaigns.go: campaigns, preview, progress, statistics
-	h.senderRoutes(inner)   // senders.go: sender identities
-	h.orderRoutes(inner)    // orders.go: purchases, order CSV import
+	h.authRoutes(inner)      // auth.go: login, logout, dashboard
+	h.staffRoutes(inner)     // users.go: staff accounts, API tokens
+	h.catalogRoutes(inner)   // catalog.go: groups, brands, products, images
+	h.memberRoutes(inner)    // members.go: search, view, edit, deactivate
+	h.surveyRoutes(inner)    // survey.go, survey_question.go: surveys, questions, results
+	h.shopRoutes(inner)      // shop.go: shop terminal registration
+	h.redeemRoutes(inner)    // shop_redeem.go: redemption at the shop terminal
+	h.loyaltyRoutes(inner)   // loyalty.go: rewards catalogue, fan rules, ledger reversals
+	h.importRoutes(inner)    // imports.go: CSV import and export
+	h.segmentRoutes(inner)   // segments.go: segment builder
+	h.campaignRoutes(inner)  // campaigns.go: campaigns, preview, progress, statistics
+	h.senderRoutes(inner)    // senders.go: sender identities
+	h.orderRoutes(inner)     // orders.go: purchases, order CSV import
+	h.accessLogRoutes(inner) // accesslog.go: the access log, for the privacy officer
+	h.privacyRoutes(inner)   // privacy.go: privacy officer contact, consent wordings
 	// compliance.go: the Network Act's notices, retention, job runs
 	h.complianceRoutes(inner)
 	h.mailboxRoutes(inner) // mailbox.go: the built-in mailbox

@@ -23,6 +23,7 @@ func (h *Handler) importRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/imports", h.page(fanmail.PermImportMembers, h.uploadImport))
 	mux.Handle("GET /admin/imports/{id}", h.page(fanmail.PermImportMembers, h.showImport))
 	mux.Handle("GET /admin/members/export.csv", h.page(fanmail.PermImportMembers, h.exportMembers))
+	mux.Handle("POST /admin/members/export.csv", h.page(fanmail.PermImportMembers, h.exportMembers))
 }
 
 // maxImportBytes bounds an uploaded CSV file (1M members are about 150 MB).
@@ -361,10 +362,40 @@ func importColumns(s string) []member.Column {
 	return cols
 }
 
-// exportMembers streams every member (or those of ?status=) as CSV.
+// exportReasonPage asks why a large export is needed before it starts.
+type exportReasonPage struct {
+	Status string
+	Count  int
+	Limit  int
+	Reason string
+	Error  error
+}
+
+// exportMembers streams every member (or those of ?status=) as CSV. An
+// export of more members than configured needs a reason, posted from the
+// form this shows (so it stays out of URLs); the access log keeps it.
 func (h *Handler) exportMembers(w http.ResponseWriter, r *http.Request) error {
-	f := member.ExportFilter{Status: r.URL.Query().Get("status"), Lang: web.Lang(r)}
-	cw := &countingResponse{w: w}
+	f := member.ExportFilter{Status: r.FormValue("status"), Lang: web.Lang(r)}
+	reason := strings.TrimSpace(r.PostFormValue("reason"))
+	n, err := h.Members.CountExport(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	if err := h.Access.CheckExport(n, reason); err != nil {
+		p := exportReasonPage{Status: f.Status, Count: n, Limit: h.Access.ExportReasonAbove(), Reason: reason}
+		if r.Method == http.MethodPost {
+			p.Error = err
+		}
+		return h.render(w, r, http.StatusUnprocessableEntity, "export_reason", trTitle(r, "Export members"), p)
+	}
+	target := "all members"
+	if f.Status != "" {
+		target = "status=" + f.Status
+	}
+	if err := h.logAccess(r, fanmail.AccessExport, target, n, reason); err != nil {
+		return err
+	}
+	cw := &web.CountingWriter{W: w}
 	name := "members-" + time.Now().UTC().Format("20060102")
 	if f.Status != "" {
 		name += "-" + f.Status
@@ -372,11 +403,11 @@ func (h *Handler) exportMembers(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 	w.Header().Set("Cache-Control", "no-store")
-	err := h.Members.Export(r.Context(), cw, f)
-	if err != nil && cw.n > 0 {
+	err = h.Members.Export(r.Context(), cw, f)
+	if err != nil && cw.N > 0 {
 		// The status line is gone: abort the response so the download
 		// shows as failed instead of a silently truncated file.
-		h.Logger.Error("export failed", "route", r.Pattern, "bytes", cw.n, "err", err)
+		h.Logger.Error("export failed", "route", r.Pattern, "bytes", cw.N, "err", err)
 		panic(http.ErrAbortHandler)
 	}
 	if err != nil {
@@ -384,16 +415,4 @@ func (h *Handler) exportMembers(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	}
 	return err
-}
-
-// countingResponse counts the bytes written to the response.
-type countingResponse struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingResponse) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }

@@ -36,7 +36,8 @@ type importAdmin struct {
 	staff    *staff.Service
 }
 
-func newImportAdmin(t *testing.T, db *store.DB) *importAdmin {
+// newImportAdmin builds the staff UI; opts may change its dependencies.
+func newImportAdmin(t *testing.T, db *store.DB, opts ...func(*admin.Deps)) *importAdmin {
 	t.Helper()
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
 	cfg := config.Default()
@@ -50,6 +51,9 @@ func newImportAdmin(t *testing.T, db *store.DB) *importAdmin {
 	}
 	d := admin.FullDeps(t, db, cfg, logger)
 	d.Sessions, d.Staff, d.Members = a.sessions, a.staff, a.members
+	for _, o := range opts {
+		o(&d)
+	}
 	h, err := admin.New(d)
 	if err != nil {
 		t.Fatal(err)

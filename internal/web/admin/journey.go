@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/web"
 )
@@ -52,6 +53,9 @@ func (h *Handler) journey(w http.ResponseWriter, r *http.Request) error {
 	db := h.Sessions.DB
 	m, err := db.MemberByID(ctx, id)
 	if err != nil {
+		return err
+	}
+	if err := h.logAccess(r, fanmail.AccessView, accesslog.MemberTarget(id)+" journey", 1, ""); err != nil {
 		return err
 	}
 	p := journeyPage{Member: m, Resent: r.URL.Query().Get("resent") == "1"}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/web"
 )
@@ -106,6 +107,9 @@ func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.logAccess(r, fanmail.AccessSearch, mbSearchTarget(f, res.Members), len(res.Members), ""); err != nil {
+		return err
+	}
 	for _, m := range res.Members {
 		p.Members = append(p.Members, mbRow{Member: m, GenderLabel: mbLabel(mbGenders, m.Gender), StatusLabel: mbLabel(mbStatuses, m.Status)})
 	}
@@ -118,6 +122,16 @@ func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request) error {
 		p.FirstURL = "/admin/members?" + q.Encode()
 	}
 	return h.render(w, r, http.StatusOK, "members", trTitle(r, "Members"), p)
+}
+
+// mbSearchTarget is what the access log keeps of a member search.
+func mbSearchTarget(f member.MemberFilter, found []fanmail.Member) string {
+	ids := make([]int64, len(found))
+	for i, m := range found {
+		ids[i] = m.ID
+	}
+	return accesslog.FilterTarget([][2]string{{"q", f.Query}, {"brand", strconv.FormatInt(f.BrandID, 10)}, {"gender", f.Gender},
+		{"age_band", f.AgeBand}, {"consent", f.Consent}, {"status", f.Status}, {"before", strconv.FormatInt(f.Before, 10)}}, ids)
 }
 
 func mbQueryInt64(q url.Values, name string) int64 {
@@ -172,6 +186,9 @@ func (h *Handler) showMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	rec, err := h.Members.MemberRecord(r.Context(), id)
 	if err != nil {
+		return err
+	}
+	if err := h.logAccess(r, fanmail.AccessView, accesslog.MemberTarget(id), 1, ""); err != nil {
 		return err
 	}
 	p := mbRecordPage{
@@ -282,6 +299,9 @@ func (h *Handler) editMemberForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.logAccess(r, fanmail.AccessView, accesslog.MemberTarget(id), 1, ""); err != nil {
+		return err
+	}
 	return h.mbEditFormPage(w, r, http.StatusOK, mbEditFormOf(m), nil)
 }
 
@@ -325,6 +345,9 @@ func (h *Handler) updateMember(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.logAccess(r, fanmail.AccessEdit, accesslog.MemberTarget(id), 1, ""); err != nil {
+		return err
+	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/members/%d?flash=%s", id, url.QueryEscape("Saved.")), http.StatusSeeOther)
 	return nil
 }
@@ -343,6 +366,9 @@ func (h *Handler) deactivateMember(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	if err := h.Members.Deactivate(r.Context(), id); err != nil {
+		return err
+	}
+	if err := h.logAccess(r, fanmail.AccessEdit, accesslog.MemberTarget(id)+" deactivate", 1, ""); err != nil {
 		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/members/%d?flash=%s", id, url.QueryEscape("Member deactivated.")), http.StatusSeeOther)

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/web"
 )
@@ -68,6 +69,9 @@ func (h *Handler) shopRegister(w http.ResponseWriter, r *http.Request) error {
 		return h.shopFormPage(w, r, web.StatusOf(err), reg, err)
 	}
 	if err != nil {
+		return err
+	}
+	if err := h.logAccess(r, fanmail.AccessEdit, accesslog.MemberTarget(m.ID)+" register", 1, ""); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admin/shop?registered="+strconv.FormatInt(m.ID, 10), http.StatusSeeOther)

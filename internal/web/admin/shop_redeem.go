@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/web"
@@ -40,6 +41,10 @@ func (h *Handler) redeemDesk(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		page.Searched, page.Members = true, found.Members
+		f := member.MemberFilter{Query: page.Query}
+		if err := h.logAccess(r, fanmail.AccessSearch, mbSearchTarget(f, found.Members), len(found.Members), ""); err != nil {
+			return err
+		}
 	}
 	return h.render(w, r, http.StatusOK, "shop_redeem", trTitle(r, "Redeem"), page)
 }
@@ -127,6 +132,9 @@ func (h *Handler) redeemMember(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	m, err := h.Members.MemberByID(ctx, id)
 	if err != nil {
+		return err
+	}
+	if err := h.logAccess(r, fanmail.AccessView, accesslog.MemberTarget(id)+" redeem", 1, ""); err != nil {
 		return err
 	}
 	page := redeemMemberPage{Member: m}

@@ -30,11 +30,12 @@ func (h *Handler) staffRoutes(mux *http.ServeMux) {
 type roleOption struct{ Value, Label string }
 
 var roleLabels = map[string]string{
-	fanmail.RoleAdmin:         "Administrator",
-	fanmail.RoleMarketer:      "Marketer",
-	fanmail.RoleCounsellor:    "Counsellor",
-	fanmail.RoleShopStaff:     "Shop staff",
-	fanmail.RoleServiceCentre: "Service centre",
+	fanmail.RoleAdmin:          "Administrator",
+	fanmail.RoleMarketer:       "Marketer",
+	fanmail.RoleCounsellor:     "Counsellor",
+	fanmail.RoleShopStaff:      "Shop staff",
+	fanmail.RoleServiceCentre:  "Service centre",
+	fanmail.RolePrivacyOfficer: "Privacy officer",
 }
 
 func roleOptions() []roleOption {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/channel/channeltest"
 	"github.com/fanmail/fanmail/internal/channel/email"
@@ -31,6 +32,9 @@ type testEnv struct {
 	catalog *catalog.Service
 	smtp    *channeltest.SMTPServer // nil unless withMail
 	outbox  *delivery.Outbox        // sends to smtp
+	// access is the access log; an export of more than 2 members needs a
+	// reason.
+	access *accesslog.Service
 }
 
 type envOption int
@@ -81,8 +85,9 @@ func newEnv(t *testing.T, db *store.DB, opts ...envOption) *testEnv {
 			}
 		}
 	}
+	e.access = accesslog.New(db, 2)
 	e.mux = http.NewServeMux()
-	New(Deps{Config: cfg, Logger: logger, Staff: e.staff, Members: e.members, Catalog: e.catalog}).Routes(e.mux)
+	New(Deps{Config: cfg, Logger: logger, Staff: e.staff, Members: e.members, Catalog: e.catalog, Access: e.access}).Routes(e.mux)
 	return e
 }
 

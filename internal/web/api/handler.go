@@ -20,6 +20,7 @@ import (
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/campaign"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/catalog"
 	"github.com/fanmail/fanmail/internal/compliance"
 	"github.com/fanmail/fanmail/internal/config"
@@ -54,6 +55,9 @@ type Deps struct {
 	// answers unavailable.
 	Compliance *compliance.Service
 	Mailbox    *mailbox.Box // nil: the mailbox endpoints answer unavailable
+	// Access records what tokens do with members' data and serves the
+	// access log; nil builds one over the members' database.
+	Access *accesslog.Service
 }
 
 // Handler serves /api.
@@ -250,6 +254,22 @@ func decodeError(err error) error {
 
 // queryInt64 parses the query parameter name as a non-negative integer; 0 if
 // absent. EINVALID names the parameter otherwise.
+// pageQuery reads the keyset paging parameters: before (0 if absent) and
+// limit, which must be from 1 to max when given (0 if absent).
+func pageQuery(r *http.Request, max int) (before int64, limit int, err error) {
+	if before, err = queryInt64(r, "before"); err != nil {
+		return 0, 0, err
+	}
+	n, err := queryInt64(r, "limit")
+	if err != nil {
+		return 0, 0, err
+	}
+	if r.URL.Query().Has("limit") && (n < 1 || n > int64(max)) {
+		return 0, 0, badRequest{fanmail.FieldErrorf("limit", "The limit must be between 1 and %d.", max)}
+	}
+	return before, int(n), nil
+}
+
 func queryInt64(r *http.Request, name string) (int64, error) {
 	v := strings.TrimSpace(r.URL.Query().Get(name))
 	if v == "" {

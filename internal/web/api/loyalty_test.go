@@ -28,7 +28,7 @@ func (e *testEnv) withLoyalty(t *testing.T) *loyalty.Service {
 	cfg := config.Default()
 	cfg.BaseURL = "http://fanmail.test"
 	e.mux = http.NewServeMux()
-	New(Deps{Config: cfg, Logger: logger, Staff: e.staff, Members: e.members, Catalog: e.catalog, Loyalty: svc}).Routes(e.mux)
+	New(Deps{Config: cfg, Logger: logger, Staff: e.staff, Members: e.members, Catalog: e.catalog, Loyalty: svc, Access: e.access}).Routes(e.mux)
 	return svc
 }
 

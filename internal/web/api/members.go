@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/web"
 )
@@ -142,20 +144,21 @@ func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request) error {
 	if f.BrandID, err = queryInt64(r, "brand_id"); err != nil {
 		return err
 	}
-	if f.Before, err = queryInt64(r, "before"); err != nil {
+	if f.Before, f.Limit, err = pageQuery(r, member.MaxSearchPageSize); err != nil {
 		return err
 	}
-	limit, err := queryInt64(r, "limit")
-	if err != nil {
-		return err
-	}
-	if q.Has("limit") && (limit < 1 || limit > member.MaxSearchPageSize) {
-		return invalidField("limit", "The limit must be between 1 and 200.")
-	}
-	f.Limit = int(limit)
 	page, err := h.Members.FindMembers(r.Context(), f)
 	if err != nil {
 		return err
+	}
+	if n := noteAccess(r); n != nil {
+		ids := make([]int64, len(page.Members))
+		for i, m := range page.Members {
+			ids[i] = m.ID
+		}
+		n.Count, n.Target = len(ids), accesslog.FilterTarget([][2]string{{"q", f.Query}, {"brand_id", strconv.FormatInt(f.BrandID, 10)},
+			{"gender", f.Gender}, {"age_band", f.AgeBand}, {"consent", f.Consent}, {"status", f.Status},
+			{"before", strconv.FormatInt(f.Before, 10)}}, ids)
 	}
 	out := memberPage{Data: make([]memberJSON, len(page.Members))}
 	for i, m := range page.Members {
@@ -227,6 +230,9 @@ func (h *Handler) createMember(w http.ResponseWriter, r *http.Request) error {
 	m, err := h.Members.Register(r.Context(), reg)
 	if err != nil {
 		return renameField(err, registrationField)
+	}
+	if n := noteAccess(r); n != nil {
+		n.Target = accesslog.MemberTarget(m.ID) + " register"
 	}
 	rec, err := h.record(r.Context(), m)
 	if err != nil {

@@ -220,6 +220,7 @@ func TestOpenAPI_SchemasMatchJSON(t *testing.T) {
 		"Compliance": complianceJSON{}, "ConsentEvent": consentEventJSON{}, "ReconfirmationDue": reconfirmDueJSON{},
 		"JobRun": jobRunJSON{}, "RetentionRule": retentionJSON{},
 		"MailboxSummary": mailboxSummaryJSON{}, "MailboxPage": mailboxListJSON{}, "MailboxMessage": mailboxMessageJSON{},
+		"ExportRequest": exportRequest{}, "AccessEntry": accessEntryJSON{}, "AccessPage": accessPage{},
 		"Error": errorBody{},
 	}
 	for name, schema := range doc.Components.Schemas {

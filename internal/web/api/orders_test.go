@@ -43,7 +43,7 @@ func (e *testEnv) withOrders(t *testing.T) {
 	appCfg := config.Default()
 	appCfg.BaseURL = "http://fanmail.test"
 	e.mux = http.NewServeMux()
-	New(Deps{Config: appCfg, Logger: logger, Staff: e.staff, Members: e.members, Catalog: e.catalog, Orders: svc}).Routes(e.mux)
+	New(Deps{Config: appCfg, Logger: logger, Staff: e.staff, Members: e.members, Catalog: e.catalog, Orders: svc, Access: e.access}).Routes(e.mux)
 }
 
 func TestOrders(t *testing.T) {

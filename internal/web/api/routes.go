@@ -14,6 +14,9 @@ type route struct {
 	Path   string // ServeMux pattern path; {name} wildcards read as in OpenAPI
 	Perm   string // permission the token's role needs; "" = any live token
 	Public bool   // no token needed
+	// Access is the access-log action of a route serving members' data
+	// (fanmail.AccessView, …): each successful call is recorded.
+	Access string
 	Fn     web.HandlerFunc
 }
 
@@ -22,17 +25,20 @@ func (h *Handler) routes() []route {
 	return []route{
 		{Method: "GET", Path: "/api/openapi.json", Public: true, Fn: h.openAPI},
 
-		{Method: "GET", Path: "/api/v1/members", Perm: fanmail.PermViewMembers, Fn: h.listMembers},
-		{Method: "POST", Path: "/api/v1/members", Perm: fanmail.PermEditMembers, Fn: h.createMember},
-		{Method: "GET", Path: "/api/v1/members/{id}", Perm: fanmail.PermViewMembers, Fn: h.getMember},
-		{Method: "PATCH", Path: "/api/v1/members/{id}", Perm: fanmail.PermEditMembers, Fn: h.updateMember},
-		{Method: "DELETE", Path: "/api/v1/members/{id}", Perm: fanmail.PermEditMembers, Fn: h.deactivateMember},
-		{Method: "GET", Path: "/api/v1/members/{id}/consents", Perm: fanmail.PermViewMembers, Fn: h.listConsents},
-		{Method: "POST", Path: "/api/v1/members/{id}/consents", Perm: fanmail.PermEditMembers, Fn: h.addConsent},
-		{Method: "GET", Path: "/api/v1/members/{id}/brands", Perm: fanmail.PermViewMembers, Fn: h.getPreferences},
-		{Method: "PUT", Path: "/api/v1/members/{id}/brands", Perm: fanmail.PermEditMembers, Fn: h.setPreferences},
-		{Method: "GET", Path: "/api/v1/members/{id}/orders", Perm: fanmail.PermViewMembers, Fn: h.listMemberOrders},
-		{Method: "GET", Path: "/api/v1/members/{id}/survey-responses", Perm: fanmail.PermViewMembers, Fn: h.listMemberResponses},
+		{Method: "GET", Path: "/api/v1/members", Perm: fanmail.PermViewMembers, Access: fanmail.AccessSearch, Fn: h.listMembers},
+		{Method: "POST", Path: "/api/v1/members", Perm: fanmail.PermEditMembers, Access: fanmail.AccessEdit, Fn: h.createMember},
+		{Method: "GET", Path: "/api/v1/members/{id}", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.getMember},
+		{Method: "PATCH", Path: "/api/v1/members/{id}", Perm: fanmail.PermEditMembers, Access: fanmail.AccessEdit, Fn: h.updateMember},
+		{Method: "DELETE", Path: "/api/v1/members/{id}", Perm: fanmail.PermEditMembers, Access: fanmail.AccessEdit, Fn: h.deactivateMember},
+		{Method: "GET", Path: "/api/v1/members/{id}/consents", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.listConsents},
+		{Method: "POST", Path: "/api/v1/members/{id}/consents", Perm: fanmail.PermEditMembers, Access: fanmail.AccessEdit, Fn: h.addConsent},
+		{Method: "GET", Path: "/api/v1/members/{id}/brands", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.getPreferences},
+		{Method: "PUT", Path: "/api/v1/members/{id}/brands", Perm: fanmail.PermEditMembers, Access: fanmail.AccessEdit, Fn: h.setPreferences},
+		{Method: "GET", Path: "/api/v1/members/{id}/orders", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.listMemberOrders},
+		{Method: "GET", Path: "/api/v1/members/{id}/survey-responses", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.listMemberResponses},
+
+		{Method: "POST", Path: "/api/v1/members/export", Perm: fanmail.PermImportMembers, Fn: h.exportMembers},
+		{Method: "GET", Path: "/api/v1/access-log", Perm: fanmail.PermReadAccessLog, Fn: h.listAccessLog},
 
 		{Method: "POST", Path: "/api/v1/orders", Perm: fanmail.PermEditMembers, Fn: h.createOrder},
 		{Method: "GET", Path: "/api/v1/orders/{id}", Perm: fanmail.PermViewMembers, Fn: h.getOrder},
@@ -54,11 +60,11 @@ func (h *Handler) routes() []route {
 		{Method: "GET", Path: "/api/v1/surveys/{id}/results", Perm: fanmail.PermManageSurveys, Fn: h.getSurveyResults},
 		{Method: "PATCH", Path: "/api/v1/products/{id}", Perm: fanmail.PermManageCatalog, Fn: h.updateProduct},
 
-		{Method: "GET", Path: "/api/v1/members/{id}/balances", Perm: fanmail.PermViewMembers, Fn: h.listBalances},
-		{Method: "GET", Path: "/api/v1/members/{id}/chips", Perm: fanmail.PermViewMembers, Fn: h.listChips},
-		{Method: "GET", Path: "/api/v1/members/{id}/ledger", Perm: fanmail.PermViewMembers, Fn: h.listLedger},
-		{Method: "GET", Path: "/api/v1/members/{id}/certificates", Perm: fanmail.PermViewMembers, Fn: h.listCertificates},
-		{Method: "GET", Path: "/api/v1/members/{id}/memberships", Perm: fanmail.PermViewMembers, Fn: h.listMemberships},
+		{Method: "GET", Path: "/api/v1/members/{id}/balances", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.listBalances},
+		{Method: "GET", Path: "/api/v1/members/{id}/chips", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.listChips},
+		{Method: "GET", Path: "/api/v1/members/{id}/ledger", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.listLedger},
+		{Method: "GET", Path: "/api/v1/members/{id}/certificates", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.listCertificates},
+		{Method: "GET", Path: "/api/v1/members/{id}/memberships", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.listMemberships},
 		{Method: "POST", Path: "/api/v1/redemptions", Perm: fanmail.PermRedeem, Fn: h.createRedemption},
 		{Method: "GET", Path: "/api/v1/redemptions/{id}", Perm: fanmail.PermViewMembers, Fn: h.getRedemption},
 		{Method: "GET", Path: "/api/v1/rewards", Fn: h.listRewards},
@@ -85,7 +91,7 @@ func (h *Handler) routes() []route {
 func (h *Handler) Routes(mux *http.ServeMux) {
 	inner := http.NewServeMux()
 	for _, rt := range h.routes() {
-		handler := h.call(rt.Perm, rt.Fn)
+		handler := h.call(rt.Perm, h.audited(rt.Access, rt.Path, rt.Fn))
 		if rt.Public {
 			handler = h.public(rt.Fn)
 		}

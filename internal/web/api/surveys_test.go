@@ -24,7 +24,7 @@ func (e *testEnv) withSurveys(t *testing.T) *survey.Service {
 	cfg := config.Default()
 	cfg.BaseURL = "http://fanmail.test"
 	e.mux = http.NewServeMux()
-	New(Deps{Config: cfg, Logger: logger, Staff: e.staff, Members: e.members, Catalog: e.catalog, Surveys: svc}).Routes(e.mux)
+	New(Deps{Config: cfg, Logger: logger, Staff: e.staff, Members: e.members, Catalog: e.catalog, Surveys: svc, Access: e.access}).Routes(e.mux)
 	return svc
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/member"
+	"github.com/fanmail/fanmail/internal/privacy"
 	"github.com/fanmail/fanmail/internal/survey"
 	"github.com/fanmail/fanmail/internal/web"
 )
@@ -33,6 +34,9 @@ type Deps struct {
 	// over the session store's database.
 	Surveys *survey.Service
 	Loyalty *loyalty.Service // chips, gift certificates and redemption
+	// Privacy is the privacy policy (/privacy); nil builds one over the
+	// session store's database with the default retention.
+	Privacy *privacy.Service
 }
 
 // Handler serves the public site and the member portal.
@@ -50,6 +54,9 @@ func New(d Deps) (*Handler, error) {
 	}
 	if d.Surveys == nil && d.Sessions != nil {
 		d.Surveys = survey.New(d.Sessions.DB, d.Logger, survey.Options{AgeBands: d.Config.AgeBands, BaseURL: d.Config.BaseURL})
+	}
+	if d.Privacy == nil && d.Sessions != nil {
+		d.Privacy = privacy.New(d.Sessions.DB, nil, nil)
 	}
 	return &Handler{Deps: d, rd: rd}, nil
 }
@@ -119,6 +126,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.memberRoutes(inner)  // join.go, portal.go: join, confirm, login, portal
 	h.surveyRoutes(inner)  // survey.go: answer pages of survey invitations
 	h.rewardRoutes(inner)  // rewards.go: chips, gift certificates, redemption
+	h.privacyRoutes(inner) // privacy.go: the privacy policy
 	mux.Handle("/", web.CrossOrigin(h.errorPage, web.CheckInput(h.errorPage, web.Limits{}, inner)))
 }
 
