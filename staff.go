@@ -42,11 +42,15 @@ const (
 	// PermManageLoyalty: the rewards catalogue, brands' fan rules and
 	// reversals of ledger entries.
 	PermManageLoyalty = "loyalty.manage"
+	// PermEraseMembers: erase a member's personal data on request (the
+	// admin member page, the API, the CLI). Kept apart from PermEditMembers
+	// so it can be granted alone, e.g. to a privacy officer.
+	PermEraseMembers = "members.erase"
 )
 
 var rolePerms = map[string][]string{
 	RoleAdmin: {PermManageStaff, PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermRegisterShop,
-		PermManageSurveys, PermManageCampaigns, PermRedeem, PermManageLoyalty},
+		PermManageSurveys, PermManageCampaigns, PermRedeem, PermManageLoyalty, PermEraseMembers},
 	RoleMarketer: {PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermManageSurveys, PermManageCampaigns,
 		PermManageLoyalty},
 	RoleCounsellor:    {PermViewMembers, PermEditMembers},

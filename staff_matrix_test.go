@@ -10,17 +10,17 @@ import (
 // any difference, including a permission it does not list.
 func TestCan_Matrix(t *testing.T) {
 	perms := []string{PermManageStaff, PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers,
-		PermRegisterShop, PermManageSurveys, PermManageCampaigns, PermRedeem, PermManageLoyalty}
+		PermRegisterShop, PermManageSurveys, PermManageCampaigns, PermRedeem, PermManageLoyalty, PermEraseMembers}
 	// One row per role, one column per permission, in the order above.
 	matrix := map[string]string{
-		//                 staff catalog view edit import shop surveys campaigns redeem loyalty
-		RoleAdmin:         "YYYYYYYYYY",
-		RoleMarketer:      "-YYYY-YY-Y",
-		RoleCounsellor:    "--YY------",
-		RoleShopStaff:     "--Y--Y--Y-",
-		RoleServiceCentre: "--Y-------",
-		"unknown":         "----------",
-		"":                "----------",
+		//                 staff catalog view edit import shop surveys campaigns redeem loyalty erase
+		RoleAdmin:         "YYYYYYYYYYY",
+		RoleMarketer:      "-YYYY-YY-Y-",
+		RoleCounsellor:    "--YY-------",
+		RoleShopStaff:     "--Y--Y--Y--",
+		RoleServiceCentre: "--Y--------",
+		"unknown":         "-----------",
+		"":                "-----------",
 	}
 	for _, role := range Roles {
 		if _, ok := matrix[role]; !ok {
