@@ -6,12 +6,6 @@ package fanmail
 // placeholder (no address, name, phone, birth year, gender, postal address,
 // member id or password) so the records below keep pointing at something.
 
-// ErasureSuppressionReason is the reason an erased address's salted hash
-// carries on the suppression list: re-imports and staff or API sign-ups of
-// the address are refused with it, until the person joins again on the join
-// page with fresh consent.
-const ErasureSuppressionReason = "erased on request"
-
 // ErasureKept is one kind of record that survives an erasure, and why.
 type ErasureKept struct {
 	What   string // English message key

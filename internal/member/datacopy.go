@@ -196,7 +196,17 @@ func (s *Service) MemberData(ctx context.Context, id int64) (DataCopy, error) {
 	if err := s.dataOrders(ctx, id, &d); err != nil {
 		return d, err
 	}
-	return d, s.dataMessages(ctx, id, &d)
+	if err := s.dataMessages(ctx, id, &d); err != nil {
+		return d, err
+	}
+	// Empty sections are [] in JSON, not null.
+	v := reflect.ValueOf(&d).Elem()
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.Slice && f.IsNil() {
+			f.Set(reflect.MakeSlice(f.Type(), 0, 0))
+		}
+	}
+	return d, nil
 }
 
 func (s *Service) dataConsents(ctx context.Context, id int64, d *DataCopy) error {

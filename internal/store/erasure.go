@@ -40,7 +40,7 @@ var ErrErased = &fanmail.Error{Code: fanmail.ECONFLICT, Field: "email",
 	Message: "This address was erased on request. Only the person can join again, on the join page."}
 
 // ReasonErased is the import error of a row whose address was erased.
-const ReasonErased = "Skipped: this address was erased on request (" + fanmail.ErasureSuppressionReason + ")."
+const ReasonErased = "Erased on request: only the person can join again, on the join page."
 
 // EraseOptions say who erases a member and how open obligations are settled.
 type EraseOptions struct {

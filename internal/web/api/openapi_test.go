@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store/storetest"
 )
 
@@ -216,6 +217,7 @@ func TestOpenAPI_SchemasMatchJSON(t *testing.T) {
 		"RedemptionInput": redemptionInput{}, "Redemption": redemptionJSON{},
 		"Reward": rewardJSON{}, "RewardInput": rewardInput{}, "RewardPatch": rewardPatch{}, "RewardList": list[rewardJSON]{},
 		"FanRule": fanRuleJSON{}, "FanRuleInput": fanRuleInput{},
+		"ErasureInput": erasureInput{}, "Erasure": erasureJSON{}, "MemberData": member.DataCopy{},
 		"Error": errorBody{},
 	}
 	for name, schema := range doc.Components.Schemas {

@@ -33,6 +33,8 @@ func (h *Handler) routes() []route {
 		{Method: "PUT", Path: "/api/v1/members/{id}/brands", Perm: fanmail.PermEditMembers, Fn: h.setPreferences},
 		{Method: "GET", Path: "/api/v1/members/{id}/orders", Perm: fanmail.PermViewMembers, Fn: h.listMemberOrders},
 		{Method: "GET", Path: "/api/v1/members/{id}/survey-responses", Perm: fanmail.PermViewMembers, Fn: h.listMemberResponses},
+		{Method: "POST", Path: "/api/v1/members/{id}/erasure", Perm: fanmail.PermEraseMembers, Fn: h.eraseMember},
+		{Method: "GET", Path: "/api/v1/members/{id}/export", Perm: fanmail.PermViewMembers, Fn: h.exportMember},
 
 		{Method: "POST", Path: "/api/v1/orders", Perm: fanmail.PermEditMembers, Fn: h.createOrder},
 		{Method: "GET", Path: "/api/v1/orders/{id}", Perm: fanmail.PermViewMembers, Fn: h.getOrder},
