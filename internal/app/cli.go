@@ -34,6 +34,12 @@ Commands:
                      and brand preferences, then loads them again
   import FILE.csv    import members from a CSV file, printing progress
   export             write all members as CSV to standard output
+  member erase ID --reason TEXT [--void-certificates]
+                     erase a member's personal data on request (what is
+                     kept: README, "Erasure"); refused while they hold
+                     unused gift certificates unless --void-certificates
+  member export ID [--format json|csv]
+                     write everything held about a member to standard output
   campaign status ID print a campaign's progress
   profiles recompute analyse every member's profile again (preferred brand
                      group, purchase pattern), e.g. after moving a brand to

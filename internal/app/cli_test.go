@@ -150,27 +150,34 @@ func TestMain_LocalMailDomain(t *testing.T) {
 	}
 }
 
+// cliDatabase returns the URL of a fresh, migrated database of engine for
+// a command to open, and the database itself for the test (closed at the
+// end).
+func cliDatabase(t *testing.T, engine string) (string, *store.DB) {
+	t.Helper()
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "fanmail.db")
+	if engine == store.Postgres {
+		pg := storetest.PostgresURL(t)
+		dbURL = pg + "&search_path=" + storetest.NewSchema(t, pg)
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return dbURL, db
+}
+
 // "fanmail campaign status" shows what went wrong with the campaign's relay.
 func TestCLI_CampaignStatusShowsRelayErrors(t *testing.T) {
-	urls := map[string]func(t *testing.T) string{
-		"sqlite": func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "fanmail.db") },
-		"postgres": func(t *testing.T) string {
-			pg := storetest.PostgresURL(t)
-			return pg + "&search_path=" + storetest.NewSchema(t, pg)
-		},
-	}
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()
-			dbURL := urls[engine](t)
-			db, err := store.Open(ctx, dbURL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			dbURL, db := cliDatabase(t, engine)
 			// A campaign started as the engine starts it, whose relay then
 			// refused the login twice.
 			snd, err := db.CreateSender(ctx, fanmail.Sender{Name: "오즈세컨", FromEmail: "news@ozsecond.example", Kind: fanmail.SenderBrand})
