@@ -34,6 +34,9 @@ func TestEngine_ErasedAddressNotMailed(t *testing.T) {
 		if got := recipients(srv.Messages()); len(got) != 1 || got["jin72@example.com"] != 1 {
 			t.Fatalf("first campaign reached %v, want only jin72", got)
 		}
+		if p := status(t, s, first.ID); p.Campaign.Status != fanmail.CampaignFinished || p.Sent != 1 || p.Total != 1 {
+			t.Errorf("first campaign after the erasure = %+v", p)
+		}
 
 		body := "email,name\nMinji.Kim@example.com,김민지\nsora@example.com,이소라\n"
 		res, err := members.Import(ctx, member.ImportRequest{Filename: "list.csv", Body: strings.NewReader(body), Size: int64(len(body)),

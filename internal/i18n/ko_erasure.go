@@ -61,6 +61,9 @@ func init() {
 		"Why":          "이유",
 		"What exactly": "남는 내용",
 
+		"To leave, first set a password, then confirm with it here.": "탈퇴하려면 먼저 비밀번호를 정한 뒤 여기에서 비밀번호로 확인해 주세요.",
+		"Erasure": "삭제",
+
 		// Admin
 		"What an erasure keeps, and why": "삭제 후에도 남는 정보와 그 이유",
 		"Erase member":                   "회원 삭제",

@@ -37,7 +37,7 @@ var (
 	}
 	mbSourceLabels = map[string]string{
 		fanmail.SourceWeb: "Website", fanmail.SourceShop: "Shop", fanmail.SourceImport: "Import",
-		fanmail.SourceAPI: "API", fanmail.SourceAdmin: "Staff", "portal": "Member portal",
+		fanmail.SourceAPI: "API", fanmail.SourceAdmin: "Staff", "portal": "Member portal", "erasure": "Erasure",
 	}
 )
 
