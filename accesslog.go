@@ -17,13 +17,16 @@ const (
 	AccessEdit   = "edit"   // changed a member (profile, status, consents, brands)
 	AccessExport = "export" // downloaded members in bulk
 	AccessErase  = "erase"  // erased a member on request
-	AccessRead   = "access_log.read"
+	// AccessAdOverride: content with ad signals let out as non-advertising
+	// mail (PermOverrideAdRule); the target is the campaign.
+	AccessAdOverride = "campaign.ad_override"
+	AccessRead       = "access_log.read"
 )
 
 // AccessActions lists the actions the access-log filter offers. Other
 // packages may append theirs with their own Action string (e.g. an ad-rule
 // override); the log takes any non-empty action.
-var AccessActions = []string{AccessView, AccessSearch, AccessEdit, AccessExport, AccessErase, AccessRead}
+var AccessActions = []string{AccessView, AccessSearch, AccessEdit, AccessExport, AccessErase, AccessRead, AccessAdOverride}
 
 // AccessEntry is one line of the access log. The log is append-only and
 // chained: Hash is the SHA-256 of PrevHash and the entry's canonical content,

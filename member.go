@@ -60,6 +60,7 @@ type Member struct {
 	ConfirmedAt *time.Time
 	LastLoginAt *time.Time
 	LastSeenAt  *time.Time // last portal request noted (visits, VisitCount)
+	ErasedAt    *time.Time // when the member left or was erased (see ErasureKeeps); nil if not
 	LoginCount  int
 	VisitCount  int
 	CreatedAt   time.Time

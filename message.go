@@ -18,6 +18,7 @@ const (
 	MessageReward            = "reward"             // a reward chip or gift certificate
 	MessageReceipt           = "receipt"            // a redemption at a shop or in the portal
 	MessageStaffSignIn       = "staff_signin"       // a sign-in link for a staff user (Message.UserID)
+	MessageWithdraw          = "withdraw"           // a link to confirm leaving (탈퇴) and erasure
 )
 
 // Message purposes decide which rules apply (see MayContact).

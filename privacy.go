@@ -22,27 +22,21 @@ func (r RetentionItem) Years() int {
 	return 0
 }
 
-// DefaultRetention is what the privacy policy states until retention periods
-// are configured per data type.
+// Data of RetentionItems whose period is configured (FANMAIL_RETAIN_*).
+const (
+	RetentionOpensClicks    = "Opens and clicks of our mails"
+	RetentionRepliesBounces = "Replies and bounce reports"
+)
+
+// DefaultRetention is what the privacy policy states with the default
+// retention periods.
 var DefaultRetention = []RetentionItem{
 	{"Member profile, brands and survey answers", 0, "Until you leave, then erased or anonymised"},
-	{"Opens and clicks of our mails", 365 * 24 * time.Hour, "To measure campaigns; deleted afterwards"},
-	{"Replies and bounce reports", 180 * 24 * time.Hour, "To answer you and keep addresses deliverable"},
+	{RetentionOpensClicks, 365 * 24 * time.Hour, "To measure campaigns; deleted afterwards"},
+	{RetentionRepliesBounces, 180 * 24 * time.Hour, "To answer you and keep addresses deliverable"},
 	{"Consent and notice records", 5 * 365 * 24 * time.Hour, "Proof of consent (Network Act art. 50)"},
 	{"Orders (without identity after you leave)", 5 * 365 * 24 * time.Hour, "Act on Consumer Protection in Electronic Commerce art. 6"},
 	{"Access log of staff who handled your data", AccessRetention, "PIPA safety measures: at least two years"},
-}
-
-// ErasureKeep is what stays after a member leaves and why; both are English
-// message keys.
-type ErasureKeep struct{ What, Why string }
-
-// DefaultErasureKeeps lists what an erasure keeps, for the privacy policy.
-var DefaultErasureKeeps = []ErasureKeep{
-	{"Order totals and dates, without your name or address", "Tax and e-commerce law require the records of sales"},
-	{"Your consent and notice records", "The Network Act requires proof of each consent and notice"},
-	{"Chip and point ledger entries, anonymised", "The ledger must add up; the entries no longer name you"},
-	{"A salted hash of your e-mail address on the suppression list", "So a later import never mails you again; signing up yourself lifts it"},
 }
 
 // PrivacyItem is one group of personal data collected, with its purpose;

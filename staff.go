@@ -52,17 +52,21 @@ const (
 	// PermReadAccessLog: the access log of personal data and its
 	// verification; the privacy officer's alone.
 	PermReadAccessLog = "accesslog.read"
+	// PermEraseMembers: erase a member's personal data on request (the
+	// admin member page, the API, the CLI). Kept apart from PermEditMembers
+	// so it can be granted alone, as to the privacy officer.
+	PermEraseMembers = "members.erase"
 )
 
 var rolePerms = map[string][]string{
 	RoleAdmin: {PermManageStaff, PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermRegisterShop,
-		PermManageSurveys, PermManageCampaigns, PermRedeem, PermManageLoyalty, PermOverrideAdRule},
+		PermManageSurveys, PermManageCampaigns, PermRedeem, PermManageLoyalty, PermOverrideAdRule, PermEraseMembers},
 	RoleMarketer: {PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers, PermManageSurveys, PermManageCampaigns,
 		PermManageLoyalty},
 	RoleCounsellor:     {PermViewMembers, PermEditMembers},
 	RoleShopStaff:      {PermViewMembers, PermRegisterShop, PermRedeem},
 	RoleServiceCentre:  {PermViewMembers},
-	RolePrivacyOfficer: {PermReadAccessLog},
+	RolePrivacyOfficer: {PermReadAccessLog, PermEraseMembers},
 }
 
 // Can reports whether role grants perm.

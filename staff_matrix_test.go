@@ -11,18 +11,18 @@ import (
 func TestCan_Matrix(t *testing.T) {
 	perms := []string{PermManageStaff, PermManageCatalog, PermViewMembers, PermEditMembers, PermImportMembers,
 		PermRegisterShop, PermManageSurveys, PermManageCampaigns, PermRedeem, PermManageLoyalty, PermOverrideAdRule,
-		PermReadAccessLog}
+		PermReadAccessLog, PermEraseMembers}
 	// One row per role, one column per permission, in the order above.
 	matrix := map[string]string{
-		//                  staff catalog view edit import shop surveys campaigns redeem loyalty override_ad accesslog
-		RoleAdmin:          "YYYYYYYYYYY-",
-		RoleMarketer:       "-YYYY-YY-Y--",
-		RoleCounsellor:     "--YY--------",
-		RoleShopStaff:      "--Y--Y--Y---",
-		RoleServiceCentre:  "--Y---------",
-		RolePrivacyOfficer: "-----------Y",
-		"unknown":          "------------",
-		"":                 "------------",
+		//                  staff catalog view edit import shop surveys campaigns redeem loyalty override_ad accesslog erase
+		RoleAdmin:          "YYYYYYYYYYY-Y",
+		RoleMarketer:       "-YYYY-YY-Y---",
+		RoleCounsellor:     "--YY---------",
+		RoleShopStaff:      "--Y--Y--Y----",
+		RoleServiceCentre:  "--Y----------",
+		RolePrivacyOfficer: "-----------YY",
+		"unknown":          "-------------",
+		"":                 "-------------",
 	}
 	for _, role := range Roles {
 		if _, ok := matrix[role]; !ok {

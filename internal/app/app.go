@@ -115,7 +115,7 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 		AfterCommit: func() { a.afterCommit() },
 	}, logger)
 	a.Access = accesslog.New(db, cfg.ExportReasonAbove)
-	a.Privacy = privacy.New(db, nil, nil)
+	a.Privacy = privacy.New(db, privacyRetention(cfg.Retention), nil)
 	if err := a.openCampaigns(ctx); err != nil {
 		a.Close()
 		return nil, err

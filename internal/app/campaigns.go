@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/fanmail/fanmail"
 	"net/url"
 
 	"github.com/fanmail/fanmail/internal/campaign"
@@ -45,6 +46,7 @@ func (a *App) openCampaigns(ctx context.Context) error {
 	a.Segments = segment.New(a.db, a.cfg.AgeBands, a.logger)
 	a.Tracking = tracking.New(a.db, a.logger, tracking.Options{URLs: urls, BotWindow: a.cfg.ScannerWindow})
 	a.Campaigns = campaign.New(a.db, campaign.Options{BaseURL: a.cfg.BaseURL, URLs: urls, Relays: relays, DKIM: dkim}, a.logger)
+	a.Campaigns.SetAdOverrideHook(a.auditAdOverride)
 	a.Orders = order.New(a.db, a.Mailer, order.Options{SupportPhone: a.cfg.SupportPhone, AfterCommit: func() { a.afterCommit() }}, a.logger)
 	if a.cfg.InboundSMTPAddr != "" {
 		a.inbound = inbound.New(a.Tracking, a.logger, inbound.Options{
@@ -122,4 +124,25 @@ func baseHost(base string) string {
 		return "localhost"
 	}
 	return u.Hostname()
+}
+
+// auditAdOverride writes an ad-rule override (content with ad signals let
+// out as non-advertising mail) to the tamper-evident access log, in the
+// transaction that records it on campaign c.
+func (a *App) auditAdOverride(ctx context.Context, tx *store.Tx, c fanmail.Campaign) error {
+	o := c.AdOverride
+	if o == nil {
+		return nil
+	}
+	actor := "api"
+	if o.UserID != 0 {
+		u, err := a.db.UserByID(ctx, o.UserID)
+		if err != nil {
+			return err
+		}
+		actor = u.Email
+	}
+	_, err := tx.AppendAccess(ctx, fanmail.AccessEntry{UserID: o.UserID, Actor: actor, Action: fanmail.AccessAdOverride,
+		Target: fmt.Sprintf("campaign:%d", c.ID), Reason: o.Reason})
+	return err
 }

@@ -38,6 +38,12 @@ Commands:
                      --export-reason-above members it needs a reason, which
                      the access log keeps with the count
   accesslog verify   check the access log's hash chain; exits 1 if broken
+  member erase ID --reason TEXT [--void-certificates]
+                     erase a member's personal data on request (what is
+                     kept: README, "Erasure"); refused while they hold
+                     unused gift certificates unless --void-certificates
+  member export ID [--format json|csv]
+                     write everything held about a member to standard output
   campaign status ID print a campaign's progress
   campaign adcheck ID
                      print what in a campaign's content makes it an ad and

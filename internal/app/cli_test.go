@@ -150,27 +150,29 @@ func TestMain_LocalMailDomain(t *testing.T) {
 	}
 }
 
-// "fanmail campaign status" shows what went wrong with the campaign's relay.
-// cliDatabase returns the URL of a fresh, migrated database on engine for
-// a command to open, and the test's own handle on it.
+// cliDatabase returns the URL of a fresh, migrated database of engine for
+// a command to open, and the database itself for the test (closed at the
+// end).
 func cliDatabase(t *testing.T, engine string) (string, *store.DB) {
 	t.Helper()
 	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "fanmail.db")
-	if engine == "postgres" {
+	if engine == store.Postgres {
 		pg := storetest.PostgresURL(t)
 		dbURL = pg + "&search_path=" + storetest.NewSchema(t, pg)
 	}
-	db, err := store.Open(context.Background(), dbURL)
+	ctx := context.Background()
+	db, err := store.Open(ctx, dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
+	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return dbURL, db
 }
 
+// "fanmail campaign status" shows what went wrong with the campaign's relay.
 func TestCLI_CampaignStatusShowsRelayErrors(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {

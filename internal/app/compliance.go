@@ -21,12 +21,9 @@ import (
 // notices, retention) and registers its notices with the outbox; openQueue
 // adds its jobs.
 func (a *App) openCompliance() {
-	// EraseInactive, how the retention job erases a member inactive past
-	// FANMAIL_RETAIN_INACTIVE_MEMBERS, stays nil until member erasure is
-	// wired in here: the job then counts those members
-	// (inactive_members_found) and erases none.
 	a.Compliance = compliance.New(a.db, a.logger, compliance.Options{
 		BaseURL: a.cfg.BaseURL, Sender: a.footerSender, AfterCommit: a.afterCommit, Retention: a.cfg.Retention,
+		EraseInactive: a.eraseInactive,
 	})
 	a.Outbox.RegisterAll(a.Compliance.Renderers())
 }
@@ -117,4 +114,32 @@ func formatCounts(counts map[string]int64) string {
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, " ")
+}
+
+// privacyRetention is what the privacy policy states about how long data
+// is kept: fanmail.DefaultRetention with the periods configured for
+// retention (FANMAIL_RETAIN_*) where it names the same data.
+func privacyRetention(r config.Retention) []fanmail.RetentionItem {
+	out := slices.Clone(fanmail.DefaultRetention)
+	for i := range out {
+		switch out[i].Data {
+		case fanmail.RetentionOpensClicks:
+			out[i].Period = r.TrackingEvents
+		case fanmail.RetentionRepliesBounces:
+			out[i].Period = max(r.Replies, r.BounceReports)
+		}
+	}
+	return out
+}
+
+// eraseInactive erases member id for the retention job, which found them
+// inactive past FANMAIL_RETAIN_INACTIVE_MEMBERS, and records it in the
+// access log. A refusal (unused gift certificates) is the job's to count.
+func (a *App) eraseInactive(ctx context.Context, id int64) error {
+	if _, err := a.Members.Erase(ctx, id, store.EraseOptions{Source: "retention",
+		Reason: "inactive past the retention period (FANMAIL_RETAIN_INACTIVE_MEMBERS)"}); err != nil {
+		return err
+	}
+	return a.Access.Record(ctx, fanmail.AccessEntry{Actor: "system:retention", Action: fanmail.AccessErase,
+		Target: fmt.Sprintf("member:%d", id), Count: 1, Reason: "inactive past the retention period"})
 }

@@ -41,6 +41,8 @@ func TestTemplateContent(t *testing.T) {
 		{"confirm", "en", delivery.ConfirmData{Name: "Minji Kim", Link: "https://fan.example/confirm?token=abc.def", ValidHours: 72}},
 		{"signin", "ko", delivery.SignInData{Name: "김민지", Link: "https://fan.example/login/link?token=abc&x=<1>", ValidMinutes: 30}},
 		{"signin", "en", delivery.SignInData{Name: "Minji <Kim>", Link: "https://fan.example/login/link?token=abc", ValidMinutes: 30}},
+		{"withdraw", "ko", delivery.ConfirmData{Name: "김민지", Link: "https://fan.example/leave/confirm?token=abc.def", ValidHours: 24}},
+		{"withdraw", "en", delivery.ConfirmData{Name: "Minji Kim", Link: "https://fan.example/leave/confirm?token=abc.def", ValidHours: 24}},
 	}
 	for _, c := range cases {
 		t.Run(c.template+"."+c.lang, func(t *testing.T) {

@@ -99,15 +99,5 @@ func init() {
 		"Act on Consumer Protection in Electronic Commerce art. 6": "전자상거래법 제6조",
 		"Access log of staff who handled your data":                "회원 정보를 다룬 직원의 접속기록",
 		"PIPA safety measures: at least two years":                 "개인정보의 안전성 확보조치 기준: 최소 2년",
-
-		// What an erasure keeps (fanmail.DefaultErasureKeeps).
-		"Order totals and dates, without your name or address":                  "주문 금액과 날짜(이름·주소 제외)",
-		"Tax and e-commerce law require the records of sales":                   "세법과 전자상거래법이 판매 기록 보관을 요구합니다",
-		"Your consent and notice records":                                       "동의 및 통지 기록",
-		"The Network Act requires proof of each consent and notice":             "정보통신망법이 동의와 통지의 증빙을 요구합니다",
-		"Chip and point ledger entries, anonymised":                             "칩·포인트 원장 기록(익명 처리)",
-		"The ledger must add up; the entries no longer name you":                "원장의 합계가 맞아야 하며, 기록에는 더 이상 회원이 드러나지 않습니다",
-		"A salted hash of your e-mail address on the suppression list":          "수신 거부 목록에 남는 이메일 주소의 솔트 해시",
-		"So a later import never mails you again; signing up yourself lifts it": "나중에 가져오기로 다시 메일을 받지 않도록 하기 위함이며, 직접 다시 가입하면 풀립니다",
 	})
 }

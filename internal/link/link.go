@@ -39,6 +39,8 @@ const (
 	// StaffSignIn signs a staff user in to the admin UI; member 0, ref =
 	// the staff user's id.
 	StaffSignIn = "staff_signin"
+	// Withdraw confirms that a member leaves and is erased; single-use.
+	Withdraw = "withdraw"
 )
 
 // secretKey names the setting holding the HMAC key, shared by every node.

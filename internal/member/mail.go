@@ -13,7 +13,7 @@ import (
 
 // Renderers returns the outbox renderers of the member's own mails: the
 // double opt-in link and the magic sign-in link. Both links are made when
-// the mail is rendered, so a mail that waited (a relay down, mail not yet
+// the mail is rendered (as is the link to leave, see RequestWithdrawal), so a mail that waited (a relay down, mail not yet
 // configured) still carries a link valid for its whole lifetime, and no
 // bearer token is ever stored in the outbox. The opt-in link is stateless
 // (signed, nothing stored): confirming spends it, because only a pending
@@ -22,8 +22,9 @@ import (
 // sign-in link opens a session and stays single-use.
 func (s *Service) Renderers() map[string]delivery.Renderer {
 	return map[string]delivery.Renderer{
-		fanmail.MessageOptIn:  s.renderOptIn,
-		fanmail.MessageSignIn: s.renderSignIn,
+		fanmail.MessageOptIn:    s.renderOptIn,
+		fanmail.MessageSignIn:   s.renderSignIn,
+		fanmail.MessageWithdraw: s.renderWithdraw,
 	}
 }
 

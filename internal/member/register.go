@@ -40,7 +40,9 @@ type Registration struct {
 // favourite brands (counted by gender and age band), the analysis of their
 // profile and the confirmation mail in the outbox. Errors: EINVALID naming the field at fault
 // (including members under 14 and missing required consents), ECONFLICT with
-// field "email" or "code" for an address or member id already registered.
+// field "email" or "code" for an address or member id already registered,
+// and for an address erased on request unless r.Source is SourceWeb (the
+// person joining again lifts the erasure).
 func (s *Service) Register(ctx context.Context, r Registration) (fanmail.Member, error) {
 	r = cleanRegistration(r)
 	if err := s.validateRegistration(r); err != nil {
@@ -48,6 +50,16 @@ func (s *Service) Register(ctx context.Context, r Registration) (fanmail.Member,
 	}
 	var m fanmail.Member
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
+		// The person's own sign-up on the join page, with the required
+		// consents given afresh, lifts an erasure of the address; anyone
+		// else (a shop, staff, the API) is refused by CreateMember.
+		if r.Source == fanmail.SourceWeb {
+			if lifted, err := tx.LiftErasure(ctx, r.Email); err != nil {
+				return err
+			} else if lifted {
+				s.logger.Info("erased address joins again")
+			}
+		}
 		if taken, err := tx.EmailTaken(ctx, r.Email, 0); err != nil || taken {
 			return orConflict(err, "email", "This e-mail address is already registered. Sign in instead.")
 		}

@@ -66,7 +66,15 @@ func (s *Service) RequestSignIn(ctx context.Context, client, email string) error
 // up, so a page can ask "sign in as …?" (mail scanners that open links must
 // not spend them). Errors are those of SignInWithLink.
 func (s *Service) CheckSignInLink(ctx context.Context, token string) (fanmail.Member, error) {
-	l, m, err := s.signInLink(ctx, token)
+	return s.checkLink(ctx, token, s.signInLink)
+}
+
+// checkLink returns the member of a link that parse (signInLink,
+// withdrawalLink) accepts, if the link can still be used: a forged one is
+// EINVALID, a used or expired one EEXPIRED.
+func (s *Service) checkLink(ctx context.Context, token string,
+	parse func(context.Context, string) (link.Link, fanmail.Member, error)) (fanmail.Member, error) {
+	l, m, err := parse(ctx, token)
 	if err != nil {
 		return m, err
 	}
@@ -79,8 +87,10 @@ func (s *Service) CheckSignInLink(ctx context.Context, token string) (fanmail.Me
 	return m, nil
 }
 
-func (s *Service) signInLink(ctx context.Context, token string) (link.Link, fanmail.Member, error) {
-	l, err := s.links.Parse(ctx, token, link.SignIn)
+// linkMember checks token's signature for purpose and returns the link
+// with its member; a forged link, or one for nobody, is EINVALID.
+func (s *Service) linkMember(ctx context.Context, token, purpose string) (link.Link, fanmail.Member, error) {
+	l, err := s.links.Parse(ctx, token, purpose)
 	if err != nil {
 		return l, fanmail.Member{}, err
 	}
@@ -88,6 +98,11 @@ func (s *Service) signInLink(ctx context.Context, token string) (link.Link, fanm
 	if fanmail.ErrorCode(err) == fanmail.ENOTFOUND {
 		return l, fanmail.Member{}, errLinkInvalid
 	}
+	return l, m, err
+}
+
+func (s *Service) signInLink(ctx context.Context, token string) (link.Link, fanmail.Member, error) {
+	l, m, err := s.linkMember(ctx, token, link.SignIn)
 	if err != nil {
 		return l, m, err
 	}

@@ -23,9 +23,16 @@ import (
 
 func regSignInToken(t *testing.T, msg channeltest.Message) string {
 	t.Helper()
+	return mailToken(t, msg, regBaseURL+"/login/link?token=")
+}
+
+// mailToken returns the token of the one link in msg, which starts with
+// prefix.
+func mailToken(t *testing.T, msg channeltest.Message, prefix string) string {
+	t.Helper()
 	links := channeltest.Links(msg.Text)
-	if len(links) != 1 || !strings.HasPrefix(links[0], regBaseURL+"/login/link?token=") {
-		t.Fatalf("links in sign-in mail = %v", links)
+	if len(links) != 1 || !strings.HasPrefix(links[0], prefix) {
+		t.Fatalf("links in mail = %v, want one starting %s", links, prefix)
 	}
 	u, _ := url.Parse(links[0])
 	return u.Query().Get("token")

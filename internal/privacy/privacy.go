@@ -22,17 +22,17 @@ const officerKey = "privacy_officer"
 type Service struct {
 	db        *store.DB
 	retention []fanmail.RetentionItem
-	keeps     []fanmail.ErasureKeep
+	keeps     []fanmail.ErasureKept
 }
 
 // New returns the service. retention and keeps are what the policy states
-// (nil: fanmail.DefaultRetention and fanmail.DefaultErasureKeeps).
-func New(db *store.DB, retention []fanmail.RetentionItem, keeps []fanmail.ErasureKeep) *Service {
+// (nil: fanmail.DefaultRetention and fanmail.ErasureKeeps).
+func New(db *store.DB, retention []fanmail.RetentionItem, keeps []fanmail.ErasureKept) *Service {
 	if retention == nil {
 		retention = fanmail.DefaultRetention
 	}
 	if keeps == nil {
-		keeps = fanmail.DefaultErasureKeeps
+		keeps = fanmail.ErasureKeeps
 	}
 	return &Service{db: db, retention: retention, keeps: keeps}
 }
@@ -43,7 +43,7 @@ type Policy struct {
 	Items     []fanmail.PrivacyItem
 	Purposes  []string // consent purposes, in display order
 	Retention []fanmail.RetentionItem
-	Keeps     []fanmail.ErasureKeep // what stays after a member leaves, and why
+	Keeps     []fanmail.ErasureKept // what stays after a member leaves, and why
 	Wordings  []fanmail.ConsentWording
 	Version   string // the consent wording version shown today
 }

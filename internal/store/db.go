@@ -42,6 +42,8 @@ type DB struct {
 	// node is the id of the node this process joined as (nodes.go); claims
 	// carry it. 0 until JoinNode.
 	node atomic.Int64
+	// erasureKey is the HMAC key of erased addresses once read (erasure.go).
+	erasureKey atomic.Pointer[[]byte]
 	// fence, feed: withdrawals against sending (withdrawals.go).
 	fence    fence
 	feed     *WithdrawalFeed

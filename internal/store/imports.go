@@ -214,7 +214,8 @@ func (db *DB) FinishImport(ctx context.Context, id int64, status, sha256, encodi
 // A row whose address was stored before this import is a duplicate: counted,
 // nothing changed. A row whose address this import already stored (the same
 // address earlier in the file), or whose member id another address uses, is
-// recorded as bad.
+// recorded as bad, and so is a row whose address was erased on request
+// (ReasonErased).
 func (db *DB) ImportBatch(ctx context.Context, b ImportBatch) (ImportCounts, error) {
 	var c ImportCounts
 	err := db.InTx(ctx, func(tx *Tx) error {
@@ -265,12 +266,19 @@ func (tx *Tx) importBatch(ctx context.Context, b ImportBatch) (ImportCounts, err
 		return c, err
 	}
 
+	erased, err := tx.erasedAmong(ctx, emails)
+	if err != nil {
+		return c, err
+	}
+
 	bad := append([]ImportError(nil), b.Errors...)
 	var keep []ImportRow
 	seen := map[string]bool{}
 	for _, r := range b.Rows {
 		e := fanmail.NormalizeEmail(r.Member.Email)
 		switch imp, stored := storedBy[e]; {
+		case erased[e]:
+			bad = append(bad, ImportError{Line: r.Line, Field: "email", Reason: ReasonErased})
 		case stored && imp == b.ImportID, seen[e]:
 			bad = append(bad, ImportError{Line: r.Line, Field: "email", Reason: ReasonDuplicateInFile})
 		case stored:

@@ -15,7 +15,7 @@ import (
 // list members (search) select the same columns and reuse scanMember.
 const memberColumns = `id, code, email, name, phone, birth_year, gender, postal_code, address,
 	lang, status, source, shop_id, confirmed_at, last_login_at, login_count, visit_count, last_seen_at,
-	created_at, updated_at`
+	created_at, updated_at, erased_at`
 
 // memberScanner is a *sql.Row or *sql.Rows.
 type memberScanner interface{ Scan(dest ...any) error }
@@ -25,15 +25,16 @@ func scanMember(row memberScanner) (fanmail.Member, error) {
 	var m fanmail.Member
 	var code sql.NullString
 	var shopID sql.NullInt64
-	var confirmed, lastLogin, lastSeen sql.NullTime
+	var confirmed, lastLogin, lastSeen, erased sql.NullTime
 	err := row.Scan(&m.ID, &code, &m.Email, &m.Name, &m.Phone, &m.BirthYear, &m.Gender, &m.PostalCode, &m.Address,
 		&m.Lang, &m.Status, &m.Source, &shopID, &confirmed, &lastLogin, &m.LoginCount, &m.VisitCount, &lastSeen,
-		&m.CreatedAt, &m.UpdatedAt)
+		&m.CreatedAt, &m.UpdatedAt, &erased)
 	if err != nil {
 		return m, err
 	}
 	m.Code, m.ShopID = code.String, shopID.Int64
 	m.ConfirmedAt, m.LastLoginAt, m.LastSeenAt = timeOrNil(confirmed), timeOrNil(lastLogin), timeOrNil(lastSeen)
+	m.ErasedAt = timeOrNil(erased)
 	m.CreatedAt, m.UpdatedAt = m.CreatedAt.UTC(), m.UpdatedAt.UTC()
 	return m, nil
 }
@@ -103,8 +104,12 @@ func (tx *Tx) anyRows(ctx context.Context, query string, args ...any) (bool, err
 }
 
 // CreateMember inserts m (ID, timestamps and login counters are ignored) and
-// returns it as stored. A duplicate address or member id is ECONFLICT.
+// returns it as stored. A duplicate address or member id is ECONFLICT, and
+// so is an address erased on request (ErrErased).
 func (tx *Tx) CreateMember(ctx context.Context, m fanmail.Member) (fanmail.Member, error) {
+	if err := tx.refuseErased(ctx, m.Email); err != nil {
+		return m, err
+	}
 	var id int64
 	err := tx.QueryRowContext(ctx, `
 		INSERT INTO members (code, email, email_normalized, name, phone, phone_normalized, birth_year,
@@ -155,6 +160,9 @@ func (tx *Tx) UpdateMember(ctx context.Context, id int64, u fanmail.MemberUpdate
 		set("code", optString(*u.Code))
 	}
 	if u.Email != nil {
+		if err := tx.refuseErased(ctx, *u.Email); err != nil {
+			return fanmail.Member{}, err
+		}
 		set("email", *u.Email)
 		set("email_normalized", fanmail.NormalizeEmail(*u.Email))
 	}

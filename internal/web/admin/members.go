@@ -20,6 +20,7 @@ func (h *Handler) memberRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/members/{id}", h.page(fanmail.PermEditMembers, h.updateMember))
 	mux.Handle("POST /admin/members/{id}/deactivate", h.page(fanmail.PermEditMembers, h.deactivateMember))
 	h.journeyRoutes(mux)
+	h.eraseRoutes(mux) // members_erase.go: erasure on request, the member's data copy
 }
 
 // mbChoice is a value offered in a select; Label is an English message key.
@@ -37,7 +38,7 @@ var (
 	}
 	mbSourceLabels = map[string]string{
 		fanmail.SourceWeb: "Website", fanmail.SourceShop: "Shop", fanmail.SourceImport: "Import",
-		fanmail.SourceAPI: "API", fanmail.SourceAdmin: "Staff", "portal": "Member portal",
+		fanmail.SourceAPI: "API", fanmail.SourceAdmin: "Staff", "portal": "Member portal", "erasure": "Erasure",
 	}
 )
 

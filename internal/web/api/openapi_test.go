@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store/storetest"
 )
 
@@ -221,6 +222,7 @@ func TestOpenAPI_SchemasMatchJSON(t *testing.T) {
 		"JobRun": jobRunJSON{}, "RetentionRule": retentionJSON{},
 		"MailboxSummary": mailboxSummaryJSON{}, "MailboxPage": mailboxListJSON{}, "MailboxMessage": mailboxMessageJSON{},
 		"ExportRequest": exportRequest{}, "AccessEntry": accessEntryJSON{}, "AccessPage": accessPage{},
+		"ErasureInput": erasureInput{}, "Erasure": erasureJSON{}, "MemberData": member.DataCopy{},
 		"Error": errorBody{},
 	}
 	for name, schema := range doc.Components.Schemas {

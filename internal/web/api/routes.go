@@ -36,6 +36,8 @@ func (h *Handler) routes() []route {
 		{Method: "PUT", Path: "/api/v1/members/{id}/brands", Perm: fanmail.PermEditMembers, Access: fanmail.AccessEdit, Fn: h.setPreferences},
 		{Method: "GET", Path: "/api/v1/members/{id}/orders", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.listMemberOrders},
 		{Method: "GET", Path: "/api/v1/members/{id}/survey-responses", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.listMemberResponses},
+		{Method: "POST", Path: "/api/v1/members/{id}/erasure", Perm: fanmail.PermEraseMembers, Access: fanmail.AccessErase, Fn: h.eraseMember},
+		{Method: "GET", Path: "/api/v1/members/{id}/export", Perm: fanmail.PermViewMembers, Access: fanmail.AccessExport, Fn: h.exportMember},
 
 		{Method: "POST", Path: "/api/v1/members/export", Perm: fanmail.PermImportMembers, Fn: h.exportMembers},
 		{Method: "GET", Path: "/api/v1/access-log", Perm: fanmail.PermReadAccessLog, Fn: h.listAccessLog},

@@ -127,6 +127,7 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	h.surveyRoutes(inner)  // survey.go: answer pages of survey invitations
 	h.rewardRoutes(inner)  // rewards.go: chips, gift certificates, redemption
 	h.privacyRoutes(inner) // privacy.go: the privacy policy
+	h.leaveRoutes(inner)   // leave.go: the member's copy of their data, leaving (탈퇴)
 	mux.Handle("/", web.CrossOrigin(h.errorPage, web.CheckInput(h.errorPage, web.Limits{}, inner)))
 }
 

@@ -408,6 +408,7 @@ var sourceLabels = map[string]string{
 	fanmail.SourceAPI:    "API",
 	fanmail.SourceAdmin:  "Staff",
 	member.SourcePortal:  "My page",
+	"erasure":            "Erasure",
 }
 
 // PurposeLabel names a consent purpose.

@@ -31,10 +31,10 @@ func TestPrivacyPolicy(t *testing.T) {
 			"ko": {"개인정보 처리방침", "이보안 (정보보호팀장)", "privacy@brand.example", "02-1234-5678",
 				"이메일 주소, 회원 ID, 이름, 출생 연도", "주민등록번호는 묻지도 보관하지도 않습니다.",
 				"회원 정보를 다룬 직원의 접속기록</td><td>2년", "메일 열람·클릭 기록</td><td>1년", "180일",
-				"수신 거부 목록에 남는 이메일 주소의 솔트 해시", "문구 버전 2026-11", "이용약관에 동의합니다."},
+				"수신 차단 목록의 이메일 주소 해시", "문구 버전 2026-11", "이용약관에 동의합니다."},
 			"en": {"Privacy policy", "이보안 (정보보호팀장)", "E-mail address, member id, name, birth year",
 				"Access log of staff who handled your data</td><td>2 years", "180 days", "While you are a member",
-				"Order totals and dates, without your name or address", "wording version 2026-11", "I agree to the terms of service."},
+				"A salted hash of the e-mail address on the suppression list", "wording version 2026-11", "I agree to the terms of service."},
 		} {
 			res, body := s.get(t, "/privacy", lang)
 			if res.StatusCode != http.StatusOK {
@@ -69,8 +69,8 @@ func TestPrivacyPolicy_Translated(t *testing.T) {
 	for _, r := range fanmail.DefaultRetention {
 		msgs = append(msgs, r.Data, r.Basis)
 	}
-	for _, k := range fanmail.DefaultErasureKeeps {
-		msgs = append(msgs, k.What, k.Why)
+	for _, k := range fanmail.ErasureKeeps {
+		msgs = append(msgs, k.What, k.Why, k.Detail)
 	}
 	for _, msg := range msgs {
 		if !i18n.Has(msg) {
