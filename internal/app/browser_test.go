@@ -446,8 +446,8 @@ func TestBrowser_VisitorJoins(t *testing.T) {
 		subject := func(part string) func(channeltest.Message) bool {
 			return func(m channeltest.Message) bool { return strings.Contains(m.Subject, part) }
 		}
-		signin := ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("로그인 링크"))[0]
-		chip := ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("매니아칩"))[0]
+		signin := ta.SMTP.WaitForMatching(t, 1, 60*time.Second, subject("로그인 링크"))[0]
+		chip := ta.SMTP.WaitForMatching(t, 1, 60*time.Second, subject("매니아칩"))[0]
 		if !strings.Contains(chip.Text, "팬으로서 설문에 성실히 답해 주셔서 매니아칩을 보내 드립니다") || !strings.HasPrefix(chip.Subject, "(광고)") {
 			t.Errorf("chip mail %q:\n%s", chip.Subject, chip.Text)
 		}
@@ -484,7 +484,7 @@ func TestBrowser_VisitorJoins(t *testing.T) {
 		// The 오즈세컨 deep survey, answered from its invitation: the
 		// one-click answer opens the survey with it picked, and one press
 		// sends it.
-		inv := ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("오즈세컨 브랜드 설문"))[0]
+		inv := ta.SMTP.WaitForMatching(t, 1, 60*time.Second, subject("오즈세컨 브랜드 설문"))[0]
 		b.open(oneClickLink(t, inv, "61-plus"))
 		b.waitVisible("#survey-prefilled")
 		if !b.checked(optionBox("wardrobe_share", "61% 이상")) {
@@ -504,7 +504,7 @@ func TestBrowser_VisitorJoins(t *testing.T) {
 		// Both brands mailed a welcome chip; the answer earned 오즈세컨's
 		// survey chip and, with 61 % of the wardrobe, fan membership and
 		// its gift certificate.
-		chips := ta.SMTP.WaitForMatching(t, 3, 30*time.Second, subject("매니아칩"))
+		chips := ta.SMTP.WaitForMatching(t, 3, 60*time.Second, subject("매니아칩"))
 		var mine, oz int
 		for _, c := range chips {
 			switch {
@@ -517,7 +517,7 @@ func TestBrowser_VisitorJoins(t *testing.T) {
 		if mine != 1 || oz != 2 {
 			t.Errorf("chip mails: %d of 마인, %d of 오즈세컨; want 1 and 2 (welcome and survey)", mine, oz)
 		}
-		notice := ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("매니아 회원"))[0]
+		notice := ta.SMTP.WaitForMatching(t, 1, 60*time.Second, subject("매니아 회원"))[0]
 		if !strings.Contains(notice.Text, "10,000원") {
 			t.Errorf("fan notice lacks its gift certificate:\n%s", notice.Text)
 		}
@@ -545,7 +545,7 @@ func TestBrowser_VisitorJoins(t *testing.T) {
 		b.waitVisible("#redeem-form")
 		b.click(`#redeem-form button[type="submit"]`)
 		b.waitVisible("#redemption-done")
-		receipt := ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("교환 영수증"))[0]
+		receipt := ta.SMTP.WaitForMatching(t, 1, 60*time.Second, subject("교환 영수증"))[0]
 		if len(receipt.To) != 1 || receipt.To[0] != email {
 			t.Errorf("receipt went to %v", receipt.To)
 		}
@@ -707,7 +707,7 @@ func TestBrowser_StaffFanProgram(t *testing.T) {
 		subject := func(part string) func(channeltest.Message) bool {
 			return func(m channeltest.Message) bool { return strings.Contains(m.Subject, part) }
 		}
-		ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("오즈세컨 매니아칩"))
+		ta.SMTP.WaitForMatching(t, 1, 60*time.Second, subject("오즈세컨 매니아칩"))
 		// A second chip, entered by staff, pays for the demo certificate.
 		if err := db.InTx(ctx, func(tx *store.Tx) error {
 			_, _, err := tx.Issue(ctx, fanmail.LedgerEntry{MemberID: m.ID, BrandID: oz.ID, Unit: fanmail.UnitChip, Op: fanmail.OpIssue,
@@ -761,7 +761,7 @@ func TestBrowser_StaffFanProgram(t *testing.T) {
 		if got := b.text("#result-balance"); got != "0" {
 			t.Errorf("balance shown after redeeming = %q, want 0", got)
 		}
-		receipt := ta.SMTP.WaitForMatching(t, 1, 30*time.Second, subject("교환 영수증"))[0]
+		receipt := ta.SMTP.WaitForMatching(t, 1, 60*time.Second, subject("교환 영수증"))[0]
 		if len(receipt.To) != 1 || receipt.To[0] != email {
 			t.Errorf("receipt went to %v", receipt.To)
 		}
