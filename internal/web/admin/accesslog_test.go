@@ -35,6 +35,15 @@ func lastAccess(t *testing.T, db *store.DB) fanmail.AccessEntry {
 	return es[0]
 }
 
+// wantAccess fails unless the newest access log entry is action by a staff
+// user on target touching count member records.
+func wantAccess(t *testing.T, db *store.DB, action, target string, count int) {
+	t.Helper()
+	if e := lastAccess(t, db); e.UserID == 0 || e.Action != action || e.Target != target || e.Count != count {
+		t.Errorf("last access entry = %+v; want %s of %q, %d records", e, action, target, count)
+	}
+}
+
 func TestAdmin_AccessLog(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		// An export of more than 2 members needs a reason here.
