@@ -21,4 +21,3 @@ func wantLastAccess(t *testing.T, db *store.DB, action, target string, count int
 		t.Errorf("last access entry = %+v; want %s of %q, %d records", e, action, target, count)
 	}
 }
-
