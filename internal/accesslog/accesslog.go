@@ -108,6 +108,25 @@ func FilterTarget(pairs [][2]string, found []int64) string {
 	return strings.Join(parts, " ")
 }
 
+// MailboxTarget describes a page of the built-in mailbox, whose mails are
+// to members: "mailbox", the search text (an address or number replaced by
+// what it is) and the page, then the messages shown, "messages:7,6", listing
+// at most 200.
+func MailboxTarget(query string, before int64, ids []int64) string {
+	parts := []string{"mailbox"}
+	if q := strings.TrimSpace(query); q != "" {
+		parts = append(parts, "q="+redact(q))
+	}
+	if before != 0 {
+		parts = append(parts, "before="+strconv.FormatInt(before, 10))
+	}
+	members := MembersTarget(ids)
+	return strings.Join(append(parts, "messages:"+strings.TrimPrefix(members, "members:")), " ")
+}
+
+// MailboxMessageTarget is the target of reading one mail of the mailbox.
+func MailboxMessageTarget(id int64) string { return "mailbox message " + strconv.FormatInt(id, 10) }
+
 // redact hides an e-mail address or phone number in a search text.
 func redact(q string) string {
 	if strings.Contains(q, "@") {

@@ -3,6 +3,8 @@ package app
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -63,6 +65,33 @@ func TestCLI_AccessLog(t *testing.T) {
 			code, _, errs = run("accesslog", "verify")
 			if code == 0 || !strings.Contains(errs, "broken at entry 1") || !strings.Contains(errs, "edited") {
 				t.Errorf("verify after tampering: exit %d\n%s", code, errs)
+			}
+		})
+	}
+}
+
+// TestCLI_AccessLogImport: an import from the shell is recorded as an edit
+// of the members it created.
+func TestCLI_AccessLogImport(t *testing.T) {
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			dbURL, db := cliDatabase(t, engine)
+			storetest.MustCreateMember(t, db, "hana@example.com")
+			path := filepath.Join(t.TempDir(), "members.csv")
+			csv := "email,name\nhana@example.com,박하나\njimin@example.com,김지민\nseoyeon@example.com,이서연\n"
+			if err := os.WriteFile(path, []byte(csv), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut bytes.Buffer
+			env := map[string]string{"FANMAIL_DATABASE_URL": dbURL}
+			if code := Main(ctx, []string{"import", path}, func(k string) string { return env[k] }, &out, &errOut); code != 0 {
+				t.Fatalf("import: exit %d\n%s\n%s", code, out.String(), errOut.String())
+			}
+			es, _, err := db.AccessEntries(ctx, store.AccessFilter{})
+			if err != nil || len(es) != 1 || es[0].Action != fanmail.AccessEdit || es[0].Count != 2 ||
+				!strings.HasPrefix(es[0].Target, "members import ") || !strings.HasPrefix(es[0].Actor, "cli") {
+				t.Fatalf("access log = %+v, %v", es, err)
 			}
 		})
 	}

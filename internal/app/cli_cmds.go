@@ -152,6 +152,12 @@ func importCmd(ctx context.Context, cfg config.Config, logger *slog.Logger, args
 	res, err := a.Members.Import(ctx, member.ImportRequest{
 		Filename: filepath.Base(path), Body: f, Size: st.Size(), Status: *status, DefaultConsents: defaults,
 	}, func(p member.ImportProgress) { fmt.Fprintln(os.Stderr, p) })
+	if err == nil || res.OK > 0 {
+		if rerr := a.Access.Record(ctx, fanmail.AccessEntry{Actor: cliActor(), Action: fanmail.AccessEdit,
+			Target: "members import " + strconv.FormatInt(res.ImportID, 10), Count: int(res.OK)}); rerr != nil {
+			return rerr
+		}
+	}
 	if err != nil {
 		return errors.New(fanmail.ErrorMessage(err))
 	}

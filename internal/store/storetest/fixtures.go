@@ -44,3 +44,17 @@ func MustCreateBrand(t testing.TB, db *store.DB, slug, name string) fanmail.Bran
 	}
 	return b
 }
+
+// MustAddMailboxMessage keeps a plain-text mail to address to, with subject
+// and text, in the built-in mailbox and returns it.
+func MustAddMailboxMessage(t testing.TB, db *store.DB, to, subject, text string) store.MailboxMessage {
+	t.Helper()
+	raw := "From: fanmail <no-reply@fanmail.test>\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n" +
+		"Content-Type: text/plain; charset=utf-8\r\n\r\n" + text + "\r\n"
+	m, err := db.AddMailboxMessage(context.Background(), store.MailboxMessage{ReceivedAt: db.Now(), From: "bounce@fanmail.test",
+		To: to, Subject: subject, Kind: fanmail.MessageOptIn, Raw: []byte(raw)}, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}

@@ -21,9 +21,15 @@ func (h *Handler) accessLogRoutes(mux *http.ServeMux) {
 // through here. A failure to record fails the request: data shown without
 // its log line would break the PIPA safety measures.
 func (h *Handler) logAccess(r *http.Request, action, target string, count int, reason string) error {
+	return h.Access.Record(r.Context(), accessEntry(r, action, target, count, reason))
+}
+
+// accessEntry is the access log entry of what the signed-in staff user did,
+// for work that ends after the request (a background import).
+func accessEntry(r *http.Request, action, target string, count int, reason string) fanmail.AccessEntry {
 	u := currentUser(r)
-	return h.Access.Record(r.Context(), fanmail.AccessEntry{UserID: u.ID, Actor: u.Email, IP: web.ClientIP(r),
-		Action: action, Target: target, Count: count, Reason: strings.TrimSpace(reason)})
+	return fanmail.AccessEntry{UserID: u.ID, Actor: u.Email, IP: web.ClientIP(r),
+		Action: action, Target: target, Count: count, Reason: strings.TrimSpace(reason)}
 }
 
 // accessLogPage is the privacy officer's view of the access log.

@@ -35,6 +35,15 @@ func lastAccess(t *testing.T, db *store.DB) fanmail.AccessEntry {
 	return es[0]
 }
 
+// wantAccess fails unless the newest access log entry is action by a staff
+// user on target touching count member records.
+func wantAccess(t *testing.T, db *store.DB, action, target string, count int) {
+	t.Helper()
+	if e := lastAccess(t, db); e.UserID == 0 || e.Action != action || e.Target != target || e.Count != count {
+		t.Errorf("last access entry = %+v; want %s of %q, %d records", e, action, target, count)
+	}
+}
+
 func TestAdmin_AccessLog(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		// An export of more than 2 members needs a reason here.
@@ -126,6 +135,27 @@ func TestAdmin_AccessLog(t *testing.T) {
 				t.Errorf("bad date: %d", res.StatusCode)
 			}
 		})
+	})
+}
+
+// Reading the built-in mailbox, whose mails are to members, is recorded:
+// the list with its search text, each message, its frame and its download.
+func TestAdmin_MailboxAccessLog(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newImportAdmin(t, db)
+		counsellor := a.signedIn(t, "counsel@shop.example", fanmail.RoleCounsellor)
+		m := storetest.MustAddMailboxMessage(t, db, "minseo.yoon@example.com", "hello", "윤민서님, 확인해 주세요.")
+		for _, tt := range []struct{ path, action, target string }{
+			{"/admin/mailbox?q=minseo.yoon@example.com", fanmail.AccessSearch, fmt.Sprintf("mailbox q=(e-mail address) messages:%d", m.ID)},
+			{fmt.Sprintf("/admin/mailbox/%d", m.ID), fanmail.AccessView, fmt.Sprintf("mailbox message %d", m.ID)},
+			{fmt.Sprintf("/admin/mailbox/%d/html", m.ID), fanmail.AccessView, fmt.Sprintf("mailbox message %d html", m.ID)},
+			{fmt.Sprintf("/admin/mailbox/%d/raw", m.ID), fanmail.AccessView, fmt.Sprintf("mailbox message %d raw", m.ID)},
+		} {
+			if res := a.get(t, tt.path, counsellor); res.StatusCode != http.StatusOK {
+				t.Fatalf("GET %s: %d", tt.path, res.StatusCode)
+			}
+			wantAccess(t, db, tt.action, tt.target, 1)
+		}
 	})
 }
 

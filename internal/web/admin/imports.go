@@ -168,14 +168,19 @@ func (h *Handler) uploadImport(w http.ResponseWriter, r *http.Request) error {
 	req.ID = id
 	path := up.path
 	up.path = "" // the background import removes it
-	go h.runImport(context.WithoutCancel(r.Context()), req, path)
+	entry := accessEntry(r, fanmail.AccessEdit, importTarget(id), 0, "")
+	go h.runImport(context.WithoutCancel(r.Context()), req, path, entry)
 	http.Redirect(w, r, fmt.Sprintf("/admin/imports/%d", id), http.StatusSeeOther)
 	return nil
 }
 
+// importTarget is the access-log target of a member import.
+func importTarget(id int64) string { return "members import " + strconv.FormatInt(id, 10) }
+
 // runImport reads the stored upload; an interrupted run leaves whole batches
-// and is completed by uploading the file again.
-func (h *Handler) runImport(ctx context.Context, req member.ImportRequest, path string) {
+// and is completed by uploading the file again. The members it created are
+// recorded in the access log as entry, an edit, once it ends.
+func (h *Handler) runImport(ctx context.Context, req member.ImportRequest, path string, entry fanmail.AccessEntry) {
 	defer os.Remove(path)
 	f, err := os.Open(path)
 	if err != nil {
@@ -184,8 +189,15 @@ func (h *Handler) runImport(ctx context.Context, req member.ImportRequest, path 
 	}
 	defer f.Close()
 	req.Body = f
-	if _, err := h.Members.Import(ctx, req, nil); err != nil && fanmail.ErrorCode(err) != fanmail.EINVALID {
+	res, err := h.Members.Import(ctx, req, nil)
+	if err != nil && fanmail.ErrorCode(err) != fanmail.EINVALID {
 		h.Logger.Error("import failed", "import_id", req.ID, "err", err)
+	}
+	if err == nil || res.OK > 0 {
+		entry.Count = int(res.OK)
+		if err := h.Access.Record(ctx, entry); err != nil {
+			h.Logger.Error("import not recorded in the access log", "import_id", req.ID, "err", err)
+		}
 	}
 }
 

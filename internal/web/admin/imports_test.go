@@ -120,6 +120,28 @@ func (a *importAdmin) upload(t *testing.T, form url.Values, filename, file strin
 	return a.send(t, req, c)
 }
 
+// waitAccess waits for the background import to record target in the access
+// log (not a timing assertion: the deadline only bounds a hung test).
+func waitAccess(t *testing.T, db *store.DB, target string) fanmail.AccessEntry {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		es, _, err := db.AccessEntries(context.Background(), store.AccessFilter{Limit: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range es {
+			if e.Target == target {
+				return e
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no access log entry for %q", target)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // waitImport waits for the background import to finish (not a timing
 // assertion: the deadline only stops a hung test).
 func (a *importAdmin) waitImport(t *testing.T, id int64) {
@@ -197,6 +219,10 @@ func TestImportsAdmin(t *testing.T) {
 			t.Fatalf("Location %q", res.Header.Get("Location"))
 		}
 		a.waitImport(t, id)
+		// The members created are recorded once the import has ended.
+		if e := waitAccess(t, db, fmt.Sprintf("members import %d", id)); e.Action != fanmail.AccessEdit || e.Count != 2 || e.UserID == 0 {
+			t.Errorf("import logged as %+v", e)
+		}
 
 		res = a.get(t, fmt.Sprintf("/admin/imports/%d", id), marketer)
 		for _, want := range []string{"회원명단.csv", "완료", `id="rows-total">4<`, `id="rows-ok">2<`, `id="rows-bad">2<`, `id="rows-dup">0<`,

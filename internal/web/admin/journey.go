@@ -141,6 +141,9 @@ func (h *Handler) resendMessage(w http.ResponseWriter, r *http.Request) error {
 	if _, err := h.Sessions.DB.ResendMessage(ctx, mid); err != nil {
 		return err
 	}
+	if err := h.logAccess(r, fanmail.AccessEdit, accesslog.MemberTarget(id)+" resend message "+strconv.FormatInt(mid, 10), 1, ""); err != nil {
+		return err
+	}
 	if h.AfterCommit != nil {
 		h.AfterCommit()
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/web"
 )
@@ -289,9 +290,17 @@ func (h *Handler) reversePageFor(r *http.Request) (reversePage, error) {
 	return reversePage{Member: m, Entry: e, Brand: names[e.BrandID], Reason: web.LedgerReason(e.Reason)}, nil
 }
 
+// ledgerTarget is the access-log target of the ledger entry page shows.
+func ledgerTarget(page reversePage) string {
+	return fmt.Sprintf("%s ledger %d", accesslog.MemberTarget(page.Member.ID), page.Entry.ID)
+}
+
 func (h *Handler) reverseForm(w http.ResponseWriter, r *http.Request) error {
 	page, err := h.reversePageFor(r)
 	if err != nil {
+		return err
+	}
+	if err := h.logAccess(r, fanmail.AccessView, ledgerTarget(page), 1, ""); err != nil {
 		return err
 	}
 	return h.render(w, r, http.StatusOK, "loyalty_reverse", trTitle(r, "Reverse entry"), page)
@@ -306,6 +315,9 @@ func (h *Handler) reverseEntry(w http.ResponseWriter, r *http.Request) error {
 	_, err = h.Loyalty.Reverse(r.Context(), page.Entry.ID, page.Note, currentUser(r).ID)
 	switch fanmail.ErrorCode(err) {
 	case "":
+		if err := h.logAccess(r, fanmail.AccessEdit, ledgerTarget(page)+" reverse", 1, ""); err != nil {
+			return err
+		}
 		http.Redirect(w, r, fmt.Sprintf("/admin/members/%d?flash=Entry+reversed.#member-loyalty", page.Member.ID), http.StatusSeeOther)
 		return nil
 	case fanmail.EINVALID, fanmail.ECONFLICT:

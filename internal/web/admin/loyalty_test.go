@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -105,6 +106,7 @@ func TestShopTerminal_Redeem(t *testing.T) {
 		if confirm.StatusCode != http.StatusOK || key == nil || !strings.Contains(confirm.body, "5 → 2") {
 			t.Fatalf("confirm page: %d\n%s", confirm.StatusCode, confirm.body)
 		}
+		wantAccess(t, db, fanmail.AccessView, "member:"+mid+" redeem", 1)
 		form := url.Values{"key": {key[1]}, "member_id": {mid}, "reward_id": {strconv.FormatInt(lm.reward.ID, 10)}}
 		first := e.send(t, "POST", "/admin/shop/redeem", form, c)
 		again := e.send(t, "POST", "/admin/shop/redeem", form, c)
@@ -112,6 +114,8 @@ func TestShopTerminal_Redeem(t *testing.T) {
 		if first.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/shop/redemptions/") || again.Header.Get("Location") != loc {
 			t.Fatalf("redeem twice: %d %s, then %s", first.StatusCode, loc, again.Header.Get("Location"))
 		}
+		redemption := strings.TrimPrefix(loc, "/admin/shop/redemptions/")
+		wantAccess(t, db, fanmail.AccessEdit, "member:"+mid+" redemption "+redemption, 1)
 		if b := e.balance(t, lm.member.ID); b != 2 {
 			t.Errorf("balance after a double post: %d, want 2", b)
 		}
@@ -119,6 +123,7 @@ func TestShopTerminal_Redeem(t *testing.T) {
 		if result.StatusCode != http.StatusOK || !strings.Contains(result.body, "교환했습니다") || !strings.Contains(result.body, `id="result-balance">2<`) {
 			t.Errorf("result page: %d\n%s", result.StatusCode, result.body)
 		}
+		wantAccess(t, db, fanmail.AccessView, "member:"+mid+" redemption "+redemption, 1)
 		id, _ := strconv.ParseInt(strings.TrimPrefix(loc, "/admin/shop/redemptions/"), 10, 64)
 		if red, err := db.RedemptionByID(ctx, id); err != nil || red.ShopID != e.shopID || red.StaffID == 0 {
 			t.Errorf("redemption %+v (%v) does not name the shop and staff member", red, err)
@@ -141,6 +146,7 @@ func TestShopTerminal_Redeem(t *testing.T) {
 		if check.StatusCode != http.StatusOK || ckey == nil || !strings.Contains(check.body, "10,000원") {
 			t.Fatalf("certificate check: %d\n%s", check.StatusCode, check.body)
 		}
+		wantAccess(t, db, fanmail.AccessView, "member:"+mid+" certificate", 1)
 		cform := url.Values{"key": {ckey[1]}, "code": {lm.certificate.Code}}
 		if res := e.send(t, "POST", "/admin/shop/redeem", cform, c); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("redeem certificate: %d\n%s", res.StatusCode, res.body)
@@ -223,6 +229,8 @@ func TestAdmin_MemberLoyalty(t *testing.T) {
 		if res := e.send(t, "GET", reverse, nil, marketer); res.StatusCode != http.StatusOK || !strings.Contains(res.body, "취소 사유") {
 			t.Fatalf("reverse page: %d", res.StatusCode)
 		}
+		ledger := fmt.Sprintf("member:%d ledger %d", lm.member.ID, lm.issue.ID)
+		wantAccess(t, db, fanmail.AccessView, ledger, 1)
 		if res := e.send(t, "POST", reverse, url.Values{"note": {" "}}, marketer); res.StatusCode != http.StatusUnprocessableEntity ||
 			!strings.Contains(res.body, "취소하는 이유를 적어 주세요.") {
 			t.Errorf("reverse without a note: %d", res.StatusCode)
@@ -231,6 +239,7 @@ func TestAdmin_MemberLoyalty(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), page) {
 			t.Fatalf("reverse: %d %s\n%s", res.StatusCode, res.Header.Get("Location"), res.body)
 		}
+		wantAccess(t, db, fanmail.AccessEdit, ledger+" reverse", 1)
 		if b := e.balance(t, lm.member.ID); b != 0 {
 			t.Errorf("balance after the reversal %d, want 0", b)
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/mailbox"
 	"github.com/fanmail/fanmail/internal/web"
 )
@@ -39,19 +40,32 @@ func (h *Handler) listMailbox(w http.ResponseWriter, r *http.Request) error {
 	if pg.Page, err = h.Mailbox.List(r.Context(), pg.Query, before); err != nil {
 		return err
 	}
+	ids := make([]int64, len(pg.Messages))
+	for i, m := range pg.Messages {
+		ids[i] = m.ID
+	}
+	if err := h.logAccess(r, fanmail.AccessSearch, accesslog.MailboxTarget(pg.Query, before, ids), len(ids), ""); err != nil {
+		return err
+	}
 	return h.render(w, r, http.StatusOK, "mailbox", trTitle(r, "Mailbox"), pg)
 }
 
-func (h *Handler) mailboxMessage(r *http.Request) (mailbox.Message, error) {
+// mailboxMessage returns the message of the path and records reading it
+// (part: "" for the page, "html" for its frame, "raw" for the download).
+func (h *Handler) mailboxMessage(r *http.Request, part string) (mailbox.Message, error) {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return mailbox.Message{}, err
 	}
-	return h.Mailbox.Message(r.Context(), id)
+	m, err := h.Mailbox.Message(r.Context(), id)
+	if err != nil {
+		return m, err
+	}
+	return m, h.logAccess(r, fanmail.AccessView, strings.TrimSpace(accesslog.MailboxMessageTarget(id)+" "+part), 1, "")
 }
 
 func (h *Handler) showMailboxMessage(w http.ResponseWriter, r *http.Request) error {
-	m, err := h.mailboxMessage(r)
+	m, err := h.mailboxMessage(r, "")
 	if err != nil {
 		return err
 	}
@@ -70,7 +84,7 @@ func (h *Handler) mailboxHTMLPolicy() string {
 // mailboxMessageHTML serves the HTML part alone, for the sandboxed frame of
 // the message page (see previewHTML for why not srcdoc).
 func (h *Handler) mailboxMessageHTML(w http.ResponseWriter, r *http.Request) error {
-	m, err := h.mailboxMessage(r)
+	m, err := h.mailboxMessage(r, "html")
 	if err != nil {
 		return err
 	}
@@ -79,7 +93,7 @@ func (h *Handler) mailboxMessageHTML(w http.ResponseWriter, r *http.Request) err
 
 // mailboxMessageRaw downloads the message as it arrived, as an .eml file.
 func (h *Handler) mailboxMessageRaw(w http.ResponseWriter, r *http.Request) error {
-	m, err := h.mailboxMessage(r)
+	m, err := h.mailboxMessage(r, "raw")
 	if err != nil {
 		return err
 	}

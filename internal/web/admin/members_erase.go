@@ -40,6 +40,9 @@ func (h *Handler) eraseMemberForm(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	if err := h.logAccess(r, fanmail.AccessView, accesslog.MemberTarget(id)+" erase form", 1, ""); err != nil {
+		return err
+	}
 	return h.render(w, r, http.StatusOK, "members_erase", "Erase member", erasePage{Member: m, Keeps: fanmail.ErasureKeeps})
 }
 

@@ -49,6 +49,7 @@ func TestMembersAdmin_EraseAndData(t *testing.T) {
 		if res.StatusCode != http.StatusOK || !strings.Contains(res.Body, "영구 삭제") || !strings.Contains(res.Body, "수신 차단 목록의 이메일 주소 해시") {
 			t.Errorf("erase form: %d %s", res.StatusCode, res.Body)
 		}
+		wantAccess(t, db, fanmail.AccessView, fmt.Sprintf("member:%d erase form", m.ID), 1)
 		res = e.post(t, path+"/erase", url.Values{"reason": {""}}, admin)
 		if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.Body, `id="error-reason"`) {
 			t.Errorf("erase without reason: %d", res.StatusCode)

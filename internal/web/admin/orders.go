@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/order"
 	"github.com/fanmail/fanmail/internal/store"
@@ -53,11 +54,35 @@ func (p *orderPages) list(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := p.logAccess(r, fanmail.AccessSearch, ordersTarget(f, list), len(orderMembers(list)), ""); err != nil {
+		return err
+	}
 	pg := ordersPage{Orders: list, MemberID: f.MemberID}
 	if len(list) == ordersPerPage {
 		pg.NextURL = fmt.Sprintf("/admin/orders?member=%d&before=%d", f.MemberID, list[len(list)-1].ID)
 	}
 	return p.render(w, r, http.StatusOK, "orders", trTitle(r, "Orders"), pg)
+}
+
+// orderMembers returns the members of orders, each once, in order of first
+// appearance.
+func orderMembers(orders []store.OrderSummary) []int64 {
+	var ids []int64
+	seen := map[int64]bool{}
+	for _, o := range orders {
+		if !seen[o.MemberID] {
+			seen[o.MemberID] = true
+			ids = append(ids, o.MemberID)
+		}
+	}
+	return ids
+}
+
+// ordersTarget is the access-log target of a page of the order list: the
+// filter, then the members whose orders it shows.
+func ordersTarget(f store.OrderFilter, orders []store.OrderSummary) string {
+	return "orders " + accesslog.FilterTarget([][2]string{{"member", strconv.FormatInt(f.MemberID, 10)},
+		{"before", strconv.FormatInt(f.Before, 10)}}, orderMembers(orders))
 }
 
 // orderPage is one order with its member's name.
@@ -73,6 +98,9 @@ func (p *orderPages) show(w http.ResponseWriter, r *http.Request) error {
 	}
 	o, err := p.svc.Order(r.Context(), id)
 	if err != nil {
+		return err
+	}
+	if err := p.logAccess(r, fanmail.AccessView, accesslog.MemberTarget(o.MemberID)+" order "+strconv.FormatInt(o.ID, 10), 1, ""); err != nil {
 		return err
 	}
 	pg := orderPage{Order: o}
@@ -108,6 +136,13 @@ func (p *orderPages) importCSV(w http.ResponseWriter, r *http.Request) error {
 		defer file.Close()
 		var res order.ImportResult
 		res, err = p.svc.ImportCSV(r.Context(), file)
+		// Every stored order was added to a member's purchases, also
+		// those stored before a failure.
+		if err == nil || res.Orders > 0 {
+			if lerr := p.logAccess(r, fanmail.AccessEdit, "orders csv import", res.Orders, ""); lerr != nil {
+				return lerr
+			}
+		}
 		if err == nil {
 			return p.renderResult(w, r, res)
 		}

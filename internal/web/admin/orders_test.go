@@ -66,6 +66,7 @@ func TestOrderPages(t *testing.T) {
 				t.Errorf("import result does not match %s:\n%s", want, res.Body)
 			}
 		}
+		wantLastAccess(t, db, fanmail.AccessEdit, "orders csv import", 1)
 		// The confirmation of S-1 went out (김민지 refused marketing mail).
 		msg := e.smtp.WaitFor(t, 1, 10*time.Second)[0]
 		if !strings.Contains(msg.Subject, "S-1") || strings.Contains(msg.Subject, "(광고)") {
@@ -91,6 +92,7 @@ func TestOrderPages(t *testing.T) {
 		if !strings.Contains(list.Body, "S-1") || !strings.Contains(list.Body, "259,000원") || strings.Contains(list.Body, "/admin/orders/import") {
 			t.Errorf("order list:\n%s", list.Body)
 		}
+		wantLastAccess(t, db, fanmail.AccessSearch, fmt.Sprintf("orders members:%d", minji.ID), 1)
 		o, err := db.OrderByExternalID(ctx, "S-1")
 		if err != nil {
 			t.Fatal(err)
@@ -101,9 +103,11 @@ func TestOrderPages(t *testing.T) {
 		if !strings.Contains(show.Body, "울 코트") || !strings.Contains(show.Body, "김민지") || !strings.Contains(show.Body, "발송됨") {
 			t.Errorf("order page:\n%s", show.Body)
 		}
+		wantLastAccess(t, db, fanmail.AccessView, fmt.Sprintf("member:%d order %d", minji.ID, o.ID), 1)
 		mine := e.get(t, fmt.Sprintf("/admin/orders?member=%d", minji.ID), c)
 		if !strings.Contains(mine.Body, "S-1") {
 			t.Errorf("member's orders lack S-1")
 		}
+		wantLastAccess(t, db, fanmail.AccessSearch, fmt.Sprintf("orders member=%d members:%d", minji.ID, minji.ID), 1)
 	})
 }

@@ -100,6 +100,7 @@ func TestMemberJourney(t *testing.T) {
 				t.Fatalf("resend: %d\n%s", res.StatusCode, res.Body)
 			}
 		}
+		wantAccess(t, db, fanmail.AccessEdit, fmt.Sprintf("member:%d resend message %d", m.ID, chip.ID), 1)
 		for _, ref := range []string{"chip:entry:1:resend:1", "chip:entry:1:resend:2"} {
 			if got, err := db.MessageByRef(ctx, ref); err != nil || got.Status != fanmail.MessageQueued || got.Kind != fanmail.MessageChip {
 				t.Errorf("resent message %s: %+v, %v", ref, got, err)

@@ -71,6 +71,9 @@ func (h *Handler) confirmCertificate(w http.ResponseWriter, r *http.Request) err
 	page := redeemConfirmPage{Code: strings.TrimSpace(r.URL.Query().Get("code")), Key: web.IdempotencyKey()}
 	page, err := h.certificatePage(r, page)
 	if err == nil {
+		if err := h.logAccess(r, fanmail.AccessView, accesslog.MemberTarget(page.Member.ID)+" certificate", 1, ""); err != nil {
+			return err
+		}
 		err = page.Certificate.CanRedeem(h.Loyalty.Now())
 	}
 	return h.confirmPage(w, r, page, err)
@@ -169,6 +172,9 @@ func (h *Handler) confirmReward(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := h.logAccess(r, fanmail.AccessView, accesslog.MemberTarget(page.Member.ID)+" redeem", 1, ""); err != nil {
+		return err
+	}
 	return h.confirmPage(w, r, page, nil)
 }
 
@@ -216,6 +222,9 @@ func (h *Handler) shopRedeem(w http.ResponseWriter, r *http.Request) error {
 	}
 	red, _, err := h.Loyalty.Redeem(r.Context(), req)
 	if err == nil {
+		if err := h.logAccess(r, fanmail.AccessEdit, redemptionTarget(red.MemberID, red.ID), 1, ""); err != nil {
+			return err
+		}
 		http.Redirect(w, r, "/admin/shop/redemptions/"+strconv.FormatInt(red.ID, 10), http.StatusSeeOther)
 		return nil
 	}
@@ -231,6 +240,11 @@ func (h *Handler) shopRedeem(w http.ResponseWriter, r *http.Request) error {
 		return perr
 	}
 	return h.confirmPage(w, r, page, err)
+}
+
+// redemptionTarget is the access-log target of a redemption.
+func redemptionTarget(memberID, id int64) string {
+	return accesslog.MemberTarget(memberID) + " redemption " + strconv.FormatInt(id, 10)
 }
 
 // redemptionResultPage is the result of a redemption at the terminal.
@@ -251,6 +265,9 @@ func (h *Handler) shopRedemption(w http.ResponseWriter, r *http.Request) error {
 	}
 	page := redemptionResultPage{Receipt: rc}
 	if page.Member, err = h.Members.MemberByID(ctx, rc.MemberID); err != nil {
+		return err
+	}
+	if err := h.logAccess(r, fanmail.AccessView, redemptionTarget(rc.MemberID, rc.ID), 1, ""); err != nil {
 		return err
 	}
 	return h.render(w, r, http.StatusOK, "shop_redeem_result", trTitle(r, "Redeem"), page)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,6 +11,19 @@ import (
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
 )
+
+// wantAccess fails unless the newest access log entry is action by an API
+// token on target touching count member records.
+func wantAccess(t *testing.T, db *store.DB, action, target string, count int) {
+	t.Helper()
+	es, _, err := db.AccessEntries(context.Background(), store.AccessFilter{Limit: 1})
+	if err != nil || len(es) == 0 {
+		t.Fatalf("access log: %v, %v", es, err)
+	}
+	if e := es[0]; !strings.HasPrefix(e.Actor, "api:") || e.Action != action || e.Target != target || e.Count != count {
+		t.Errorf("last access entry = %+v; want %s of %q, %d records", e, action, target, count)
+	}
+}
 
 func TestAPI_AccessLog(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
@@ -82,4 +96,22 @@ func TestAPI_AccessLog(t *testing.T) {
 		wantError(t, e.do(t, request{method: "GET", path: "/api/v1/access-log?from=yesterday", token: officer}), http.StatusBadRequest, fanmail.EINVALID, "from")
 		wantError(t, e.do(t, request{method: "GET", path: "/api/v1/access-log?limit=501", token: officer}), http.StatusBadRequest, fanmail.EINVALID, "limit")
 	})
+}
+
+// Every route that serves or changes members' data records each call: those
+// that need a member permission carry an access-log action, but for the few
+// that record themselves or hold no member's data.
+func TestAPI_MemberRoutesAudited(t *testing.T) {
+	unaudited := map[string]bool{
+		"POST /api/v1/members/export":       true, // records the export with its reason
+		"GET /api/v1/brands/{id}/fan-rule": true, // a brand's rule, no member's data
+	}
+	for _, rt := range New(Deps{}).routes() {
+		key := rt.Method + " " + rt.Path
+		member := rt.Perm == fanmail.PermViewMembers || rt.Perm == fanmail.PermEditMembers ||
+			rt.Perm == fanmail.PermEraseMembers || rt.Perm == fanmail.PermRedeem || rt.Perm == fanmail.PermImportMembers
+		if member && rt.Access == "" && !unaudited[key] {
+			t.Errorf("%s reaches members' data without an access-log action", key)
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/loyalty"
 	"github.com/fanmail/fanmail/internal/store"
 )
@@ -300,6 +301,9 @@ func (h *Handler) createRedemption(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	if n := noteAccess(r); n != nil {
+		n.Target = redemptionTarget(rc)
+	}
 	if !created {
 		w.Header().Set("Idempotent-Replayed", "true")
 		return writeJSON(w, http.StatusOK, redemptionOut(rc))
@@ -316,5 +320,14 @@ func (h *Handler) getRedemption(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if n := noteAccess(r); n != nil {
+		n.Target = redemptionTarget(rc)
+	}
 	return writeJSON(w, http.StatusOK, redemptionOut(rc))
+}
+
+// redemptionTarget is the access-log target of a redemption: its member,
+// not the redemption id the path names.
+func redemptionTarget(rc loyalty.Receipt) string {
+	return accesslog.MemberTarget(rc.MemberID) + " redemption " + strconv.FormatInt(rc.ID, 10)
 }

@@ -100,6 +100,7 @@ func TestAPI_Redemptions(t *testing.T) {
 		if rec.Header().Get("Location") != fmt.Sprintf("/api/v1/redemptions/%d", first.ID) || first.Balance == nil || *first.Balance != 3 || first.Cost != 2 {
 			t.Errorf("first redemption: %+v, Location %s", first, rec.Header().Get("Location"))
 		}
+		wantAccess(t, db, fanmail.AccessEdit, fmt.Sprintf("member:%d redemption %d", m.ID, first.ID), 1)
 		rec = e.call(t, redeemRequest(shop, "pos-1", body), http.StatusOK, &again)
 		if again.ID != first.ID || rec.Header().Get("Idempotent-Replayed") != "true" {
 			t.Errorf("replay: %+v, headers %v", again, rec.Header())
@@ -182,6 +183,7 @@ func TestAPI_Redemptions(t *testing.T) {
 		if got.ID != first.ID || got.RewardID == nil || *got.RewardID != bag.ID {
 			t.Errorf("get redemption: %+v", got)
 		}
+		wantAccess(t, db, fanmail.AccessView, fmt.Sprintf("member:%d redemption %d", m.ID, first.ID), 1)
 		ms, err := db.Messages(ctx, store.MessageFilter{Kind: fanmail.MessageReceipt})
 		if err != nil || len(ms) != 4 {
 			t.Errorf("%d receipts queued (%v), want 4", len(ms), err)

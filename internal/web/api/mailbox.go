@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/mailbox"
 	"github.com/fanmail/fanmail/internal/store"
 )
@@ -69,6 +70,13 @@ func (h *Handler) listMailbox(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if n := noteAccess(r); n != nil {
+		ids := make([]int64, len(p.Messages))
+		for i, m := range p.Messages {
+			ids[i] = m.ID
+		}
+		n.Count, n.Target = len(ids), accesslog.MailboxTarget(r.URL.Query().Get("q"), before, ids)
+	}
 	out := mailboxListJSON{On: box.On(), Dropped: p.Dropped, Data: []mailboxSummaryJSON{}}
 	if p.Next != 0 {
 		out.NextBefore = &p.Next
@@ -97,6 +105,12 @@ func (h *Handler) getMailboxMessage(w http.ResponseWriter, r *http.Request) erro
 	m, err := box.Message(r.Context(), id)
 	if err != nil {
 		return err
+	}
+	if n := noteAccess(r); n != nil {
+		n.Target = accesslog.MailboxMessageTarget(id)
+		if format == "raw" {
+			n.Target += " raw"
+		}
 	}
 	if format == "raw" {
 		w.Header().Set("Content-Type", "message/rfc822")

@@ -23,7 +23,7 @@ func TestAPI_Mailbox(t *testing.T) {
 		e := newEnv(t, db)
 		e.mux = http.NewServeMux()
 		New(Deps{Config: config.Default(), Logger: testLogger(t), Staff: e.staff, Members: e.members, Catalog: e.catalog,
-			Mailbox: mailbox.NewBox(db, true)}).Routes(e.mux)
+			Mailbox: mailbox.NewBox(db, true), Access: e.access}).Routes(e.mux)
 		raw := "From: fanmail <no-reply@fanmail.test>\r\nTo: minseo.yoon@example.com\r\nSubject: =?UTF-8?Q?=ED=99=95=EC=9D=B8?=\r\n" +
 			"Content-Type: text/plain; charset=utf-8\r\n\r\n윤민서님, 확인해 주세요.\r\n"
 		m, err := db.AddMailboxMessage(context.Background(), store.MailboxMessage{ReceivedAt: time.Now().UTC(), From: "b@fanmail.test",
@@ -40,15 +40,20 @@ func TestAPI_Mailbox(t *testing.T) {
 			list.Data[0].Kind != fanmail.MessageOptIn || list.NextBefore != nil {
 			t.Errorf("list: %d %s", rec.Code, rec.Body)
 		}
+		wantAccess(t, db, fanmail.AccessSearch, "mailbox q=MINSEO messages:"+id, 1)
+		e.do(t, request{method: "GET", path: "/api/v1/mailbox?q=minseo.yoon@example.com", token: token})
+		wantAccess(t, db, fanmail.AccessSearch, "mailbox q=(e-mail address) messages:"+id, 1)
 		rec = e.do(t, request{method: "GET", path: "/api/v1/mailbox/" + id, token: token})
 		var one mailboxMessageJSON
 		if err := json.Unmarshal(rec.Body.Bytes(), &one); rec.Code != http.StatusOK || err != nil || one.Text != "윤민서님, 확인해 주세요.\r\n" || len(one.Headers) != 4 {
 			t.Errorf("message: %d %s", rec.Code, rec.Body)
 		}
+		wantAccess(t, db, fanmail.AccessView, "mailbox message "+id, 1)
 		rec = e.do(t, request{method: "GET", path: "/api/v1/mailbox/" + id + "?format=raw", token: token})
 		if rec.Code != http.StatusOK || rec.Header().Get("Content-Type") != "message/rfc822" || rec.Body.String() != raw {
 			t.Errorf("raw: %d %q %q", rec.Code, rec.Header().Get("Content-Type"), rec.Body)
 		}
+		wantAccess(t, db, fanmail.AccessView, "mailbox message "+id+" raw", 1)
 		for _, tt := range []struct {
 			path, token string
 			status      int

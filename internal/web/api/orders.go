@@ -3,10 +3,12 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fanmail/fanmail"
+	"github.com/fanmail/fanmail/internal/accesslog"
 	"github.com/fanmail/fanmail/internal/order"
 )
 
@@ -116,6 +118,9 @@ func (h *Handler) createOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return renameField(err, func(f string) string { return orderField(in, f) })
 	}
+	if n := noteAccess(r); n != nil {
+		n.Target = orderTarget(o)
+	}
 	return writeCreated(w, fmt.Sprintf("/api/v1/orders/%d", o.ID), orderOut(o))
 }
 
@@ -150,7 +155,16 @@ func (h *Handler) getOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if n := noteAccess(r); n != nil {
+		n.Target = orderTarget(o)
+	}
 	return writeJSON(w, http.StatusOK, orderOut(o))
+}
+
+// orderTarget is the access-log target of an order: its member, not the
+// order id the path names.
+func orderTarget(o fanmail.Order) string {
+	return accesslog.MemberTarget(o.MemberID) + " order " + strconv.FormatInt(o.ID, 10)
 }
 
 // listMemberOrders returns a member's orders, newest first.

@@ -87,6 +87,7 @@ func TestOrders(t *testing.T) {
 		if loc := rec.Header().Get("Location"); loc != fmt.Sprintf("/api/v1/orders/%d", got.ID) {
 			t.Errorf("Location %q", loc)
 		}
+		wantAccess(t, db, fanmail.AccessEdit, fmt.Sprintf("member:%d order %d", minji.ID, got.ID), 1)
 		brand, product := oz.ID, coat.ID
 		want := []orderItemJSON{
 			{ID: got.Items[0].ID, ProductID: &product, BrandID: &brand, Name: "울 코트", Quantity: 1, UnitPrice: 259000, Total: 259000},
@@ -133,6 +134,9 @@ func TestOrders(t *testing.T) {
 			if one.ConfirmationSentAt == nil || one.ExternalID != "A-1001" || len(one.Items) != 2 {
 				t.Errorf("order %+v", one)
 			}
+			// Logged as a view of its member, not of a member with the
+			// order's id.
+			wantAccess(t, db, fanmail.AccessView, fmt.Sprintf("member:%d order %d", minji.ID, got.ID), 1)
 			var history list[orderJSON]
 			e.call(t, request{method: "GET", path: fmt.Sprintf("/api/v1/members/%d/orders", minji.ID), token: tok}, http.StatusOK, &history)
 			if len(history.Data) != 1 || history.Data[0].ID != got.ID {

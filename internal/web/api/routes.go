@@ -42,8 +42,8 @@ func (h *Handler) routes() []route {
 		{Method: "POST", Path: "/api/v1/members/export", Perm: fanmail.PermImportMembers, Fn: h.exportMembers},
 		{Method: "GET", Path: "/api/v1/access-log", Perm: fanmail.PermReadAccessLog, Fn: h.listAccessLog},
 
-		{Method: "POST", Path: "/api/v1/orders", Perm: fanmail.PermEditMembers, Fn: h.createOrder},
-		{Method: "GET", Path: "/api/v1/orders/{id}", Perm: fanmail.PermViewMembers, Fn: h.getOrder},
+		{Method: "POST", Path: "/api/v1/orders", Perm: fanmail.PermEditMembers, Access: fanmail.AccessEdit, Fn: h.createOrder},
+		{Method: "GET", Path: "/api/v1/orders/{id}", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.getOrder},
 
 		{Method: "GET", Path: "/api/v1/brand-groups", Fn: h.listGroups},
 		{Method: "POST", Path: "/api/v1/brand-groups", Perm: fanmail.PermManageCatalog, Fn: h.createGroup},
@@ -67,8 +67,8 @@ func (h *Handler) routes() []route {
 		{Method: "GET", Path: "/api/v1/members/{id}/ledger", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.listLedger},
 		{Method: "GET", Path: "/api/v1/members/{id}/certificates", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.listCertificates},
 		{Method: "GET", Path: "/api/v1/members/{id}/memberships", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.listMemberships},
-		{Method: "POST", Path: "/api/v1/redemptions", Perm: fanmail.PermRedeem, Fn: h.createRedemption},
-		{Method: "GET", Path: "/api/v1/redemptions/{id}", Perm: fanmail.PermViewMembers, Fn: h.getRedemption},
+		{Method: "POST", Path: "/api/v1/redemptions", Perm: fanmail.PermRedeem, Access: fanmail.AccessEdit, Fn: h.createRedemption},
+		{Method: "GET", Path: "/api/v1/redemptions/{id}", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.getRedemption},
 		{Method: "GET", Path: "/api/v1/rewards", Fn: h.listRewards},
 		{Method: "POST", Path: "/api/v1/rewards", Perm: fanmail.PermManageLoyalty, Fn: h.createReward},
 		{Method: "GET", Path: "/api/v1/rewards/{id}", Fn: h.getReward},
@@ -81,8 +81,8 @@ func (h *Handler) routes() []route {
 		{Method: "POST", Path: "/api/v1/campaigns/{id}/schedule", Perm: fanmail.PermManageCampaigns, Fn: h.scheduleCampaign},
 		{Method: "POST", Path: "/api/v1/campaigns/{id}/ad-override", Perm: fanmail.PermOverrideAdRule, Fn: h.overrideAdRule},
 		{Method: "GET", Path: "/api/v1/compliance", Perm: fanmail.PermManageStaff, Fn: h.getCompliance},
-		{Method: "GET", Path: "/api/v1/mailbox", Perm: fanmail.PermViewMembers, Fn: h.listMailbox},
-		{Method: "GET", Path: "/api/v1/mailbox/{id}", Perm: fanmail.PermViewMembers, Fn: h.getMailboxMessage},
+		{Method: "GET", Path: "/api/v1/mailbox", Perm: fanmail.PermViewMembers, Access: fanmail.AccessSearch, Fn: h.listMailbox},
+		{Method: "GET", Path: "/api/v1/mailbox/{id}", Perm: fanmail.PermViewMembers, Access: fanmail.AccessView, Fn: h.getMailboxMessage},
 	}
 }
 
