@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -114,6 +116,7 @@ func FormatTime(t time.Time, loc *time.Location) string {
 // of the process, and every partial in every page cost 8 MB of the 13 MB the
 // admin and portal pages took at idle.
 func NewRenderer(fsys fs.FS, extra template.FuncMap) (*Renderer, error) {
+	fsys = withShared{fsys}
 	funcs := Funcs()
 	for k, v := range extra {
 		funcs[k] = v
@@ -265,3 +268,36 @@ func Won(amount int64) string {
 
 // joinURL joins URL path parts.
 func joinURL(parts ...string) string { return path.Join(parts...) }
+
+// sharedFS holds the partials every surface's pages may call, such as the
+// registration form the join page and the shop terminal share.
+//
+//go:embed templates/_*.html
+var sharedFS embed.FS
+
+// withShared is a surface's templates with the shared partials beside them;
+// a surface's own file of the same name wins.
+type withShared struct{ fs.FS }
+
+func (w withShared) Open(name string) (fs.File, error) {
+	f, err := w.FS.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return sharedFS.Open(path.Join("templates", name))
+	}
+	return f, err
+}
+
+func (w withShared) ReadDir(name string) ([]fs.DirEntry, error) {
+	own, err := fs.ReadDir(w.FS, name)
+	if err != nil {
+		return nil, err
+	}
+	shared, _ := fs.ReadDir(sharedFS, path.Join("templates", name))
+	for _, e := range shared {
+		if !slices.ContainsFunc(own, func(o fs.DirEntry) bool { return o.Name() == e.Name() }) {
+			own = append(own, e)
+		}
+	}
+	slices.SortFunc(own, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return own, nil
+}

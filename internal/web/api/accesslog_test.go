@@ -103,7 +103,7 @@ func TestAPI_AccessLog(t *testing.T) {
 // that record themselves or hold no member's data.
 func TestAPI_MemberRoutesAudited(t *testing.T) {
 	unaudited := map[string]bool{
-		"POST /api/v1/members/export":       true, // records the export with its reason
+		"POST /api/v1/members/export":      true, // records the export with its reason
 		"GET /api/v1/brands/{id}/fan-rule": true, // a brand's rule, no member's data
 	}
 	for _, rt := range New(Deps{}).routes() {
