@@ -219,7 +219,7 @@ func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Durat
 		slices.SortFunc(out, func(a, b OutboxClaim) int {
 			return cmp.Or(a.RunAt.Compare(b.RunAt), cmp.Compare(a.ID, b.ID))
 		})
-		return fillRecipients(ctx, tx, db.engine, out)
+		return fillRecipients(ctx, tx, db, out)
 	})
 	return out, err
 }
@@ -227,12 +227,12 @@ func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Durat
 // RefreshRecipients reads the members of claims again, with their consents
 // and suppressions as they are now.
 func (db *DB) RefreshRecipients(ctx context.Context, claims []OutboxClaim) error {
-	return fillRecipients(ctx, db.sql, db.engine, claims)
+	return fillRecipients(ctx, db.sql, db, claims)
 }
 
 // fillRecipients reads the members of claims, their marketing consents and
 // suppressions, in one statement, and the staff users of staff messages.
-func fillRecipients(ctx context.Context, q querier, engine string, claims []OutboxClaim) error {
+func fillRecipients(ctx context.Context, q querier, db *DB, claims []OutboxClaim) error {
 	if err := fillStaffRecipients(ctx, q, claims); err != nil {
 		return err
 	}
@@ -251,24 +251,10 @@ func fillRecipients(ctx context.Context, q querier, engine string, claims []Outb
 	if len(idx) == 0 {
 		return nil
 	}
-	// PostgreSQL takes the ids as one array, so the statement is prepared
-	// and planned once: a list of literals made every claim a new
-	// statement, planned from scratch (about as costly as running it).
-	// SQLite has no arrays; preparing a statement there is cheap.
-	var where string
-	var args []any
-	if engine == Postgres {
-		where, args = `m.id = ANY($1)`, []any{ids}
-	} else {
-		var in strings.Builder
-		for i, id := range ids {
-			if i > 0 {
-				in.WriteByte(',')
-			}
-			in.WriteString(strconv.FormatInt(id, 10))
-		}
-		where = `m.id IN (` + in.String() + `)`
-	}
+	// The ids go as one parameter (dialect.inIDs), so the statement is
+	// prepared and planned once: a list of literals made every claim a new
+	// statement, which PostgreSQL planned from scratch.
+	where, arg := db.idsIn("m.id", 1, ids)
 	rows, err := q.QueryContext(ctx, `
 		SELECT m.id, m.email, m.phone, m.name, COALESCE(m.code, ''), m.lang, m.birth_year, m.gender, m.status,
 		       COALESCE(ce.granted, false), COALESCE(cs.granted, false), COALESCE(cn.granted, false),
@@ -278,7 +264,7 @@ func fillRecipients(ctx context.Context, q querier, engine string, claims []Outb
 		LEFT JOIN member_consents cs ON cs.member_id = m.id AND cs.purpose = 'marketing_sms'
 		LEFT JOIN member_consents cn ON cn.member_id = m.id AND cn.purpose = 'night_sms'
 		LEFT JOIN suppressions s ON s.email_normalized = m.email_normalized
-		WHERE `+where, args...)
+		WHERE `+where, arg)
 	if err != nil {
 		return fmt.Errorf("claim recipients: %w", err)
 	}
