@@ -53,11 +53,15 @@ func main() {
 	runs := flag.Int("runs", 1, "runs, each with a fresh database and process")
 	timeout := flag.Duration("timeout", 2*time.Minute, "how long to wait for the mails of one phase")
 	flag.BoolVar(&keep, "keep", false, "keep each run's directory (fanmail.log, the SQLite file)")
+	binFlag := flag.String("bin", "", "a fanmail executable to run instead of building ./cmd/fanmail (to compare builds)")
 	flag.Parse()
 	fmt.Println(machine())
-	bin, err := build()
-	if err != nil {
-		fail(err)
+	bin := *binFlag
+	if bin == "" {
+		var err error
+		if bin, err = build(); err != nil {
+			fail(err)
+		}
 	}
 	for i := range *runs {
 		if err := run(bin, *dbURL, *n, i, *timeout); err != nil {

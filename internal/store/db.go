@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,7 +30,7 @@ const (
 // DB is fanmail's database: SQLite (one file, one writer) or PostgreSQL (shared
 // by several app nodes).
 type DB struct {
-	sql    *sql.DB
+	sql    sqlDB
 	pool   *pgxpool.Pool // nil on SQLite
 	engine string
 	d      dialect
@@ -50,15 +51,27 @@ type DB struct {
 	feedOnce sync.Once
 	// Now returns the current time; tests replace it. Always UTC.
 	Now func() time.Time
-	// writer admits one write transaction at a time on SQLite (nil on
-	// PostgreSQL), see InTx.
-	writer chan struct{}
+	// writer admits one write at a time on SQLite (nil on PostgreSQL),
+	// see InTx and sqlitegate.go.
+	writer writeGate
+	// checkpoints moves the WAL into the database file (SQLite; nil on
+	// PostgreSQL and for a database in memory).
+	checkpoints *checkpointer
 }
 
 // sqliteParams are set on every pooled connection (STACK.md: without
 // _txlock=immediate read-then-write transactions fail with SQLITE_BUSY; without
-// _time_format=sqlite times do not sort).
-const sqliteParams = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite"
+// _time_format=sqlite times do not sort). Checkpoints run in the background
+// (checkpoint.go), not in commits; a WAL grown by a burst is cut back to
+// 64 MB when it restarts.
+const sqliteParams = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=wal_autocheckpoint(0)&_pragma=journal_size_limit(67108864)&_txlock=immediate&_time_format=sqlite"
+
+// sqliteMaxConns bounds SQLite's pool. Code holding a connection (a
+// transaction, open rows) must not wait for a second one: with every
+// connection held that way, none would come back. Statements are prepared
+// for the cache after their transaction (Tx.cached), and writers wait at
+// the gate before they take a connection (sqlitegate.go).
+const sqliteMaxConns = 32
 
 // ConnMaxIdle is how long a database connection stays open unused, on both
 // engines: after a burst of work an idle process gives its connections back.
@@ -98,16 +111,23 @@ func OpenSQLite(path string) (*DB, error) {
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	db, err := sql.Open("sqlite", "file:"+path+sep+sqliteParams)
+	gate := make(writeGate, 1)
+	connector, err := newGatedConnector("file:"+path+sep+sqliteParams, gate)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
+	db := sql.OpenDB(connector)
 	// database/sql keeps 2 idle connections by default; every extra SQLite
 	// connection re-parses the schema and re-runs the pragmas, which cost
 	// 30 % of the CPU of the tracking endpoints under load. 32 covers the
 	// 32 concurrent clients of bench/track: with 16, clicks still reopened
-	// connections (13k → 17.5–19k requests/s, 100k sends).
-	db.SetMaxIdleConns(32)
+	// connections (13k → 17.5–19k requests/s, 100k sends). Open ones are
+	// bounded too: 1,000 members confirming at once opened a connection
+	// per request, each parsing the whole schema (two thirds of the CPU
+	// of that burst), only to close most of them again. Requests beyond
+	// the bound wait for a connection instead, in Go.
+	db.SetMaxOpenConns(sqliteMaxConns)
+	db.SetMaxIdleConns(sqliteMaxConns)
 	// Each connection holds its own page cache and parsed schema; after a
 	// burst the idle ones would keep them for good.
 	db.SetConnMaxIdleTime(ConnMaxIdle)
@@ -115,7 +135,9 @@ func OpenSQLite(path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
-	return &DB{sql: db, engine: SQLite, d: sqliteDialect, Now: utcNow, writer: make(chan struct{}, 1)}, nil
+	d := &DB{sql: sqlDB{DB: db, gate: gate}, engine: SQLite, d: sqliteDialect, Now: utcNow, writer: gate}
+	d.checkpoints = startCheckpointer(d, path)
+	return d, nil
 }
 
 // OpenPostgresConfig opens a pool from a parsed config; tests use it to set a
@@ -142,10 +164,10 @@ func openPostgres(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 		pool.Close()
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	sqlDB := stdlib.OpenDBFromPool(pool)
+	pgDB := stdlib.OpenDBFromPool(pool)
 	// database/sql's idle connections each hold one of the pool's.
-	sqlDB.SetConnMaxIdleTime(ConnMaxIdle)
-	return &DB{sql: sqlDB, pool: pool, engine: Postgres, d: postgresDialect, Now: utcNow}, nil
+	pgDB.SetConnMaxIdleTime(ConnMaxIdle)
+	return &DB{sql: sqlDB{DB: pgDB}, pool: pool, engine: Postgres, d: postgresDialect, Now: utcNow}, nil
 }
 
 func utcNow() time.Time { return time.Now().UTC() }
@@ -165,6 +187,9 @@ func (db *DB) Close() error {
 	if db.feed != nil {
 		db.feed.close()
 	}
+	if db.checkpoints != nil {
+		db.checkpoints.close()
+	}
 	db.stmts.Range(func(_, v any) bool {
 		v.(*sql.Stmt).Close()
 		return true
@@ -180,7 +205,7 @@ func (db *DB) Close() error {
 func (db *DB) Engine() string { return db.engine }
 
 // SQL returns the database/sql handle (River's SQLite driver, tests).
-func (db *DB) SQL() *sql.DB { return db.sql }
+func (db *DB) SQL() *sql.DB { return db.sql.DB }
 
 // Pool returns the pgx pool on PostgreSQL, nil on SQLite.
 func (db *DB) Pool() *pgxpool.Pool { return db.pool }
@@ -194,49 +219,45 @@ type Tx struct {
 	db  *DB
 	Now time.Time
 
-	fenced bool     // holds the withdrawal fence (withdrawals.go)
-	ends   []func() // run once the transaction has ended
+	fenced     bool     // holds the withdrawal fence (withdrawals.go)
+	ends       []func() // run once the transaction has ended
+	unprepared []string // statements to prepare once it has (Tx.cached)
 }
 
 // InTx runs fn in a transaction, committing when fn returns nil.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	bctx, leave := ctx, func() {}
 	if db.writer != nil {
-		// SQLite has one writer. Its busy handler makes waiting writers
-		// sleep and retry, up to 100 ms a sleep: 1,000 members confirming
-		// at once waited seconds behind each other. Queued here, each
-		// starts the moment the last one commits. The wait is bounded like
-		// the busy timeout, so a transaction opened inside another (a bug)
-		// still fails instead of hanging.
-		t := time.NewTimer(sqliteBusyTimeout)
-		select {
-		case db.writer <- struct{}{}:
-			t.Stop()
-			defer func() { <-db.writer }()
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-			return fmt.Errorf("begin: %w", errWriterBusy)
+		// SQLite has one writer (sqlitegate.go). Queued here, before a
+		// connection is taken, each transaction starts the moment the
+		// last write ends. The wait is bounded like the busy timeout, so
+		// a transaction opened inside another (a bug) still fails instead
+		// of hanging.
+		if err := db.writer.enter(ctx); err != nil {
+			return fmt.Errorf("begin: %w", err)
 		}
+		var once sync.Once
+		leave = func() { once.Do(db.writer.leave) }
+		defer leave()
+		bctx = context.WithValue(ctx, gateHeld{}, true)
 	}
-	stx, err := db.sql.BeginTx(ctx, nil)
+	stx, err := db.sql.BeginTx(bctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{Tx: stx, db: db, Now: db.Now()}
-	defer func() {
-		for _, end := range tx.ends {
-			end()
-		}
-	}()
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	if err != nil {
 		stx.Rollback()
-		return err
+	} else if err = stx.Commit(); err != nil {
+		err = fmt.Errorf("commit: %w", mapError(err))
 	}
-	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", mapError(err))
+	// The write is over: the next may start while this one's ends run.
+	leave()
+	for _, end := range tx.ends {
+		end()
 	}
-	return nil
+	return err
 }
 
 // maxCachedStmts bounds DB.stmts.
@@ -272,9 +293,27 @@ func (db *DB) prepared(ctx context.Context, query string) *sql.Stmt {
 	return st
 }
 
+// cached returns query's statement from DB.prepared once it is there.
+// Preparing one takes a connection from the pool, which a transaction
+// holding its own must not wait for (sqliteMaxConns): a statement not yet
+// cached runs as text and is prepared once the transaction has ended.
+func (tx *Tx) cached(query string) *sql.Stmt {
+	if tx.db.engine != SQLite {
+		return nil
+	}
+	if v, ok := tx.db.stmts.Load(query); ok {
+		return v.(*sql.Stmt)
+	}
+	if !slices.Contains(tx.unprepared, query) {
+		tx.unprepared = append(tx.unprepared, query)
+		tx.ends = append(tx.ends, func() { tx.db.prepared(context.Background(), query) })
+	}
+	return nil
+}
+
 // execCached is ExecContext with a statement from DB.prepared.
 func (tx *Tx) execCached(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := tx.db.prepared(ctx, query); st != nil {
+	if st := tx.cached(query); st != nil {
 		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return tx.ExecContext(ctx, query, args...)
@@ -282,7 +321,7 @@ func (tx *Tx) execCached(ctx context.Context, query string, args ...any) (sql.Re
 
 // queryCached is QueryContext with a statement from DB.prepared.
 func (tx *Tx) queryCached(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := tx.db.prepared(ctx, query); st != nil {
+	if st := tx.cached(query); st != nil {
 		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	return tx.QueryContext(ctx, query, args...)
@@ -290,7 +329,7 @@ func (tx *Tx) queryCached(ctx context.Context, query string, args ...any) (*sql.
 
 // queryRowCached is QueryRowContext with a statement from DB.prepared.
 func (tx *Tx) queryRowCached(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := tx.db.prepared(ctx, query); st != nil {
+	if st := tx.cached(query); st != nil {
 		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return tx.QueryRowContext(ctx, query, args...)

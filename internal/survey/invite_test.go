@@ -32,13 +32,18 @@ func (e *env) invitations(t *testing.T) []fanmail.SurveyInvitation {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rows.Close()
-	var out []fanmail.SurveyInvitation
+	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
 			t.Fatal(err)
 		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	// Read after the rows are closed: they hold a connection of the pool.
+	var out []fanmail.SurveyInvitation
+	for _, id := range ids {
 		inv, err := e.db.InvitationByID(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
