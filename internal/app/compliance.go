@@ -14,6 +14,7 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/compliance"
 	"github.com/fanmail/fanmail/internal/config"
+	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store"
 )
 
@@ -136,7 +137,7 @@ func privacyRetention(r config.Retention) []fanmail.RetentionItem {
 // inactive past FANMAIL_RETAIN_INACTIVE_MEMBERS, and records it in the
 // access log. A refusal (unused gift certificates) is the job's to count.
 func (a *App) eraseInactive(ctx context.Context, id int64) error {
-	if _, err := a.Members.Erase(ctx, id, store.EraseOptions{Source: "retention",
+	if _, err := a.Members.Erase(ctx, id, store.EraseOptions{Source: member.ErasedByRetention,
 		Reason: "inactive past the retention period (FANMAIL_RETAIN_INACTIVE_MEMBERS)"}); err != nil {
 		return err
 	}

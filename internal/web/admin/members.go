@@ -38,7 +38,7 @@ var (
 	}
 	mbSourceLabels = map[string]string{
 		fanmail.SourceWeb: "Website", fanmail.SourceShop: "Shop", fanmail.SourceImport: "Import",
-		fanmail.SourceAPI: "API", fanmail.SourceAdmin: "Staff", "portal": "Member portal", "erasure": "Erasure",
+		fanmail.SourceAPI: "API", fanmail.SourceAdmin: "Staff", fanmail.SourcePortal: "Member portal", fanmail.SourceErasure: "Erasure",
 	}
 )
 

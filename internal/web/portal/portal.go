@@ -334,7 +334,7 @@ func (h *Handler) consentsPage(w http.ResponseWriter, r *http.Request) error {
 // setConsent grants or withdraws one purpose with one click (granted=1|0).
 func (h *Handler) setConsent(w http.ResponseWriter, r *http.Request) error {
 	granted := r.PostFormValue("granted") == "1"
-	err := h.Members.SetConsent(r.Context(), currentMember(r).ID, r.PathValue("purpose"), granted, member.SourcePortal, web.ClientIP(r))
+	err := h.Members.SetConsent(r.Context(), currentMember(r).ID, r.PathValue("purpose"), granted, fanmail.SourcePortal, web.ClientIP(r))
 	if fanmail.ErrorCode(err) == fanmail.EINVALID {
 		page, perr := h.consents(r)
 		if perr != nil {
@@ -402,13 +402,13 @@ var purposeLabels = map[string]string{
 }
 
 var sourceLabels = map[string]string{
-	fanmail.SourceWeb:    "Website",
-	fanmail.SourceShop:   "Shop",
-	fanmail.SourceImport: "Import",
-	fanmail.SourceAPI:    "API",
-	fanmail.SourceAdmin:  "Staff",
-	member.SourcePortal:  "My page",
-	"erasure":            "Erasure",
+	fanmail.SourceWeb:     "Website",
+	fanmail.SourceShop:    "Shop",
+	fanmail.SourceImport:  "Import",
+	fanmail.SourceAPI:     "API",
+	fanmail.SourceAdmin:   "Staff",
+	fanmail.SourcePortal:  "My page",
+	fanmail.SourceErasure: "Erasure",
 }
 
 // PurposeLabel names a consent purpose.
