@@ -25,10 +25,6 @@ func init() {
 		"Send me news, events and offers by e-mail (advertising).":   "새 소식, 이벤트, 혜택을 이메일로 받겠습니다 (광고성 정보).",
 		"Send me news, events and offers by SMS (advertising).":      "새 소식, 이벤트, 혜택을 문자로 받겠습니다 (광고성 정보).",
 		"SMS advertising may also reach me between 21:00 and 08:00.": "오후 9시부터 오전 8시 사이에도 광고성 문자를 받겠습니다.",
-		"Collection and use of personal information":                 "개인정보 수집·이용",
-		"Advertising by e-mail":                                      "이메일 광고 수신",
-		"Advertising by SMS":                                         "문자 광고 수신",
-		"SMS advertising at night (21:00–08:00)":                     "야간 문자 광고 수신 (21:00~08:00)",
 
 		// Registration and profile errors.
 		"Member id is required.":                     "회원 아이디를 입력해 주세요.",
