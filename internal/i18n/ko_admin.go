@@ -5,7 +5,6 @@ package i18n
 func init() {
 	Register(map[string]string{
 		// Menu and layout.
-		"Catalogue":      "카탈로그",
 		"Members":        "회원",
 		"Profile survey": "프로필 설문",
 		"Shop terminal":  "매장 단말기",
@@ -25,7 +24,6 @@ func init() {
 		// Dashboard.
 		"Active members":          "활동 회원",
 		"Awaiting confirmation":   "확인 대기",
-		"Brands":                  "브랜드",
 		"Products":                "상품",
 		"Mail is configured.":     "메일이 설정되어 있습니다.",
 		"Mail is not configured.": "메일이 설정되지 않았습니다.",
@@ -35,9 +33,7 @@ func init() {
 		"API tokens":                             "API 토큰",
 		"New staff user":                         "새 직원 계정",
 		"Edit staff user":                        "직원 계정 수정",
-		"Name":                                   "이름",
 		"Role":                                   "역할",
-		"Status":                                 "상태",
 		"Last sign-in":                           "마지막 로그인",
 		"(for shop staff)":                       "(매장 직원용)",
 		"Active (may sign in)":                   "활성 (로그인 가능)",
@@ -51,11 +47,9 @@ func init() {
 		"Shop staff":                             "매장 직원",
 		"Service centre":                         "서비스 센터",
 		"Staff user created.":                    "직원 계정을 만들었습니다.",
-		"Saved.":                                 "저장했습니다.",
 		"Staff user not found.":                  "직원 계정을 찾을 수 없습니다.",
 		"Unknown role.":                          "알 수 없는 역할입니다.",
 		"Unknown language.":                      "알 수 없는 언어입니다.",
-		"The name is too long.":                  "이름이 너무 깁니다.",
 		"At least one active admin must remain.": "활성 관리자가 적어도 한 명은 있어야 합니다.",
 		"A staff user with this e-mail address already exists.": "이 이메일 주소를 쓰는 직원 계정이 이미 있습니다.",
 		"The password must be at least 10 characters long.":     "비밀번호는 10자 이상이어야 합니다.",
@@ -79,13 +73,9 @@ func init() {
 
 		// Member search.
 		"E-mail, name, phone or member id": "이메일, 이름, 전화번호 또는 회원 아이디",
-		"Favourite brand":                  "선호 브랜드",
 		"Any brand":                        "모든 브랜드",
-		"Gender":                           "성별",
 		"Any gender":                       "모든 성별",
-		"Age band":                         "연령대",
 		"Any age":                          "모든 연령",
-		"Consent":                          "동의",
 		"Any consent":                      "동의 무관",
 		"Agreed to":                        "동의함",
 		"Any status":                       "모든 상태",
@@ -96,18 +86,13 @@ func init() {
 		"No members found.":                "검색된 회원이 없습니다.",
 		"First page":                       "첫 페이지",
 		"Next page":                        "다음 페이지",
-		"Unknown gender.":                  "알 수 없는 성별입니다.",
-		"Unknown age band.":                "알 수 없는 연령대입니다.",
-		"Unknown member status.":           "알 수 없는 회원 상태입니다.",
 
 		// Member record.
-		"Edit":        "수정",
 		"Edit member": "회원 정보 수정",
 		"Deactivate":  "비활성화",
 		"Deactivate this member? They can no longer sign in.": "이 회원을 비활성화할까요? 더 이상 로그인할 수 없습니다.",
 		"Member deactivated.": "회원을 비활성화했습니다.",
 		"Profile":             "프로필",
-		"Postal code":         "우편번호",
 		"Address":             "주소",
 		"Source":              "가입 경로",
 		"Confirmed":           "이메일 확인",
@@ -121,7 +106,6 @@ func init() {
 		"Refused":             "거부",
 		"Consent history":     "동의 이력",
 		"When":                "일시",
-		"Purpose":             "항목",
 		"Decision":            "결정",
 		"IP address":          "IP 주소",
 		"Wording version":     "문구 버전",

@@ -16,7 +16,6 @@ func init() {
 		"Default wording":                                 "기본 문구",
 		"Members who chose this brand":                    "이 브랜드를 고른 회원",
 		"by gender and age band":                          "성별·연령대별",
-		"Total":                                           "합계",
 		"Download CSV":                                    "CSV 내려받기",
 		"Unknown step.":                                   "알 수 없는 단계입니다.",
 		"The text holds characters that are not allowed.": "허용되지 않는 문자가 들어 있습니다.",

@@ -30,7 +30,6 @@ func init() {
 		"Unknown brand group.":                                       "알 수 없는 브랜드 그룹입니다.",
 		"Unknown shop.":                                              "알 수 없는 매장입니다.",
 		"Unknown question.":                                          "알 수 없는 질문입니다.",
-		"Unknown answer option.":                                     "알 수 없는 답변 항목입니다.",
 		"Enter a name for the segment.":                              "세그먼트 이름을 입력하세요.",
 		"The name is too long.":                                      "이름이 너무 깁니다.",
 		"Counting this segment took too long; try fewer conditions.": "세그먼트 집계 시간이 너무 오래 걸렸습니다. 조건을 줄여 보세요.",
