@@ -75,12 +75,12 @@ func printStatus(out io.Writer, st compliance.Status) {
 	fmt.Fprintf(out, "result notices overdue (over 14 days): %d\n", st.OverdueNotices)
 	for _, e := range st.Overdue {
 		fmt.Fprintf(out, "  consent %d of member %d: %s (%s) %s on %s\n", e.ID, e.MemberID,
-			fanmail.PurposeLabel(e.Purpose), e.Purpose, strings.ToLower(e.Result()), day(e.CreatedAt))
+			e.Purpose, fanmail.PurposeLabel(e.Purpose), strings.ToLower(e.Result()), day(e.CreatedAt))
 	}
 	fmt.Fprintf(out, "re-confirmations due: %d\n", st.ReconfirmationsDue)
 	for _, d := range st.Due {
 		fmt.Fprintf(out, "  member %d: %s (%s) granted %s, period %d due %s\n", d.MemberID,
-			fanmail.PurposeLabel(d.Purpose), d.Purpose, day(d.GrantedAt), d.Period, day(d.DueAt))
+			d.Purpose, fanmail.PurposeLabel(d.Purpose), day(d.GrantedAt), d.Period, day(d.DueAt))
 	}
 	fmt.Fprintln(out, "last runs:")
 	for _, job := range compliance.Jobs {
