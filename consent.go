@@ -31,7 +31,7 @@ type Consent struct {
 	Purpose   string
 	Channel   string // "email", "sms" or "" when not channel-specific
 	Granted   bool
-	Source    string // SourceWeb, SourceShop, SourceImport, SourceAPI, SourceAdmin, "portal"
+	Source    string // one of ConsentSources
 	IP        string
 	Version   string // wording version shown
 	CreatedAt time.Time

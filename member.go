@@ -24,6 +24,17 @@ const (
 	SourceAdmin  = "admin"
 )
 
+// Sources of consent decisions only: members are not registered there.
+const (
+	SourcePortal      = "portal"      // the member changed it in the member portal
+	SourceUnsubscribe = "unsubscribe" // the unsubscribe link of a marketing mail withdrew it
+	SourceErasure     = "erasure"     // erasing the member withdrew it
+)
+
+// ConsentSources lists every source a consent record may carry.
+var ConsentSources = []string{SourceWeb, SourceShop, SourceImport, SourceAPI, SourceAdmin,
+	SourcePortal, SourceUnsubscribe, SourceErasure}
+
 // Genders as stored. The empty string means "not given".
 const (
 	GenderFemale = "female"

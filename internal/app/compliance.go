@@ -14,6 +14,7 @@ import (
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/compliance"
 	"github.com/fanmail/fanmail/internal/config"
+	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store"
 )
 
@@ -73,11 +74,13 @@ func printStatus(out io.Writer, st compliance.Status) {
 	fmt.Fprintf(out, "compliance status at %s\n", day(st.At))
 	fmt.Fprintf(out, "result notices overdue (over 14 days): %d\n", st.OverdueNotices)
 	for _, e := range st.Overdue {
-		fmt.Fprintf(out, "  consent %d of member %d: %s %s on %s\n", e.ID, e.MemberID, e.Purpose, strings.ToLower(e.Result()), day(e.CreatedAt))
+		fmt.Fprintf(out, "  consent %d of member %d: %s (%s) %s on %s\n", e.ID, e.MemberID,
+			e.Purpose, fanmail.PurposeLabel(e.Purpose), strings.ToLower(e.Result()), day(e.CreatedAt))
 	}
 	fmt.Fprintf(out, "re-confirmations due: %d\n", st.ReconfirmationsDue)
 	for _, d := range st.Due {
-		fmt.Fprintf(out, "  member %d: %s granted %s, period %d due %s\n", d.MemberID, d.Purpose, day(d.GrantedAt), d.Period, day(d.DueAt))
+		fmt.Fprintf(out, "  member %d: %s (%s) granted %s, period %d due %s\n", d.MemberID,
+			d.Purpose, fanmail.PurposeLabel(d.Purpose), day(d.GrantedAt), d.Period, day(d.DueAt))
 	}
 	fmt.Fprintln(out, "last runs:")
 	for _, job := range compliance.Jobs {
@@ -136,7 +139,7 @@ func privacyRetention(r config.Retention) []fanmail.RetentionItem {
 // inactive past FANMAIL_RETAIN_INACTIVE_MEMBERS, and records it in the
 // access log. A refusal (unused gift certificates) is the job's to count.
 func (a *App) eraseInactive(ctx context.Context, id int64) error {
-	if _, err := a.Members.Erase(ctx, id, store.EraseOptions{Source: "retention",
+	if _, err := a.Members.Erase(ctx, id, store.EraseOptions{Source: member.ErasedByRetention,
 		Reason: "inactive past the retention period (FANMAIL_RETAIN_INACTIVE_MEMBERS)"}); err != nil {
 		return err
 	}

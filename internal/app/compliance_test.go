@@ -49,7 +49,7 @@ func TestMain_Compliance(t *testing.T) {
 		}
 
 		code, out, _ := run("compliance", "status")
-		if code != 0 || !strings.Contains(out, "result notices overdue (over 14 days): 1") || !strings.Contains(out, "marketing_sms declined") ||
+		if code != 0 || !strings.Contains(out, "result notices overdue (over 14 days): 1") || !strings.Contains(out, "marketing_sms (Advertising by SMS) declined") ||
 			strings.Contains(out, "dahye@") {
 			t.Errorf("status with an overdue notice: %d\n%s", code, out)
 		}

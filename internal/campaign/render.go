@@ -1,12 +1,14 @@
 package campaign
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fanmail/fanmail"
 	"github.com/fanmail/fanmail/internal/channel/email"
+	"github.com/fanmail/fanmail/internal/i18n"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/tracking"
 )
@@ -142,26 +144,16 @@ func appendEscaped(dst []byte, v string) []byte {
 	return dst
 }
 
+// genderLabel is the merge field of gender g: its one label in the member's
+// language (Korean unless English), nothing when not given.
 func genderLabel(g, lang string) string {
-	en := lang == fanmail.LangEnglish
-	switch g {
-	case fanmail.GenderFemale:
-		if en {
-			return "Female"
-		}
-		return "여성"
-	case fanmail.GenderMale:
-		if en {
-			return "Male"
-		}
-		return "남성"
-	case fanmail.GenderOther:
-		if en {
-			return "Other"
-		}
-		return "기타"
+	if !slices.Contains(fanmail.Genders, g) {
+		return ""
 	}
-	return ""
+	if lang != fanmail.LangEnglish {
+		lang = fanmail.LangKorean
+	}
+	return i18n.T(lang, fanmail.GenderLabel(g))
 }
 
 // render fills the subject and both bodies of cc for r.

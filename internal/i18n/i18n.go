@@ -19,6 +19,8 @@ var (
 
 // Register adds Korean translations; each feature registers its own messages
 // from an init function in a file of its own (ko_member.go, ko_catalog.go, …).
+// A key shared by features is translated in one file only (a test checks):
+// a later Register overwrites an earlier one.
 func Register(messages map[string]string) {
 	mu.Lock()
 	defer mu.Unlock()

@@ -35,7 +35,6 @@ func init() {
 		"Choose a sender.":                                                  "발신자를 고르세요.",
 		"The send time is in the past.":                                     "발송 시각이 이미 지났습니다.",
 		"Campaign not found.":                                               "캠페인을 찾을 수 없습니다.",
-		"Segment not found.":                                                "세그먼트를 찾을 수 없습니다.",
 		"Nobody is in the audience of this campaign.":                       "이 캠페인을 받을 회원이 없습니다.",
 		"The campaign's status has changed; reload and try again.":          "캠페인 상태가 바뀌었습니다. 새로 고친 뒤 다시 시도하세요.",
 		"No SMTP server is configured for campaigns.":                       "캠페인용 SMTP 서버가 설정되지 않았습니다.",

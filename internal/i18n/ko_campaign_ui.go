@@ -120,7 +120,6 @@ func init() {
 		"The segment matches %d members now; %d of them do not get this campaign's mail:": "세그먼트에 지금 해당하는 회원은 %d명이며, 그중 %d명은 이 캠페인 메일을 받지 않습니다:",
 		"member not confirmed":    "가입 확인 전 회원",
 		"no marketing consent":    "마케팅 수신 동의 없음",
-		"Why":                     "이유",
 		"%d more are not listed.": "나머지 %d명은 목록에 없습니다.",
 		"Clicks per link":         "링크별 클릭",
 		"Link":                    "링크",

@@ -68,7 +68,6 @@ func init() {
 		"Edit":                                     "수정",
 		"Name":                                     "이름",
 		"Status":                                   "상태",
-		"Save":                                     "저장",
 		"Saved.":                                   "저장했습니다.",
 
 		// Errors.

@@ -6,10 +6,8 @@ package i18n
 func init() {
 	Register(map[string]string{
 		// What an erasure keeps, and why
-		"Orders": "주문",
 		"Tax and accounting records must be kept.":                                                                                "세무·회계 기록은 보관해야 합니다.",
 		"Order number, date, amounts and items, without name, address or any contact detail.":                                     "주문번호, 날짜, 금액, 품목만 남고 이름, 주소, 연락처는 남지 않습니다.",
-		"Consent and notice records":                                                                                              "동의 및 고지 기록",
 		"We must be able to prove when consent to advertising was given and withdrawn.":                                           "광고 수신 동의를 언제 받고 언제 철회했는지 증명할 수 있어야 합니다.",
 		"Purpose, channel, granted or withdrawn, wording version and time, under a member number only; no address or IP address.": "목적, 채널, 동의 또는 철회, 문구 버전, 시각만 회원번호로 남고 주소와 IP 주소는 남지 않습니다.",
 		"Chip and point ledger": "칩·포인트 원장",
@@ -58,7 +56,6 @@ func init() {
 		"What is kept after you leave, and why": "탈퇴 후에도 남는 정보와 그 이유",
 		"Everything else about you is deleted or made anonymous for good: name, e-mail address, phone, birth year, gender, address, member id, password, answers, favourite brands, sessions and the mails we sent you.": "그 밖의 정보는 모두 영구히 삭제되거나 익명 처리됩니다: 이름, 이메일 주소, 전화번호, 출생연도, 성별, 주소, 회원 아이디, 비밀번호, 답변, 좋아하는 브랜드, 로그인 세션, 보내 드린 메일.",
 		"Kept":         "남는 정보",
-		"Why":          "이유",
 		"What exactly": "남는 내용",
 
 		"To leave, first set a password, then confirm with it here.": "탈퇴하려면 먼저 비밀번호를 정한 뒤 여기에서 비밀번호로 확인해 주세요.",

@@ -83,7 +83,7 @@ func init() {
 
 		// Member portal
 		"My chips and rewards": "내 칩과 혜택",
-		"Mania chips come with the brand mails, which need your consent to advertising by e-mail.": "매니아칩은 브랜드 메일과 함께 보내 드립니다. 브랜드 메일을 받으시려면 이메일 광고 수신에 동의해 주세요.",
+		"Mania chips come with the brand mails, which need your consent to advertising by e-mail.": "매니아칩은 브랜드 메일과 함께 보내 드립니다. 브랜드 메일을 받으시려면 이메일 광고성 정보 수신에 동의해 주세요.",
 		"Mania member since %s": "%s부터 매니아 회원",
 		"%d chips":              "칩 %d개",
 		"%d points":             "%d포인트",

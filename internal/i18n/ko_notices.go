@@ -30,8 +30,6 @@ func init() {
 		"Consent result notices (art. 50(7))":               "수신동의 처리 결과 안내 (제50조 제7항)",
 		"Two-yearly re-confirmation (art. 50(8))":           "2년 주기 수신동의 여부 확인 (제50조 제8항)",
 		"Retention":        "보유기간",
-		"Data":             "데이터",
-		"Kept for":         "보유기간",
 		"Then":             "이후 처리",
 		"%s days":          "%s일",
 		"kept":             "보관",

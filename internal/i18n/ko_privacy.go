@@ -26,7 +26,6 @@ func init() {
 		"No entries.":          "기록이 없습니다.",
 		"Older entries":        "이전 기록",
 		"No staff user has this id or e-mail address.":    "이 ID나 이메일 주소의 직원이 없습니다.",
-		"Enter a date as YYYY-MM-DD.":                     "날짜를 YYYY-MM-DD 형식으로 입력하세요.",
 		"An access log entry needs an action.":            "접속기록에는 행위가 있어야 합니다.",
 		"An access log entry needs an actor.":             "접속기록에는 행위자가 있어야 합니다.",
 		"The number of records cannot be negative.":       "건수는 음수일 수 없습니다.",

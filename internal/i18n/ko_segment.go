@@ -30,7 +30,6 @@ func init() {
 		"Unknown brand group.":                                       "알 수 없는 브랜드 그룹입니다.",
 		"Unknown shop.":                                              "알 수 없는 매장입니다.",
 		"Unknown question.":                                          "알 수 없는 질문입니다.",
-		"Unknown answer option.":                                     "알 수 없는 답변 항목입니다.",
 		"Enter a name for the segment.":                              "세그먼트 이름을 입력하세요.",
 		"The name is too long.":                                      "이름이 너무 깁니다.",
 		"Counting this segment took too long; try fewer conditions.": "세그먼트 집계 시간이 너무 오래 걸렸습니다. 조건을 줄여 보세요.",
@@ -111,24 +110,5 @@ func init() {
 		"on or after": "당일 또는 이후",
 		"at least":    "이상",
 		"less than":   "미만",
-
-		// Values.
-		"Female":                           "여성",
-		"Male":                             "남성",
-		"Other":                            "기타",
-		"Not given":                        "미입력",
-		"Pending":                          "확인 대기",
-		"Active":                           "활성",
-		"Inactive":                         "비활성",
-		"Website":                          "웹사이트",
-		"Shop":                             "매장",
-		"Import":                           "가져오기",
-		"API":                              "API",
-		"Staff":                            "직원",
-		"Terms of service":                 "이용약관",
-		"Privacy policy":                   "개인정보 처리방침",
-		"Marketing e-mails":                "마케팅 이메일 수신",
-		"Marketing SMS":                    "마케팅 문자 수신",
-		"Night-time SMS ads (21:00–08:00)": "야간 광고 문자 수신 (21:00~08:00)",
 	})
 }

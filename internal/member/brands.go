@@ -60,7 +60,7 @@ func (s *Service) SetBrands(ctx context.Context, memberID int64, brandIDs []int6
 			// A confirmed member's new favourite starts the fan program
 			// (seed 000 steps 4-5); a pending member's starts on confirmation.
 			if m.Status == fanmail.MemberActive {
-				if err := tx.Emit(ctx, fanmail.BrandSelected{MemberID: memberID, BrandID: id, Source: SourcePortal}); err != nil {
+				if err := tx.Emit(ctx, fanmail.BrandSelected{MemberID: memberID, BrandID: id, Source: fanmail.SourcePortal}); err != nil {
 					return err
 				}
 			}

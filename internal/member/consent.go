@@ -18,7 +18,7 @@ func (s *Service) SetConsent(ctx context.Context, memberID int64, purpose string
 		return fanmail.FieldError("consent", "Unknown consent purpose.")
 	}
 	switch source {
-	case fanmail.SourceWeb, fanmail.SourceShop, fanmail.SourceImport, fanmail.SourceAPI, fanmail.SourceAdmin, SourcePortal:
+	case fanmail.SourceWeb, fanmail.SourceShop, fanmail.SourceImport, fanmail.SourceAPI, fanmail.SourceAdmin, fanmail.SourcePortal:
 	default:
 		return fanmail.FieldError("source", "Unknown source.")
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fanmail/fanmail"
-	"github.com/fanmail/fanmail/internal/member"
 	"github.com/fanmail/fanmail/internal/store"
 	"github.com/fanmail/fanmail/internal/store/storetest"
 )
@@ -27,7 +26,7 @@ func TestService_SetConsent(t *testing.T) {
 		e.advance(time.Hour)
 
 		// Withdrawing SMS marketing withdraws night-time SMS too, at once.
-		if err := e.svc.SetConsent(ctx, m.ID, fanmail.PurposeMarketingSMS, false, member.SourcePortal, "198.51.100.9"); err != nil {
+		if err := e.svc.SetConsent(ctx, m.ID, fanmail.PurposeMarketingSMS, false, fanmail.SourcePortal, "198.51.100.9"); err != nil {
 			t.Fatal(err)
 		}
 		cur, _ := e.svc.CurrentConsents(ctx, m.ID)
@@ -56,10 +55,10 @@ func TestService_SetConsent(t *testing.T) {
 			granted bool
 			source  string
 		}{
-			{fanmail.PurposeNightSMS, true, member.SourcePortal}, // SMS marketing is withdrawn
-			{fanmail.PurposeTerms, false, member.SourcePortal},
-			{fanmail.PurposePrivacy, false, member.SourcePortal},
-			{"telepathy", true, member.SourcePortal},
+			{fanmail.PurposeNightSMS, true, fanmail.SourcePortal}, // SMS marketing is withdrawn
+			{fanmail.PurposeTerms, false, fanmail.SourcePortal},
+			{fanmail.PurposePrivacy, false, fanmail.SourcePortal},
+			{"telepathy", true, fanmail.SourcePortal},
 			{fanmail.PurposeMarketingEmail, false, "carrier-pigeon"},
 		}
 		for _, c := range refused {
@@ -70,7 +69,7 @@ func TestService_SetConsent(t *testing.T) {
 		if n, _ := e.svc.Consents(ctx, m.ID); len(n) != len(hist) {
 			t.Errorf("refused changes were recorded: %d rows", len(n))
 		}
-		if err := e.svc.SetConsent(ctx, 4242, fanmail.PurposeMarketingEmail, false, member.SourcePortal, ""); fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
+		if err := e.svc.SetConsent(ctx, 4242, fanmail.PurposeMarketingEmail, false, fanmail.SourcePortal, ""); fanmail.ErrorCode(err) != fanmail.ENOTFOUND {
 			t.Errorf("missing member: %v, want ENOTFOUND", err)
 		}
 		// Granting again works and is recorded.
@@ -97,7 +96,7 @@ func TestService_SetConsent_LiftsUnsubscribe(t *testing.T) {
 		if err := db.Suppress(ctx, m.Email, store.SuppressUnsubscribed, "test"); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.SetConsent(ctx, m.ID, fanmail.PurposeMarketingEmail, true, member.SourcePortal, ""); err != nil {
+		if err := e.svc.SetConsent(ctx, m.ID, fanmail.PurposeMarketingEmail, true, fanmail.SourcePortal, ""); err != nil {
 			t.Fatal(err)
 		}
 		if s, _ := db.IsSuppressed(ctx, m.Email); s {
@@ -106,7 +105,7 @@ func TestService_SetConsent_LiftsUnsubscribe(t *testing.T) {
 		if err := db.Suppress(ctx, m.Email, store.SuppressHardBounce, "test"); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.SetConsent(ctx, m.ID, fanmail.PurposeMarketingEmail, true, member.SourcePortal, ""); err != nil {
+		if err := e.svc.SetConsent(ctx, m.ID, fanmail.PurposeMarketingEmail, true, fanmail.SourcePortal, ""); err != nil {
 			t.Fatal(err)
 		}
 		if s, _ := db.IsSuppressed(ctx, m.Email); !s {

@@ -18,8 +18,9 @@ const WithdrawLinkTTL = 24 * time.Hour
 // Erasure sources besides the staff surfaces (fanmail.SourceAdmin,
 // SourceAPI) and the CLI.
 const (
-	ErasedByMember = "portal" // the member left in the portal
-	ErasedByCLI    = "cli"
+	ErasedByMember    = fanmail.SourcePortal // the member left in the portal
+	ErasedByCLI       = "cli"
+	ErasedByRetention = "retention" // the retention job: inactive too long
 )
 
 // Erase erases a member on request (see store.EraseMember and

@@ -12,9 +12,6 @@ import (
 	"github.com/fanmail/fanmail/internal/store"
 )
 
-// SourcePortal marks consents the member changed in the member portal.
-const SourcePortal = "portal"
-
 // Registration is what a person (or shop staff for them) typed to join.
 // There is deliberately no resident registration number.
 type Registration struct {

@@ -44,7 +44,7 @@ const ReasonErased = "Erased on request: only the person can join again, on the 
 
 // EraseOptions say who erases a member and how open obligations are settled.
 type EraseOptions struct {
-	Source string // "portal" when the member left; "admin", "api" or "cli" for staff
+	Source string // fanmail.SourcePortal when the member left; "admin", "api", "cli" or "retention" otherwise
 	UserID int64  // the staff user; 0 when the member left
 	Reason string // why (the request's reference); required for staff
 	// VoidCertificates voids the member's unused gift certificates; without
@@ -292,7 +292,7 @@ func (tx *Tx) withdrawConsents(ctx context.Context, id int64) error {
 			continue
 		}
 		if err := tx.AddConsent(ctx, fanmail.Consent{MemberID: id, Purpose: p, Channel: fanmail.ChannelOf(p),
-			Granted: false, Source: "erasure", Version: fanmail.ConsentWordingVersion}); err != nil {
+			Granted: false, Source: fanmail.SourceErasure, Version: fanmail.ConsentWordingVersion}); err != nil {
 			return err
 		}
 	}

@@ -22,10 +22,6 @@ const (
 	KindReply       = "reply"
 )
 
-// ConsentSource is the consents.source of a withdrawal made with an
-// unsubscribe link.
-const ConsentSource = "unsubscribe"
-
 // Options configure the tracking service; zero fields take the defaults.
 type Options struct {
 	URLs URLs

@@ -86,12 +86,12 @@ func (s *Service) Unsubscribe(ctx context.Context, token, sig, ip string) (Unsub
 			changed = true
 			if err := tx.AddConsent(ctx, fanmail.Consent{
 				MemberID: r.MemberID, Purpose: fanmail.PurposeMarketingEmail, Channel: "email",
-				Granted: false, Source: ConsentSource, IP: ip, Version: fanmail.ConsentWordingVersion,
+				Granted: false, Source: fanmail.SourceUnsubscribe, IP: ip, Version: fanmail.ConsentWordingVersion,
 			}); err != nil {
 				return err
 			}
 		}
-		if err := tx.Suppress(ctx, r.Email, store.SuppressUnsubscribed, ConsentSource); err != nil {
+		if err := tx.Suppress(ctx, r.Email, store.SuppressUnsubscribed, fanmail.SourceUnsubscribe); err != nil {
 			return err
 		}
 		if r.SendID == 0 {

@@ -75,6 +75,9 @@ func Funcs() template.FuncMap {
 			return false
 		},
 		"add": func(a, b int) int { return a + b },
+		// genders and genderLabel offer the genders with their one label.
+		"genders":     func() []string { return fanmail.Genders },
+		"genderLabel": fanmail.GenderLabel,
 		"pick": func(lang, ko, en string) string {
 			if lang == "en" && en != "" {
 				return en

@@ -3,6 +3,7 @@ package admin
 import (
 	"encoding/csv"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -87,8 +88,10 @@ func (h *Handler) prefTable(r *http.Request, brandID int64) (prefTable, error) {
 	if err != nil {
 		return prefTable{}, err
 	}
-	t := prefTable{Genders: []string{fanmail.GenderFemale, fanmail.GenderMale, fanmail.GenderOther, ""},
-		Labels: []string{"Female", "Male", "Other", "Not given"}}
+	t := prefTable{Genders: append(slices.Clone(fanmail.Genders), "")}
+	for _, g := range t.Genders {
+		t.Labels = append(t.Labels, fanmail.GenderLabel(g))
+	}
 	bands := h.Config.AgeBands
 	if len(bands) == 0 {
 		bands = fanmail.DefaultAgeBands

@@ -65,10 +65,10 @@ func (h *Handler) compliancePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := compliancePage{Status: st}
 	for _, e := range st.Overdue {
-		p.OverdueRows = append(p.OverdueRows, consentRow{MemberID: e.MemberID, Label: mbPurposeLabel(e.Purpose), Result: e.Result(), At: e.CreatedAt})
+		p.OverdueRows = append(p.OverdueRows, consentRow{MemberID: e.MemberID, Label: fanmail.PurposeLabel(e.Purpose), Result: e.Result(), At: e.CreatedAt})
 	}
 	for _, d := range st.Due {
-		p.DueRows = append(p.DueRows, consentRow{MemberID: d.MemberID, Label: mbPurposeLabel(d.Purpose), At: d.GrantedAt, Due: d.DueAt})
+		p.DueRows = append(p.DueRows, consentRow{MemberID: d.MemberID, Label: fanmail.PurposeLabel(d.Purpose), At: d.GrantedAt, Due: d.DueAt})
 	}
 	for _, kind := range compliance.Jobs {
 		row := jobRow{Kind: kind, Name: complianceJobNames[kind][0], Short: complianceJobNames[kind][1]}

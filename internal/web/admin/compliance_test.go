@@ -57,7 +57,7 @@ func TestComplianceAdmin(t *testing.T) {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("status %d:\n%s", res.StatusCode, res.Body)
 		}
-		for _, want := range []string{"준법 관리", `<span id="overdue-count">1</span>`, "마케팅", "실행한 적이 없습니다.", "365일"} {
+		for _, want := range []string{"준법 관리", `<span id="overdue-count">1</span>`, "광고성 정보", "실행한 적이 없습니다.", "365일"} {
 			if !strings.Contains(res.Body, want) {
 				t.Errorf("page lacks %q", want)
 			}

@@ -42,18 +42,10 @@ var (
 		{fanmail.MemberPending, "Pending: they confirm by e-mail first"},
 		{fanmail.MemberActive, "Active: the list is already confirmed"},
 	}
-	imPurposes = []imChoice{
-		{fanmail.PurposeTerms, "Terms of service"},
-		{fanmail.PurposePrivacy, "Privacy policy"},
-		{fanmail.PurposeMarketingEmail, "Marketing e-mails"},
-		{fanmail.PurposeMarketingSMS, "Marketing SMS"},
-		{fanmail.PurposeNightSMS, "Night-time SMS ads (21:00–08:00)"},
-	}
 	imStatusLabels = map[string]string{
 		store.ImportRunning: "Running", store.ImportDone: "Done", store.ImportFailed: "Failed",
 		member.ImportInterrupted: "Interrupted",
 	}
-	imMemberStatusLabels = map[string]string{fanmail.MemberPending: "Pending", fanmail.MemberActive: "Active"}
 )
 
 // importForm is the upload form as typed.
@@ -96,7 +88,7 @@ func newImportRow(imp store.Import) importRow {
 type importsPage struct {
 	Form     importForm
 	Statuses []imChoice
-	Purposes []imChoice
+	Purposes []mbChoice
 	Fields   []string
 	Imports  []importRow
 	NextURL  string
@@ -129,7 +121,7 @@ func (h *Handler) renderImports(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	p := importsPage{Form: form, Statuses: imStatuses, Purposes: imPurposes, Fields: member.Fields}
+	p := importsPage{Form: form, Statuses: imStatuses, Purposes: mbChoices(fanmail.Purposes, fanmail.PurposeLabel), Fields: member.Fields}
 	for _, imp := range imps {
 		p.Imports = append(p.Imports, newImportRow(imp))
 	}
@@ -330,7 +322,7 @@ func (h *Handler) showImport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := importPage{Import: newImportRow(imp), MemberStatus: imMemberStatusLabels[imp.MemberStatus], Columns: importColumns(imp.ColumnMap)}
+	p := importPage{Import: newImportRow(imp), MemberStatus: fanmail.MemberStatusLabel(imp.MemberStatus), Columns: importColumns(imp.ColumnMap)}
 	header := map[string]string{}
 	for _, c := range p.Columns {
 		if c.Field != "" {
@@ -341,21 +333,12 @@ func (h *Handler) showImport(w http.ResponseWriter, r *http.Request) error {
 		p.Errors = append(p.Errors, importErrorRow{Line: e.Line, Column: header[e.Field], Reason: e.Reason})
 	}
 	for _, c := range imp.DefaultConsents {
-		p.Consents = append(p.Consents, imLabel(imPurposes, c))
+		p.Consents = append(p.Consents, fanmail.PurposeLabel(c))
 	}
 	if len(errs) == importErrorsPerPage {
 		p.NextErrorsURL = fmt.Sprintf("/admin/imports/%d?after=%d", id, errs[len(errs)-1].Line)
 	}
 	return h.render(w, r, http.StatusOK, "imports_show", imp.Filename, p)
-}
-
-func imLabel(choices []imChoice, v string) string {
-	for _, c := range choices {
-		if c.Value == v {
-			return c.Label
-		}
-	}
-	return v
 }
 
 // importColumns reads the "header=field;…" mapping an import recorded.

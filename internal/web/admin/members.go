@@ -26,35 +26,11 @@ func (h *Handler) memberRoutes(mux *http.ServeMux) {
 // mbChoice is a value offered in a select; Label is an English message key.
 type mbChoice struct{ Value, Label string }
 
-var (
-	mbGenders       = []mbChoice{{fanmail.GenderFemale, "Female"}, {fanmail.GenderMale, "Male"}, {fanmail.GenderOther, "Other"}}
-	mbStatuses      = []mbChoice{{fanmail.MemberActive, "Active"}, {fanmail.MemberPending, "Pending"}, {fanmail.MemberInactive, "Inactive"}}
-	mbPurposeLabels = map[string]string{
-		fanmail.PurposeTerms:          "Terms of service",
-		fanmail.PurposePrivacy:        "Privacy policy",
-		fanmail.PurposeMarketingEmail: "Marketing e-mails",
-		fanmail.PurposeMarketingSMS:   "Marketing SMS",
-		fanmail.PurposeNightSMS:       "Night-time SMS ads (21:00–08:00)",
-	}
-	mbSourceLabels = map[string]string{
-		fanmail.SourceWeb: "Website", fanmail.SourceShop: "Shop", fanmail.SourceImport: "Import",
-		fanmail.SourceAPI: "API", fanmail.SourceAdmin: "Staff", "portal": "Member portal", "erasure": "Erasure",
-	}
-)
-
-func mbLabel(choices []mbChoice, value string) string {
-	for _, c := range choices {
-		if c.Value == value {
-			return c.Label
-		}
-	}
-	return value
-}
-
-func mbPurposeChoices() []mbChoice {
+// mbChoices offers values with the labels label gives them (fanmail.PurposeLabel, …).
+func mbChoices(values []string, label func(string) string) []mbChoice {
 	var cs []mbChoice
-	for _, p := range fanmail.Purposes {
-		cs = append(cs, mbChoice{p, mbPurposeLabels[p]})
+	for _, v := range values {
+		cs = append(cs, mbChoice{v, label(v)})
 	}
 	return cs
 }
@@ -98,7 +74,9 @@ func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := mbSearchPage{
 		Filter: f, Brands: brands, AgeBands: h.Members.SearchAgeBands(),
-		Genders: mbGenders, Statuses: mbStatuses, Purposes: mbPurposeChoices(),
+		Genders:  mbChoices(fanmail.Genders, fanmail.GenderLabel),
+		Statuses: mbChoices(fanmail.MemberStatuses, fanmail.MemberStatusLabel),
+		Purposes: mbChoices(fanmail.Purposes, fanmail.PurposeLabel),
 	}
 	res, err := h.Members.FindMembers(r.Context(), f)
 	if fanmail.ErrorCode(err) == fanmail.EINVALID {
@@ -112,7 +90,7 @@ func (h *Handler) listMembers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	for _, m := range res.Members {
-		p.Members = append(p.Members, mbRow{Member: m, GenderLabel: mbLabel(mbGenders, m.Gender), StatusLabel: mbLabel(mbStatuses, m.Status)})
+		p.Members = append(p.Members, mbRow{Member: m, GenderLabel: fanmail.GenderLabel(m.Gender), StatusLabel: fanmail.MemberStatusLabel(m.Status)})
 	}
 	if res.Next != 0 {
 		q.Set("before", strconv.FormatInt(res.Next, 10))
@@ -194,21 +172,21 @@ func (h *Handler) showMember(w http.ResponseWriter, r *http.Request) error {
 	}
 	p := mbRecordPage{
 		MemberRecord: rec,
-		GenderLabel:  mbLabel(mbGenders, rec.Member.Gender),
-		StatusLabel:  mbLabel(mbStatuses, rec.Member.Status),
-		SourceLabel:  mbSourceLabel(rec.Member.Source),
+		GenderLabel:  fanmail.GenderLabel(rec.Member.Gender),
+		StatusLabel:  fanmail.MemberStatusLabel(rec.Member.Status),
+		SourceLabel:  fanmail.SourceLabel(rec.Member.Source),
 		AnswerRows:   mbAnswerRows(rec.Questions, rec.Answers),
 		Analysis:     mbAnalysisOf(rec),
 	}
 	for _, purpose := range fanmail.Purposes {
 		granted, decided := rec.Consents[purpose]
-		p.ConsentRows = append(p.ConsentRows, mbConsentRow{Label: mbPurposeLabels[purpose], Decided: decided, Granted: granted})
+		p.ConsentRows = append(p.ConsentRows, mbConsentRow{Label: fanmail.PurposeLabel(purpose), Decided: decided, Granted: granted})
 	}
 	decisions := fanmail.ConsentDecisions(rec.History)
 	for i := len(rec.History) - 1; i >= 0; i-- { // newest first
 		c := rec.History[i]
-		p.HistoryRows = append(p.HistoryRows, mbHistoryRow{Consent: c, Label: mbPurposeLabel(c.Purpose),
-			Decision: decisions[i], SourceLabel: mbSourceLabel(c.Source)})
+		p.HistoryRows = append(p.HistoryRows, mbHistoryRow{Consent: c, Label: fanmail.PurposeLabel(c.Purpose),
+			Decision: decisions[i], SourceLabel: fanmail.SourceLabel(c.Source)})
 	}
 	if ev, err := h.Members.OptInConfirmation(r.Context(), id); err == nil {
 		p.OptIn = &ev
@@ -219,20 +197,6 @@ func (h *Handler) showMember(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.render(w, r, http.StatusOK, "members_view", rec.Member.Email, p)
-}
-
-func mbPurposeLabel(p string) string {
-	if l, ok := mbPurposeLabels[p]; ok {
-		return l
-	}
-	return p
-}
-
-func mbSourceLabel(s string) string {
-	if l, ok := mbSourceLabels[s]; ok {
-		return l
-	}
-	return s
 }
 
 // mbAnswerRows pairs answers with their questions and chosen options.
@@ -284,7 +248,7 @@ func mbEditFormOf(m fanmail.Member) mbEditForm {
 }
 
 func (h *Handler) mbEditFormPage(w http.ResponseWriter, r *http.Request, status int, f mbEditForm, err error) error {
-	f.Genders = mbGenders
+	f.Genders = mbChoices(fanmail.Genders, fanmail.GenderLabel)
 	if err != nil {
 		f.Error, f.ErrorField = fanmail.ErrorMessage(err), fanmail.ErrorField(err)
 	}

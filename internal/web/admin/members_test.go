@@ -207,7 +207,7 @@ func TestMembersAdmin(t *testing.T) {
 				t.Fatalf("status %d", res.StatusCode)
 			}
 			for _, want := range []string{"minji92", "김민지", "010-1234-5678", "서울시 송파구 올림픽로 240", "05551", "잠실점", "오조크",
-				"매장", "이용약관", "마케팅 이메일 수신", "203.0.113.7", "198.51.100.23", "2025-01", fanmail.ConsentWordingVersion, "철회", "회원 포털"} {
+				"매장", "이용약관", "이메일 광고성 정보 수신", "203.0.113.7", "198.51.100.23", "2025-01", fanmail.ConsentWordingVersion, "철회", "마이페이지"} {
 				if !strings.Contains(res.Body, want) {
 					t.Errorf("record lacks %q", want)
 				}

@@ -18,8 +18,12 @@ func TestSegmentTextsTranslated(t *testing.T) {
 			texts = append(texts, segOpLabels[op])
 		}
 	}
-	for _, v := range segValueLabels {
-		texts = append(texts, v)
+	values := map[string][]string{fanmail.FieldGender: fanmail.SegmentGenders, fanmail.FieldStatus: fanmail.SegmentStatuses,
+		fanmail.FieldSource: fanmail.SegmentSources, fanmail.FieldConsent: fanmail.Purposes}
+	for f, vs := range values {
+		for _, v := range vs {
+			texts = append(texts, segValueLabel(f, v))
+		}
 	}
 	for _, p := range fanmail.PurchasePatterns {
 		texts = append(texts, patternLabels[p])

@@ -109,25 +109,20 @@ var segOpLabels = map[string]string{
 	fanmail.OpLessThan:      "less than",
 }
 
-var segValueLabels = map[string]string{
-	fanmail.GenderFemale:   "Female",
-	fanmail.GenderMale:     "Male",
-	fanmail.GenderOther:    "Other",
-	fanmail.GenderUnknown:  "Not given",
-	fanmail.MemberPending:  "Pending",
-	fanmail.MemberActive:   "Active",
-	fanmail.MemberInactive: "Inactive",
-	fanmail.SourceWeb:      "Website",
-	fanmail.SourceShop:     "Shop",
-	fanmail.SourceImport:   "Import",
-	fanmail.SourceAPI:      "API",
-	fanmail.SourceAdmin:    "Staff",
-
-	fanmail.PurposeTerms:          "Terms of service",
-	fanmail.PurposePrivacy:        "Privacy policy",
-	fanmail.PurposeMarketingEmail: "Marketing e-mails",
-	fanmail.PurposeMarketingSMS:   "Marketing SMS",
-	fanmail.PurposeNightSMS:       "Night-time SMS ads (21:00–08:00)",
+// segValueLabel returns the message key naming value x of field f, or x
+// itself when f's values are shown as they are (age bands, postal codes).
+func segValueLabel(f, x string) string {
+	switch f {
+	case fanmail.FieldGender:
+		return fanmail.GenderLabel(x)
+	case fanmail.FieldStatus:
+		return fanmail.MemberStatusLabel(x)
+	case fanmail.FieldSource:
+		return fanmail.SourceLabel(x)
+	case fanmail.FieldConsent:
+		return fanmail.PurposeLabel(x)
+	}
+	return x
 }
 
 func fieldOptions(lang string) []segOption {
@@ -190,11 +185,11 @@ func (page *segEditPage) condView(ch segment.Choices, c fanmail.SegmentCondition
 	}
 	switch c.Field {
 	case fanmail.FieldGender:
-		values(fanmail.SegmentGenders, func(x string) string { return tr(segValueLabels[x]) })
+		values(fanmail.SegmentGenders, func(x string) string { return tr(fanmail.GenderLabel(x)) })
 	case fanmail.FieldStatus:
-		values(fanmail.SegmentStatuses, func(x string) string { return tr(segValueLabels[x]) })
+		values(fanmail.SegmentStatuses, func(x string) string { return tr(fanmail.MemberStatusLabel(x)) })
 	case fanmail.FieldSource:
-		values(fanmail.SegmentSources, func(x string) string { return tr(segValueLabels[x]) })
+		values(fanmail.SegmentSources, func(x string) string { return tr(fanmail.SourceLabel(x)) })
 	case fanmail.FieldAgeBand:
 		var labels []string
 		for _, b := range ch.AgeBands {
@@ -221,7 +216,7 @@ func (page *segEditPage) condView(ch segment.Choices, c fanmail.SegmentCondition
 		v.Text = strings.Join(c.Values, ", ")
 	case fanmail.FieldConsent:
 		for _, p := range fanmail.Purposes {
-			v.Purposes = append(v.Purposes, segOption{Value: p, Label: tr(segValueLabels[p]), Selected: slices.Contains(c.Values, p)})
+			v.Purposes = append(v.Purposes, segOption{Value: p, Label: tr(fanmail.PurposeLabel(p)), Selected: slices.Contains(c.Values, p)})
 		}
 	case fanmail.FieldAnswer:
 		for _, q := range ch.Questions {
@@ -341,7 +336,7 @@ func describeRules(lang string, ch segment.Choices, r fanmail.SegmentRules) stri
 			vals = append(vals, web.Won(c.Number))
 		default:
 			for _, x := range c.Values {
-				if l, ok := segValueLabels[x]; ok {
+				if l := segValueLabel(c.Field, x); l != x {
 					x = tr(l)
 				}
 				vals = append(vals, x)

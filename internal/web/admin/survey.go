@@ -237,17 +237,7 @@ type resultsPage struct {
 }
 
 // GenderLabel returns the English name of a gender column.
-func (resultsPage) GenderLabel(g string) string {
-	switch g {
-	case fanmail.GenderFemale:
-		return "Female"
-	case fanmail.GenderMale:
-		return "Male"
-	case fanmail.GenderOther:
-		return "Other"
-	}
-	return "Not given"
-}
+func (resultsPage) GenderLabel(g string) string { return fanmail.GenderLabel(g) }
 
 // RowLabel returns what answer row r stands for, in lang.
 func (resultsPage) RowLabel(lang string, r survey.SummaryRow) string {

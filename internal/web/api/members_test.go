@@ -386,7 +386,7 @@ func TestAPI_ConsentsAfterUnsubscribe(t *testing.T) {
 		var got consentsJSON
 		e.call(t, request{method: "GET", path: path, token: tok}, http.StatusOK, &got)
 		last := got.History[len(got.History)-1]
-		if last.Source != tracking.ConsentSource || last.Granted || got.Current["marketing_email"] {
+		if last.Source != fanmail.SourceUnsubscribe || last.Granted || got.Current["marketing_email"] {
 			t.Errorf("after unsubscribing: last record %+v, current %v", last, got.Current)
 		}
 	})

@@ -334,7 +334,7 @@ func (h *Handler) consentsPage(w http.ResponseWriter, r *http.Request) error {
 // setConsent grants or withdraws one purpose with one click (granted=1|0).
 func (h *Handler) setConsent(w http.ResponseWriter, r *http.Request) error {
 	granted := r.PostFormValue("granted") == "1"
-	err := h.Members.SetConsent(r.Context(), currentMember(r).ID, r.PathValue("purpose"), granted, member.SourcePortal, web.ClientIP(r))
+	err := h.Members.SetConsent(r.Context(), currentMember(r).ID, r.PathValue("purpose"), granted, fanmail.SourcePortal, web.ClientIP(r))
 	if fanmail.ErrorCode(err) == fanmail.EINVALID {
 		page, perr := h.consents(r)
 		if perr != nil {
@@ -393,36 +393,8 @@ func (h *Handler) setPassword(w http.ResponseWriter, r *http.Request) error {
 // consent purposes and sources.
 type labels struct{}
 
-var purposeLabels = map[string]string{
-	fanmail.PurposeTerms:          "Terms of service",
-	fanmail.PurposePrivacy:        "Collection and use of personal information",
-	fanmail.PurposeMarketingEmail: "Advertising by e-mail",
-	fanmail.PurposeMarketingSMS:   "Advertising by SMS",
-	fanmail.PurposeNightSMS:       "SMS advertising at night (21:00–08:00)",
-}
-
-var sourceLabels = map[string]string{
-	fanmail.SourceWeb:    "Website",
-	fanmail.SourceShop:   "Shop",
-	fanmail.SourceImport: "Import",
-	fanmail.SourceAPI:    "API",
-	fanmail.SourceAdmin:  "Staff",
-	member.SourcePortal:  "My page",
-	"erasure":            "Erasure",
-}
-
 // PurposeLabel names a consent purpose.
-func (labels) PurposeLabel(p string) string {
-	if l, ok := purposeLabels[p]; ok {
-		return l
-	}
-	return p
-}
+func (labels) PurposeLabel(p string) string { return fanmail.PurposeLabel(p) }
 
 // SourceLabel names where a consent was given.
-func (labels) SourceLabel(s string) string {
-	if l, ok := sourceLabels[s]; ok {
-		return l
-	}
-	return s
-}
+func (labels) SourceLabel(s string) string { return fanmail.SourceLabel(s) }
