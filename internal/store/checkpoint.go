@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -29,6 +30,7 @@ type checkpointer struct {
 	wal  string // the WAL file
 	stop chan struct{}
 	done chan struct{}
+	once sync.Once
 }
 
 // startCheckpointer starts checkpointing the database at path; nil for a
@@ -74,7 +76,8 @@ func (c *checkpointer) run(lastMod time.Time, lastSize int64) {
 	}
 }
 
+// close stops the loop; closing the DB twice closes it once.
 func (c *checkpointer) close() {
-	close(c.stop)
+	c.once.Do(func() { close(c.stop) })
 	<-c.done
 }
