@@ -498,7 +498,8 @@ func backendCPU(ctx context.Context, db *store.DB) float64 {
 	if db.Engine() != store.Postgres {
 		return 0
 	}
-	rows, err := db.SQL().QueryContext(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = 'fanmail_bench'`)
+	rows, err := db.SQL().QueryContext(ctx, `SELECT pid FROM pg_stat_activity
+		WHERE application_name = 'fanmail_bench' AND datname = current_database()`)
 	if err != nil {
 		return 0
 	}

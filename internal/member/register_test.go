@@ -471,7 +471,7 @@ func TestService_OptIn_SkippedOnceConfirmed(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		// The test clock stands still: bring a retry's backoff forward.
-		if _, err := db.SQL().ExecContext(ctx, `UPDATE messages SET run_at = $1 WHERE status = 'queued'`, db.Now()); err != nil {
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE message_queue SET run_at = $1 WHERE NOT claimed`, db.Now()); err != nil {
 			t.Fatal(err)
 		}
 		e.outbox.Notify()

@@ -48,12 +48,23 @@ func (tx *Tx) EnqueueMessage(ctx context.Context, m fanmail.Message) (fanmail.Me
 	if err != nil {
 		return m, false, fmt.Errorf("enqueue %s message: %w", m.Kind, mapError(err))
 	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO message_queue (message_id, run_at) VALUES ($1, $2)`, m.ID, m.RunAt.UTC()); err != nil {
+		return m, false, fmt.Errorf("enqueue %s message: %w", m.Kind, err)
+	}
 	m.Status, m.CreatedAt = fanmail.MessageQueued, tx.Now
 	return m, true, nil
 }
 
-const messageColumns = `id, kind, channel, purpose, COALESCE(member_id, 0), COALESCE(user_id, 0), brand_id, ref, data,
-	status, attempts, run_at, error, skip_reason, message_id, created_at, sent_at`
+// messageFrom joins each message to its row of the queue, if it is not done
+// yet; messageColumns are read from it. A claimed message is sending, and
+// the queue counts the attempts of a message not done.
+const (
+	messageFrom    = `messages m LEFT JOIN message_queue q ON q.message_id = m.id`
+	messageStatus  = `CASE WHEN q.claimed THEN 'sending' ELSE m.status END`
+	messageColumns = `m.id, m.kind, m.channel, m.purpose, COALESCE(m.member_id, 0), COALESCE(m.user_id, 0), m.brand_id, m.ref,
+	m.data, ` + messageStatus + `, COALESCE(q.attempts, m.attempts), m.run_at, m.error, m.skip_reason, m.message_id,
+	m.created_at, m.sent_at`
+)
 
 func scanMessage(sc interface{ Scan(...any) error }) (fanmail.Message, error) {
 	var m fanmail.Message
@@ -71,7 +82,7 @@ func scanMessage(sc interface{ Scan(...any) error }) (fanmail.Message, error) {
 }
 
 func messageByRef(ctx context.Context, q querier, ref string) (fanmail.Message, error) {
-	m, err := scanMessage(q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE ref = $1`, ref))
+	m, err := scanMessage(q.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM `+messageFrom+` WHERE m.ref = $1`, ref))
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, fanmail.Errorf(fanmail.ENOTFOUND, "Message not found.")
 	}
@@ -88,7 +99,7 @@ func (db *DB) MessageByRef(ctx context.Context, ref string) (fanmail.Message, er
 
 // MessageByID returns message id, or ENOTFOUND.
 func (db *DB) MessageByID(ctx context.Context, id int64) (fanmail.Message, error) {
-	m, err := scanMessage(db.sql.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = $1`, id))
+	m, err := scanMessage(db.sql.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM `+messageFrom+` WHERE m.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, fanmail.Errorf(fanmail.ENOTFOUND, "Message not found.")
 	}
@@ -112,10 +123,10 @@ func (db *DB) Messages(ctx context.Context, f MessageFilter) ([]fanmail.Message,
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE ($1 = 0 OR member_id = $1) AND ($2 = '' OR kind = $2) AND ($3 = '' OR status = $3)
-		  AND ($4 = 0 OR id < $4)
-		ORDER BY id DESC LIMIT $5`, f.MemberID, f.Kind, f.Status, f.BeforeID, f.Limit)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+messageColumns+` FROM `+messageFrom+`
+		WHERE ($1 = 0 OR m.member_id = $1) AND ($2 = '' OR m.kind = $2) AND ($3 = '' OR `+messageStatus+` = $3)
+		  AND ($4 = 0 OR m.id < $4)
+		ORDER BY m.id DESC LIMIT $5`, f.MemberID, f.Kind, f.Status, f.BeforeID, f.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("messages: %w", err)
 	}
@@ -133,7 +144,7 @@ func (db *DB) Messages(ctx context.Context, f MessageFilter) ([]fanmail.Message,
 
 // MessageCounts returns how many messages are in each status.
 func (db *DB) MessageCounts(ctx context.Context) (map[string]int, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT status, COUNT(*) FROM messages GROUP BY status`)
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+messageStatus+`, COUNT(*) FROM `+messageFrom+` GROUP BY 1`)
 	if err != nil {
 		return nil, fmt.Errorf("message counts: %w", err)
 	}
@@ -179,49 +190,71 @@ func (c *OutboxClaim) Contact() fanmail.Contact {
 		ConsentEmail: c.ConsentEmail, ConsentSMS: c.ConsentSMS, ConsentNight: c.ConsentNight}
 }
 
-// ClaimMessages marks up to limit messages due at now as sending until now +
-// lease and returns them with their members. A message whose lease lapsed
-// (its node died) is queued again first, and so due. On PostgreSQL claimers
-// on several nodes skip each other's rows; on SQLite the immediate
-// transaction serialises them.
+// ClaimMessages claims up to limit messages due at now, for lease, and
+// returns them (status sending) with their members. A message whose claim
+// lapsed (its node died) is due again. On PostgreSQL claimers on several
+// nodes skip each other's rows; on SQLite the immediate transaction
+// serialises them.
 func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]OutboxClaim, error) {
 	var out []OutboxClaim
 	err := db.InTx(ctx, func(tx *Tx) error {
-		// Queued and sending messages have an index each (messages_queued,
-		// messages_sending): the claim reads only queued rows instead of
-		// stepping over every row the other workers hold.
-		if _, err := tx.ExecContext(ctx, `UPDATE messages SET status = 'queued', locked_until = NULL
-			WHERE status = 'sending' AND locked_until <= $1`, now.UTC()); err != nil {
-			return fmt.Errorf("requeue lapsed messages: %w", err)
-		}
+		// Only the narrow queue row is written: a claim's due time becomes
+		// the end of its lease, so a claim that lapses is simply due again.
 		rows, err := tx.QueryContext(ctx, `
-			UPDATE messages SET status = 'sending', locked_until = $2, locked_by = $4, attempts = attempts + 1
-			WHERE id IN (SELECT id FROM messages
-			             WHERE status = 'queued' AND run_at <= $1
-			             ORDER BY run_at, id LIMIT $3 `+db.d.skipLocked+`)
-			RETURNING `+messageColumns, now.UTC(), now.Add(lease).UTC(), limit, db.lockedBy())
+			UPDATE message_queue SET run_at = $2, claimed = TRUE, locked_by = $4, attempts = attempts + 1
+			WHERE message_id IN (SELECT message_id FROM message_queue WHERE run_at <= $1
+			                     ORDER BY run_at, message_id LIMIT $3 `+db.d.skipLocked+`)
+			RETURNING message_id`, now.UTC(), now.Add(lease).UTC(), limit, db.lockedBy())
+		if err != nil {
+			return fmt.Errorf("claim messages: %w", err)
+		}
+		ids, err := scanIDs(rows)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		// The messages and their members in one statement, the ids as one
+		// parameter (dialect.inIDs): a list of literals made every claim a
+		// new statement, which PostgreSQL planned from scratch.
+		where, arg := db.idsIn("m.id", 1, ids)
+		rows, err = tx.QueryContext(ctx, `SELECT `+messageColumns+`, `+recipientColumns+`
+			FROM `+messageFrom+` LEFT JOIN members r ON r.id = m.member_id `+recipientJoins+`
+			WHERE `+where, arg)
 		if err != nil {
 			return fmt.Errorf("claim messages: %w", err)
 		}
 		defer rows.Close()
 		for rows.Next() {
-			m, err := scanMessage(rows)
-			if err != nil {
+			var c OutboxClaim
+			if c.Message, err = scanMessage(scanPlus{rows, c.recipient()}); err != nil {
 				return fmt.Errorf("claim messages: %w", err)
 			}
-			out = append(out, OutboxClaim{Message: m})
+			out = append(out, c)
 		}
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("claim messages: %w", err)
 		}
 		rows.Close()
-		// RETURNING keeps no order on PostgreSQL: due first, as claimed.
+		// Due first, as claimed: neither statement keeps an order.
 		slices.SortFunc(out, func(a, b OutboxClaim) int {
 			return cmp.Or(a.RunAt.Compare(b.RunAt), cmp.Compare(a.ID, b.ID))
 		})
-		return fillRecipients(ctx, tx, db, out)
+		return fillStaffRecipients(ctx, tx, out)
 	})
 	return out, err
+}
+
+// scanIDs reads a column of ids and closes rows.
+func scanIDs(rows *sql.Rows) ([]int64, error) {
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // RefreshRecipients reads the members of claims again, with their consents
@@ -229,6 +262,34 @@ func (db *DB) ClaimMessages(ctx context.Context, now time.Time, lease time.Durat
 func (db *DB) RefreshRecipients(ctx context.Context, claims []OutboxClaim) error {
 	return fillRecipients(ctx, db.sql, db, claims)
 }
+
+// recipientColumns are a member r's (empty without one) as
+// OutboxClaim.recipient scans them, with recipientJoins: their marketing
+// consents and the suppression of their address.
+const (
+	recipientColumns = `COALESCE(r.email, ''), COALESCE(r.phone, ''), COALESCE(r.name, ''), COALESCE(r.code, ''),
+	COALESCE(r.lang, ''), COALESCE(r.birth_year, 0), COALESCE(r.gender, ''), COALESCE(r.status, ''),
+	COALESCE(ce.granted, false), COALESCE(cs.granted, false), COALESCE(cn.granted, false), COALESCE(s.reason, '')`
+	recipientJoins = `
+	LEFT JOIN member_consents ce ON ce.member_id = r.id AND ce.purpose = 'marketing_email'
+	LEFT JOIN member_consents cs ON cs.member_id = r.id AND cs.purpose = 'marketing_sms'
+	LEFT JOIN member_consents cn ON cn.member_id = r.id AND cn.purpose = 'night_sms'
+	LEFT JOIN suppressions s ON s.email_normalized = r.email_normalized`
+)
+
+// recipient returns where the recipientColumns of c go.
+func (c *OutboxClaim) recipient() []any {
+	return []any{&c.Email, &c.Phone, &c.Name, &c.Code, &c.Lang, &c.BirthYear, &c.Gender, &c.MemberStatus,
+		&c.ConsentEmail, &c.ConsentSMS, &c.ConsentNight, &c.Suppression}
+}
+
+// scanPlus scans a row into the destinations Scan is given, then extra.
+type scanPlus struct {
+	sc    interface{ Scan(...any) error }
+	extra []any
+}
+
+func (s scanPlus) Scan(dest ...any) error { return s.sc.Scan(append(dest, s.extra...)...) }
 
 // fillRecipients reads the members of claims, their marketing consents and
 // suppressions, in one statement, and the staff users of staff messages.
@@ -251,20 +312,8 @@ func fillRecipients(ctx context.Context, q querier, db *DB, claims []OutboxClaim
 	if len(idx) == 0 {
 		return nil
 	}
-	// The ids go as one parameter (dialect.inIDs), so the statement is
-	// prepared and planned once: a list of literals made every claim a new
-	// statement, which PostgreSQL planned from scratch.
-	where, arg := db.idsIn("m.id", 1, ids)
-	rows, err := q.QueryContext(ctx, `
-		SELECT m.id, m.email, m.phone, m.name, COALESCE(m.code, ''), m.lang, m.birth_year, m.gender, m.status,
-		       COALESCE(ce.granted, false), COALESCE(cs.granted, false), COALESCE(cn.granted, false),
-		       COALESCE(s.reason, '')
-		FROM members m
-		LEFT JOIN member_consents ce ON ce.member_id = m.id AND ce.purpose = 'marketing_email'
-		LEFT JOIN member_consents cs ON cs.member_id = m.id AND cs.purpose = 'marketing_sms'
-		LEFT JOIN member_consents cn ON cn.member_id = m.id AND cn.purpose = 'night_sms'
-		LEFT JOIN suppressions s ON s.email_normalized = m.email_normalized
-		WHERE `+where, arg)
+	where, arg := db.idsIn("r.id", 1, ids)
+	rows, err := q.QueryContext(ctx, `SELECT r.id, `+recipientColumns+` FROM members r `+recipientJoins+` WHERE `+where, arg)
 	if err != nil {
 		return fmt.Errorf("claim recipients: %w", err)
 	}
@@ -272,8 +321,7 @@ func fillRecipients(ctx context.Context, q querier, db *DB, claims []OutboxClaim
 	for rows.Next() {
 		var r OutboxClaim
 		var id int64
-		if err := rows.Scan(&id, &r.Email, &r.Phone, &r.Name, &r.Code, &r.Lang, &r.BirthYear, &r.Gender, &r.MemberStatus,
-			&r.ConsentEmail, &r.ConsentSMS, &r.ConsentNight, &r.Suppression); err != nil {
+		if err := rows.Scan(append([]any{&id}, r.recipient()...)...); err != nil {
 			return fmt.Errorf("claim recipients: %w", err)
 		}
 		for _, i := range idx[id] {
@@ -322,7 +370,10 @@ type MessageOutcome struct {
 	Bounce bool
 }
 
-// RecordMessages stores the outcomes of attempts in one transaction.
+// RecordMessages stores the outcomes of attempts in one transaction. A
+// message done (sent, failed, skipped) leaves the queue; a retried one is
+// due again at RunAt unless it was done meanwhile (its claim lapsed and
+// another node finished it).
 func (db *DB) RecordMessages(ctx context.Context, outs []MessageOutcome) error {
 	if len(outs) == 0 {
 		return nil
@@ -335,17 +386,14 @@ func (db *DB) RecordMessages(ctx context.Context, outs []MessageOutcome) error {
 			case fanmail.MessageSent:
 				sent = append(sent, o) // below, in bulk
 			case fanmail.MessageQueued:
-				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'queued', run_at = $2, error = $3,
-					skip_reason = $4, locked_until = NULL WHERE id = $1`, o.ID, o.RunAt.UTC(), o.Error, o.Reason)
+				err = tx.retryMessage(ctx, o)
 			case fanmail.MessageFailed:
-				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'failed', error = $2, locked_until = NULL
-					WHERE id = $1`, o.ID, o.Error)
+				err = tx.finishMessage(ctx, o.ID, `status = 'failed', error = $2`, o.Error)
 				if err == nil && o.Bounce {
 					err = tx.messageBounced(ctx, o.ID, o.Error)
 				}
 			case fanmail.MessageSkipped:
-				_, err = tx.ExecContext(ctx, `UPDATE messages SET status = 'skipped', skip_reason = $2, locked_until = NULL
-					WHERE id = $1`, o.ID, o.Reason)
+				err = tx.finishMessage(ctx, o.ID, `status = 'skipped', skip_reason = $2`, o.Reason)
 			default:
 				err = fmt.Errorf("unknown outcome %q", o.Status)
 			}
@@ -357,9 +405,41 @@ func (db *DB) RecordMessages(ctx context.Context, outs []MessageOutcome) error {
 	})
 }
 
-// recordSent marks sent messages in statements of up to 500 rows: most
-// outcomes of a batch are sends, and a statement per message would cost a
-// database round trip each.
+// queueAttempts is the attempts of the message being updated as its queue
+// row counts them: the row goes when the message is done.
+const queueAttempts = `COALESCE((SELECT q.attempts FROM message_queue q WHERE q.message_id = messages.id), messages.attempts)`
+
+// retryMessage makes message o.ID due again at o.RunAt, unless it has left
+// the queue (done by another node).
+func (tx *Tx) retryMessage(ctx context.Context, o MessageOutcome) error {
+	res, err := tx.ExecContext(ctx, `UPDATE message_queue SET run_at = $2, claimed = FALSE, locked_by = NULL
+		WHERE message_id = $1`, o.ID, o.RunAt.UTC())
+	if err != nil {
+		return err
+	}
+	if k, _ := res.RowsAffected(); k == 0 {
+		return nil
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE messages SET run_at = $2, error = $3, skip_reason = $4, attempts = `+queueAttempts+`
+		WHERE id = $1`, o.ID, o.RunAt.UTC(), o.Error, o.Reason)
+	return err
+}
+
+// finishMessage sets message id's columns set (whose parameter $2 is arg)
+// and takes it off the queue.
+func (tx *Tx) finishMessage(ctx context.Context, id int64, set string, arg any) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE messages SET `+set+`, attempts = `+queueAttempts+` WHERE id = $1`, id, arg); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM message_queue WHERE message_id = $1`, id)
+	return err
+}
+
+// recordSent marks sent messages and takes them off the queue in
+// statements of up to 500 rows: most outcomes of a batch are sends, and a
+// statement per message would cost a database round trip each. The update
+// changes no indexed column, so on PostgreSQL it is a HOT update where the
+// row's page has room.
 func (tx *Tx) recordSent(ctx context.Context, sent []MessageOutcome) error {
 	for len(sent) > 0 {
 		chunk := sent[:min(len(sent), 500)]
@@ -367,6 +447,7 @@ func (tx *Tx) recordSent(ctx context.Context, sent []MessageOutcome) error {
 		var sb strings.Builder
 		sb.WriteString(`WITH v(id, mid) AS (VALUES `)
 		var args []any
+		ids := make([]int64, len(chunk))
 		for i, o := range chunk {
 			if i > 0 {
 				sb.WriteString(", ")
@@ -377,12 +458,17 @@ func (tx *Tx) recordSent(ctx context.Context, sent []MessageOutcome) error {
 			tx.bindVar(&sb, len(args)+2)
 			sb.WriteString(")")
 			args = append(args, o.ID, o.MessageID)
+			ids[i] = o.ID
 		}
 		sb.WriteString(`) UPDATE messages SET status = 'sent', message_id = v.mid, sent_at = `)
 		tx.bindVar(&sb, len(args)+1)
 		args = append(args, tx.Now)
-		sb.WriteString(`, locked_until = NULL, error = '' FROM v WHERE messages.id = v.id`)
+		sb.WriteString(`, error = '', attempts = ` + queueAttempts + ` FROM v WHERE messages.id = v.id`)
 		if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+			return fmt.Errorf("record %d sent messages: %w", len(chunk), err)
+		}
+		where, arg := tx.db.idsIn("message_id", 1, ids)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM message_queue WHERE `+where, arg); err != nil {
 			return fmt.Errorf("record %d sent messages: %w", len(chunk), err)
 		}
 	}
@@ -414,14 +500,13 @@ func (tx *Tx) messageBounced(ctx context.Context, id int64, detail string) error
 	return tx.hardBounce(ctx, memberID.Int64, 0)
 }
 
-// ReleaseMessages puts claimed messages back as queued without spending an
-// attempt, e.g. when the node stops before sending them.
+// ReleaseMessages makes claimed messages due again at once without
+// spending an attempt, e.g. when the node stops before sending them.
 func (db *DB) ReleaseMessages(ctx context.Context, ids []int64) error {
-	for _, id := range ids {
-		if _, err := db.sql.ExecContext(ctx, `UPDATE messages SET status = 'queued', locked_until = NULL,
-			attempts = attempts - 1 WHERE id = $1 AND status = 'sending'`, id); err != nil {
-			return fmt.Errorf("release message %d: %w", id, err)
-		}
+	where, arg := db.idsIn("message_id", 2, ids)
+	if _, err := db.sql.ExecContext(ctx, `UPDATE message_queue SET run_at = $1, claimed = FALSE, locked_by = NULL,
+		attempts = attempts - 1 WHERE claimed AND `+where, db.Now().UTC(), arg); err != nil {
+		return fmt.Errorf("release %d messages: %w", len(ids), err)
 	}
 	return nil
 }

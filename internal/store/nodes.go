@@ -165,7 +165,7 @@ func freeClaims(ctx context.Context, tx *Tx, id int64) (int64, error) {
 	for _, q := range []string{
 		`UPDATE sends SET locked_until = $1 WHERE state = 'sending' AND locked_by = $2`,
 		`UPDATE send_claims SET locked_until = $1 WHERE locked_by = $2`,
-		`UPDATE messages SET locked_until = $1 WHERE status = 'sending' AND locked_by = $2`,
+		`UPDATE message_queue SET run_at = $1 WHERE claimed AND locked_by = $2`,
 	} {
 		res, err := tx.ExecContext(ctx, q, expired, id)
 		if err != nil {

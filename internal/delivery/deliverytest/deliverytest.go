@@ -86,7 +86,7 @@ func WaitIdle(t testing.TB, db *store.DB) {
 	for {
 		var n int
 		err := db.SQL().QueryRowContext(context.Background(),
-			`SELECT COUNT(*) FROM messages WHERE status = 'sending' OR (status = 'queued' AND run_at <= $1)`, db.Now().UTC()).Scan(&n)
+			`SELECT COUNT(*) FROM message_queue WHERE claimed OR run_at <= $1`, db.Now().UTC()).Scan(&n)
 		if err == nil && n == 0 {
 			return
 		}
