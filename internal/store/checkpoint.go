@@ -61,6 +61,7 @@ func (c *checkpointer) run(lastMod time.Time, lastSize int64) {
 			return
 		case <-t.C:
 		}
+		c.db.wconn.releaseIdle(c.db.writer, writerIdle)
 		fi, err := os.Stat(c.wal)
 		if err != nil || fi.Size() == 0 || (fi.ModTime().Equal(lastMod) && fi.Size() == lastSize) {
 			continue

@@ -54,6 +54,7 @@ type DB struct {
 	// writer admits one write at a time on SQLite (nil on PostgreSQL),
 	// see InTx and sqlitegate.go.
 	writer writeGate
+	wconn  writerConn // SQLite: the connection InTx writes on, under writer
 	// checkpoints moves the WAL into the database file (SQLite; nil on
 	// PostgreSQL and for a database in memory).
 	checkpoints *checkpointer
@@ -200,6 +201,9 @@ func (db *DB) Close() error {
 	if db.checkpoints != nil {
 		db.checkpoints.close()
 	}
+	if db.writer != nil {
+		db.wconn.close(db.writer)
+	}
 	db.stmts.Range(func(_, v any) bool {
 		v.(*sql.Stmt).Close()
 		return true
@@ -238,8 +242,8 @@ type Tx struct {
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	bctx, leave := ctx, func() {}
 	if db.writer != nil {
-		// SQLite has one writer (sqlitegate.go). Queued here, before a
-		// connection is taken, each transaction starts the moment the
+		// SQLite has one writer (sqlitegate.go). Queued here, each
+		// transaction starts on the writer connection the moment the
 		// last write ends. The wait is bounded like the busy timeout, so
 		// a transaction opened inside another (a bug) still fails instead
 		// of hanging.
@@ -251,7 +255,13 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		defer leave()
 		bctx = context.WithValue(ctx, gateHeld{}, true)
 	}
-	stx, err := db.sql.BeginTx(bctx, nil)
+	var stx *sql.Tx
+	var err error
+	if db.writer != nil {
+		stx, err = db.wconn.begin(bctx, db.sql.DB)
+	} else {
+		stx, err = db.sql.BeginTx(bctx, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
@@ -306,7 +316,9 @@ func (db *DB) prepared(ctx context.Context, query string) *sql.Stmt {
 // cached returns query's statement from DB.prepared once it is there.
 // Preparing one takes a connection from the pool, which a transaction
 // holding its own must not wait for (sqliteMaxConns): a statement not yet
-// cached runs as text and is prepared once the transaction has ended.
+// cached runs as text and is prepared once the transaction has ended. On
+// SQLite, transactions run on the writer connection (writerConn), where
+// database/sql keeps each cached statement prepared after its first use.
 func (tx *Tx) cached(query string) *sql.Stmt {
 	if tx.db.engine != SQLite {
 		return nil
@@ -316,7 +328,8 @@ func (tx *Tx) cached(query string) *sql.Stmt {
 	}
 	if !slices.Contains(tx.unprepared, query) {
 		tx.unprepared = append(tx.unprepared, query)
-		tx.ends = append(tx.ends, func() { tx.db.prepared(context.Background(), query) })
+		// In the background: the pool may have no connection free.
+		tx.ends = append(tx.ends, func() { go tx.db.prepared(context.Background(), query) })
 	}
 	return nil
 }

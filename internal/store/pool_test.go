@@ -23,6 +23,13 @@ func TestOpenSQLite_ClosesIdleConnections(t *testing.T) {
 		}
 		defer db.Close()
 		ctx := context.Background()
+		err = db.InTx(ctx, func(tx *store.Tx) error { // on the writer connection
+			_, err := tx.ExecContext(ctx, `CREATE TABLE t (a INTEGER)`)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 		var conns []*sql.Conn
 		for range 8 {
 			c, err := db.SQL().Conn(ctx)
@@ -40,7 +47,7 @@ func TestOpenSQLite_ClosesIdleConnections(t *testing.T) {
 		if st := db.SQL().Stats(); st.Idle != 8 {
 			t.Fatalf("after the burst: %d idle connections, want 8 kept for the next one", st.Idle)
 		}
-		time.Sleep(store.ConnMaxIdle + time.Second)
+		time.Sleep(store.ConnMaxIdle + 10*time.Second)
 		synctest.Wait()
 		if st := db.SQL().Stats(); st.OpenConnections != 0 {
 			t.Errorf("idle for %v: %d connections open, want 0", store.ConnMaxIdle, st.OpenConnections)

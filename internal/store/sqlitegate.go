@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -263,4 +264,66 @@ func (db sqlDB) QueryRowContext(ctx context.Context, query string, args ...any) 
 	ctx, leave := db.enter(ctx, query)
 	defer leave()
 	return db.DB.QueryRowContext(ctx, query, args...)
+}
+
+// writerConn is the one connection SQLite's write transactions run on
+// (InTx), used only by the holder of the gate. A writer holding the gate
+// never queues behind readers for a connection of the pool, and its page
+// cache stays warm: SQLite empties a connection's cache whenever another
+// connection has written, so writes that came on whichever connection was
+// free re-read their pages nearly every time. It goes back to the pool
+// after writerIdle without writes (and the pool closes it after
+// ConnMaxIdle).
+type writerConn struct {
+	conn     *sql.Conn
+	lastUsed time.Time
+}
+
+// writerIdle is how long the writer connection is kept without writes.
+const writerIdle = 5 * time.Second
+
+// begin starts a transaction on the writer connection, opening it (again)
+// if needed. The caller holds the gate.
+func (w *writerConn) begin(ctx context.Context, pool *sql.DB) (*sql.Tx, error) {
+	for attempt := 0; ; attempt++ {
+		if w.conn == nil {
+			c, err := pool.Conn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			w.conn = c
+		}
+		w.lastUsed = time.Now()
+		tx, err := w.conn.BeginTx(ctx, nil)
+		if err == nil || attempt > 0 || !(errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone)) {
+			return tx, err
+		}
+		w.conn.Close()
+		w.conn = nil
+	}
+}
+
+// releaseIdle gives the connection back to the pool once it has not
+// written for idle, unless a writer holds the gate.
+func (w *writerConn) releaseIdle(gate writeGate, idle time.Duration) {
+	select {
+	case gate <- struct{}{}:
+	default:
+		return
+	}
+	defer gate.leave()
+	if w.conn != nil && time.Since(w.lastUsed) >= idle {
+		w.conn.Close()
+		w.conn = nil
+	}
+}
+
+// close gives the connection back for good (DB.Close).
+func (w *writerConn) close(gate writeGate) {
+	gate <- struct{}{}
+	defer gate.leave()
+	if w.conn != nil {
+		w.conn.Close()
+		w.conn = nil
+	}
 }

@@ -112,16 +112,20 @@ func TestSQLiteGate_OneQueueForEveryWriter(t *testing.T) {
 
 // A transaction running a statement the cache does not hold yet must not
 // wait for a second connection to prepare it: with the pool's connections
-// all held by such transactions, none would come back.
+// all held, none would come back.
 func TestTx_CachedStatementNeedsNoSecondConnection(t *testing.T) {
 	db, err := OpenSQLite(filepath.Join(t.TempDir(), "one.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	db.sql.SetMaxOpenConns(1)
+	db.sql.SetMaxOpenConns(2) // the writer's, and one a reader holds
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	reader, err := db.sql.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	const q = `SELECT count(*) FROM sqlite_schema WHERE type = $1`
 	for i := range 2 {
 		err := db.InTx(ctx, func(tx *Tx) error {
@@ -132,7 +136,14 @@ func TestTx_CachedStatementNeedsNoSecondConnection(t *testing.T) {
 			t.Fatalf("transaction %d: %v", i+1, err)
 		}
 	}
-	if _, ok := db.stmts.Load(q); !ok {
-		t.Error("the statement was not cached after its transaction")
+	reader.Close()
+	for {
+		if _, ok := db.stmts.Load(q); ok {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("the statement was not cached once a connection was free")
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
