@@ -327,20 +327,9 @@ func (db *DB) insertNewSends(ctx context.Context, tx *Tx, campaignID int64, clai
 		_, err := tx.execCached(ctx, db.d.insertSends, campaignID, now.UTC(), db.d.idList(ids), base)
 		return err
 	}
-	rows, err := tx.queryCached(ctx, db.d.insertSends, campaignID, now.UTC(), db.d.idList(ids))
-	if err != nil {
-		return err
+	for i := range claims {
+		claims[i].SendID = pairID(campaignID, claims[i].MemberID)
 	}
-	defer rows.Close()
-	for i := 0; rows.Next(); i++ {
-		var id, member int64
-		if err := rows.Scan(&id, &member); err != nil {
-			return err
-		}
-		if i >= len(claims) || claims[i].MemberID != member {
-			return fmt.Errorf("new sends of campaign %d returned out of member order", campaignID)
-		}
-		claims[i].SendID = id
-	}
-	return rows.Err()
+	_, err := tx.execCached(ctx, db.d.insertSends, campaignID, now.UTC(), db.d.idList(ids))
+	return err
 }
