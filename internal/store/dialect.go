@@ -48,6 +48,8 @@ type dialect struct {
 	// all nodes run at once, rather than FOR UPDATE on the campaign row,
 	// which would make the workers' outcome counts wait for whole claims.
 	// Empty on SQLite, whose immediate transactions already take turns.
+	// On PostgreSQL it also keeps the rest of the transaction to index
+	// scans (indexScans), in the same round trip.
 	lockCursor string
 	// indexScans keeps PostgreSQL from scanning tables whole until the
 	// transaction ends, for statements that test every member against the
@@ -115,7 +117,7 @@ var postgresDialect = dialect{
 		SELECT $1 * ` + pairIDBase + ` + x.mid, $1, x.mid, 'queued', '', x.due
 		FROM ({members} ORDER BY m.id) x
 		ON CONFLICT DO NOTHING`,
-	lockCursor: `SELECT pg_advisory_xact_lock($1, $2)`,
+	lockCursor: `SELECT pg_advisory_xact_lock($1, $2), set_config('enable_seqscan', 'off', true)`,
 	indexScans: `SELECT set_config('enable_seqscan', 'off', true)`,
 	insertSends: `INSERT INTO sends (id, campaign_id, member_id, state, attempts, sent_at, token)
 		SELECT $1 * ` + pairIDBase + ` + u.member_id, $1, u.member_id, 'sent', 1, $2, ''

@@ -172,13 +172,11 @@ const cursorLockClass int32 = 0x63616d70
 func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
 	var claims []Claim
 	err := db.InTx(ctx, func(tx *Tx) error {
+		// lockCursor also keeps the reads below to index scans (indexScans).
 		if db.d.lockCursor != "" {
 			if _, err := tx.ExecContext(ctx, db.d.lockCursor, cursorLockClass, int32(campaignID)); err != nil {
 				return err
 			}
-		}
-		if err := tx.indexScans(ctx); err != nil {
-			return err
 		}
 		var sp idSpan
 		var audience, total int64
