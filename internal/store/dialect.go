@@ -132,8 +132,8 @@ const pairIDBase = "4294967296"
 
 // pairID returns the id of PostgreSQL's send of campaign campaignID to
 // member memberID: the primary key then also keeps the pair unique (0041).
-// A member id of 2^32 or more breaks the check sends_pair_id, failing the
-// claim rather than risking a duplicate.
+// A member id of 2^32 or more would take another pair's id: the check
+// sends_pair_id refuses it, failing the claim.
 func pairID(campaignID, memberID int64) int64 { return campaignID<<32 + memberID }
 
 func consentedSQL(tail string) string {

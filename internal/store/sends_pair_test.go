@@ -95,4 +95,8 @@ func TestMigration0041_KeepsPairsUnique(t *testing.T) {
 	if err := exec(pairID, after, m.ID); err == nil {
 		t.Error("a campaign from after 0041 got a second send to a member")
 	}
+	// Member 2^32 + 1 would take the id of the next campaign's member 1.
+	if err := exec(pairID, after, int64(1)<<32+1); err == nil {
+		t.Error("a send to member 2^32 + 1 was stored")
+	}
 }
