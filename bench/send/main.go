@@ -505,13 +505,16 @@ func backendCPU(ctx context.Context, db *store.DB) float64 {
 }
 
 // backendCPUs returns the CPU seconds of each PostgreSQL backend serving
-// this process so far, by pid (none on SQLite).
+// this process so far, by pid (none on SQLite): those of its database
+// named fanmail_bench.
 func backendCPUs(ctx context.Context, db *store.DB) map[int]float64 {
 	out := map[int]float64{}
 	if db.Engine() != store.Postgres {
 		return out
 	}
-	rows, err := db.SQL().QueryContext(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = 'fanmail_bench'`)
+	// Other benchmarks on the same server may run as fanmail_bench too.
+	rows, err := db.SQL().QueryContext(ctx, `SELECT pid FROM pg_stat_activity
+		WHERE application_name = 'fanmail_bench' AND datname = current_database()`)
 	if err != nil {
 		return out
 	}
