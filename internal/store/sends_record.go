@@ -47,8 +47,10 @@ func (o SendOutcome) idRange() (lo, hi int64, ok bool) {
 			see(id)
 		}
 	}
-	for _, id := range slices.Concat(o.Sent, o.Released) {
-		see(id)
+	for _, ids := range [][]int64{o.Sent, o.Released} {
+		for _, id := range ids {
+			see(id)
+		}
 	}
 	for _, r := range slices.Concat(o.Retry, o.Deferred) {
 		see(r.SendID)
