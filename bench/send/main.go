@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"os"
 	"os/exec"
@@ -407,7 +408,7 @@ func runChild(f flags) error {
 	defer stopProfile()
 	cpu0 := cpuSeconds()
 	sys0, sw0 := syscallCount(), switches()
-	dbCPU0 := backendCPU(ctx, db)
+	dbCPU := newBackendCPUTracker(ctx, db)
 	t0 := time.Now()
 	if _, err := s.Schedule(ctx, c.ID, time.Time{}); err != nil {
 		return err
@@ -428,6 +429,7 @@ func runChild(f flags) error {
 		if c.Status != fanmail.CampaignSending {
 			break
 		}
+		dbCPU.sample(ctx, db)
 		select {
 		case err := <-done:
 			return fmt.Errorf("engine stopped: %v", err)
@@ -446,7 +448,7 @@ func runChild(f flags) error {
 		mf.Close()
 	}
 	cpu := cpuSeconds() - cpu0
-	dbCPU := backendCPU(ctx, db) - dbCPU0
+	dbCPUSeconds := dbCPU.total(ctx, db)
 	p, err := s.Status(ctx, c.ID)
 	if err != nil {
 		return err
@@ -462,8 +464,8 @@ func runChild(f flags) error {
 	r.CPUPerMsg = cpu / float64(f.n) * 1e6
 	r.SyscallsPerMsg = float64(syscallCount()-sys0) / float64(f.n)
 	r.SwitchesPerMsg = float64(switches()-sw0) / float64(f.n)
-	if dbCPU > 0 {
-		r.DBCPUPerMsg = dbCPU / float64(f.n) * 1e6
+	if dbCPUSeconds > 0 {
+		r.DBCPUPerMsg = dbCPUSeconds / float64(f.n) * 1e6
 	}
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
@@ -493,23 +495,75 @@ func resetRuns(ctx context.Context, db *store.DB) error {
 
 // backendCPU returns the CPU seconds of the PostgreSQL backends serving this
 // process so far (0 on SQLite, whose work is in cpuSeconds). Backends that
-// came and went in between are not counted.
+// came and went in between are not counted (see backendCPUTracker).
 func backendCPU(ctx context.Context, db *store.DB) float64 {
-	if db.Engine() != store.Postgres {
-		return 0
+	total := 0.0
+	for _, s := range backendCPUs(ctx, db) {
+		total += s
 	}
+	return total
+}
+
+// backendCPUs returns the CPU seconds of each PostgreSQL backend serving
+// this process so far, by pid (none on SQLite): those of its database
+// named fanmail_bench.
+func backendCPUs(ctx context.Context, db *store.DB) map[int]float64 {
+	out := map[int]float64{}
+	if db.Engine() != store.Postgres {
+		return out
+	}
+	// Other benchmarks on the same server may run as fanmail_bench too.
 	rows, err := db.SQL().QueryContext(ctx, `SELECT pid FROM pg_stat_activity
 		WHERE application_name = 'fanmail_bench' AND datname = current_database()`)
 	if err != nil {
-		return 0
+		return out
 	}
 	defer rows.Close()
-	total := 0.0
 	for rows.Next() {
 		var pid int
 		if rows.Scan(&pid) == nil {
-			total += procCPU(pid)
+			if s := procCPU(pid); s >= 0 {
+				out[pid] = s
+			}
 		}
+	}
+	return out
+}
+
+// backendCPUTracker sums the CPU the PostgreSQL backends serving this
+// process use during a run, sampled as it goes. A backend that exits
+// mid-run (the pool closes connections idle for store.ConnMaxIdle, a
+// minute) keeps what it used up to its last sample, where the difference
+// of two sums would drop it, and subtract what it had used before the run.
+type backendCPUTracker struct {
+	start, last map[int]float64
+	sampledAt   time.Time
+}
+
+func newBackendCPUTracker(ctx context.Context, db *store.DB) *backendCPUTracker {
+	t := &backendCPUTracker{start: backendCPUs(ctx, db), sampledAt: time.Now()}
+	t.last = maps.Clone(t.start)
+	return t
+}
+
+// sample reads the backends' CPU if a second has passed since the last
+// read: a backend exits only after a minute idle, so nothing is lost, and
+// the query itself costs PostgreSQL little.
+func (t *backendCPUTracker) sample(ctx context.Context, db *store.DB) {
+	if time.Since(t.sampledAt) < time.Second {
+		return
+	}
+	t.sampledAt = time.Now()
+	maps.Copy(t.last, backendCPUs(ctx, db))
+}
+
+// total reads the backends' CPU once more and returns the seconds used
+// since the tracker was made.
+func (t *backendCPUTracker) total(ctx context.Context, db *store.DB) float64 {
+	maps.Copy(t.last, backendCPUs(ctx, db))
+	total := 0.0
+	for pid, s := range t.last {
+		total += s - t.start[pid]
 	}
 	return total
 }

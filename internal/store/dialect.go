@@ -39,7 +39,8 @@ type dialect struct {
 	// type of a parameter in a CASE).
 	timestamp func(mark string) string
 	// queueSends inserts a queued send for each row (mid, due) of the
-	// SELECT standing for {members}, with campaign id $1, in member order.
+	// SELECT standing for {members}, with campaign id $1, in member order
+	// (on PostgreSQL with its pair's id, pairID).
 	queueSends string
 	// lockCursor makes claimers of a campaign's audience (parameters: the
 	// class cursorLockClass and the campaign id) take turns until their
@@ -47,6 +48,8 @@ type dialect struct {
 	// all nodes run at once, rather than FOR UPDATE on the campaign row,
 	// which would make the workers' outcome counts wait for whole claims.
 	// Empty on SQLite, whose immediate transactions already take turns.
+	// On PostgreSQL it also keeps the rest of the transaction to index
+	// scans (indexScans), in the same round trip.
 	lockCursor string
 	// indexScans keeps PostgreSQL from scanning tables whole until the
 	// transaction ends, for statements that test every member against the
@@ -58,8 +61,8 @@ type dialect struct {
 	indexScans string
 	// insertSends inserts the sends of campaign $1 in state sent at $2 for
 	// the members of the id list $3 (idList), in its order. PostgreSQL
-	// returns their ids and members in that order; SQLite numbers them
-	// from $4 + 1, one writer knowing the largest id.
+	// gives each its pair's id (pairID); SQLite numbers them from $4 + 1,
+	// one writer knowing the largest id.
 	insertSends string
 	// analyze returns the statements that refresh the planner's statistics
 	// of tables. SQLite's read a sample of each index (analysis_limit,
@@ -111,19 +114,27 @@ var postgresDialect = dialect{
 	consentsFrom: `member_consents mc JOIN members m ON m.id = mc.member_id`,
 	timestamp:    func(mark string) string { return `CAST(` + mark + ` AS TIMESTAMPTZ)` },
 	queueSends: `INSERT INTO sends (id, campaign_id, member_id, state, token, next_attempt_at)
-		SELECT y.id, $1, y.mid, 'queued', '', y.due
-		FROM (SELECT nextval(pg_get_serial_sequence('sends', 'id')) AS id, x.mid, x.due
-			FROM ({members} ORDER BY m.id) x) y
-		ON CONFLICT (campaign_id, member_id) DO NOTHING`,
-	lockCursor: `SELECT pg_advisory_xact_lock($1, $2)`,
+		SELECT $1 * ` + pairIDBase + ` + x.mid, $1, x.mid, 'queued', '', x.due
+		FROM ({members} ORDER BY m.id) x
+		ON CONFLICT DO NOTHING`,
+	lockCursor: `SELECT pg_advisory_xact_lock($1, $2), set_config('enable_seqscan', 'off', true)`,
 	indexScans: `SELECT set_config('enable_seqscan', 'off', true)`,
-	insertSends: `INSERT INTO sends (campaign_id, member_id, state, attempts, sent_at, token)
-		SELECT $1, u.member_id, 'sent', 1, $2, '' FROM unnest(CAST($3 AS BIGINT[])) WITH ORDINALITY u(member_id, n)
-		ORDER BY u.n
-		RETURNING id, member_id`,
+	insertSends: `INSERT INTO sends (id, campaign_id, member_id, state, attempts, sent_at, token)
+		SELECT $1 * ` + pairIDBase + ` + u.member_id, $1, u.member_id, 'sent', 1, $2, ''
+		FROM unnest(CAST($3 AS BIGINT[])) u(member_id)`,
 	analyze:       func(tables []string) []string { return []string{`ANALYZE ` + strings.Join(tables, ", ")} },
 	lockAccessLog: `SELECT pg_advisory_xact_lock(72616132)`,
 }
+
+// pairIDBase is 2^32 in SQL: on PostgreSQL, a send created since migration
+// 0041 has the id campaign_id * 2^32 + member_id (pairID).
+const pairIDBase = "4294967296"
+
+// pairID returns the id of PostgreSQL's send of campaign campaignID to
+// member memberID: the primary key then also keeps the pair unique (0041).
+// A member id of 2^32 or more would take another pair's id: the check
+// sends_pair_id refuses it, failing the claim.
+func pairID(campaignID, memberID int64) int64 { return campaignID<<32 + memberID }
 
 func consentedSQL(tail string) string {
 	return `EXISTS (SELECT 1 FROM member_consents mc

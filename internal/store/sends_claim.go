@@ -172,13 +172,11 @@ const cursorLockClass int32 = 0x63616d70
 func (db *DB) claimNew(ctx context.Context, campaignID int64, limit int, now, lockUntil time.Time, a Audience) ([]Claim, error) {
 	var claims []Claim
 	err := db.InTx(ctx, func(tx *Tx) error {
+		// lockCursor also keeps the reads below to index scans (indexScans).
 		if db.d.lockCursor != "" {
 			if _, err := tx.ExecContext(ctx, db.d.lockCursor, cursorLockClass, int32(campaignID)); err != nil {
 				return err
 			}
-		}
-		if err := tx.indexScans(ctx); err != nil {
-			return err
 		}
 		var sp idSpan
 		var audience, total int64
@@ -327,20 +325,9 @@ func (db *DB) insertNewSends(ctx context.Context, tx *Tx, campaignID int64, clai
 		_, err := tx.execCached(ctx, db.d.insertSends, campaignID, now.UTC(), db.d.idList(ids), base)
 		return err
 	}
-	rows, err := tx.queryCached(ctx, db.d.insertSends, campaignID, now.UTC(), db.d.idList(ids))
-	if err != nil {
-		return err
+	for i := range claims {
+		claims[i].SendID = pairID(campaignID, claims[i].MemberID)
 	}
-	defer rows.Close()
-	for i := 0; rows.Next(); i++ {
-		var id, member int64
-		if err := rows.Scan(&id, &member); err != nil {
-			return err
-		}
-		if i >= len(claims) || claims[i].MemberID != member {
-			return fmt.Errorf("new sends of campaign %d returned out of member order", campaignID)
-		}
-		claims[i].SendID = id
-	}
-	return rows.Err()
+	_, err := tx.execCached(ctx, db.d.insertSends, campaignID, now.UTC(), db.d.idList(ids))
+	return err
 }

@@ -44,38 +44,32 @@ func insertSendClaim(ctx context.Context, tx *Tx, campaignID int64, claims []Cla
 	return err
 }
 
-// sendClaims returns the send_claims rows of campaign id, only those whose
-// lock expired before now unless now is zero. Those are locked, skipping
-// rows locked already (PostgreSQL): claimers of several nodes settle each
-// once, and none a row whose outcomes are being recorded.
-func sendClaims(ctx context.Context, tx *Tx, campaignID int64, now time.Time) ([]sendClaim, error) {
-	query := `SELECT ` + sendClaimColumns + ` FROM send_claims WHERE campaign_id = $1`
-	args := []any{campaignID}
-	if !now.IsZero() {
-		query += ` AND locked_until < $2 ` + tx.db.d.skipLocked
-		args = append(args, now.UTC())
-	}
-	rows, err := tx.queryCached(ctx, query, args...)
+// expiredSendClaims returns the send_claims rows of campaign id whose lock
+// expired before now, locked, skipping rows locked already (PostgreSQL):
+// claimers of several nodes settle each once, and none a row whose
+// outcomes are being recorded.
+func expiredSendClaims(ctx context.Context, tx *Tx, campaignID int64, now time.Time) ([]sendClaim, error) {
+	rows, err := tx.queryCached(ctx, `SELECT `+sendClaimColumns+` FROM send_claims WHERE campaign_id = $1
+		AND locked_until < $2 `+tx.db.d.skipLocked, campaignID, now.UTC())
 	if err != nil {
 		return nil, fmt.Errorf("sends in flight: %w", err)
 	}
 	return scanSendClaims(rows)
 }
 
-// lockSendClaims locks the send_claims rows of claims and returns those
-// still there, as they are now: on PostgreSQL another node may have settled
-// one whose lock expired meanwhile, and its sends are then ordinary claims.
-// SQLite's single writer needs no lock.
-func lockSendClaims(ctx context.Context, tx *Tx, claims []sendClaim) ([]sendClaim, error) {
-	if tx.db.d.forUpdate == "" || len(claims) == 0 {
-		return claims, nil
+// lockSendClaims locks the send_claims rows of o's campaign whose sends
+// overlap the ids of o and returns them as they are now, in one statement:
+// on PostgreSQL another node may have settled one whose lock expired
+// meanwhile, and its sends are then ordinary claims. (Rows of the range
+// that cover none of o's sends are locked too, briefly; recordSends keeps
+// those that cover some.) SQLite's single writer needs no lock.
+func lockSendClaims(ctx context.Context, tx *Tx, o SendOutcome) ([]sendClaim, error) {
+	lo, hi, ok := o.idRange()
+	if !ok {
+		return nil, nil
 	}
-	ids := make([]int64, len(claims))
-	for i, c := range claims {
-		ids[i] = c.id
-	}
-	in, arg := tx.db.idsIn("id", 1, ids)
-	rows, err := tx.queryCached(ctx, `SELECT `+sendClaimColumns+` FROM send_claims WHERE `+in+` ORDER BY id `+tx.db.d.forUpdate, arg)
+	rows, err := tx.queryCached(ctx, `SELECT `+sendClaimColumns+` FROM send_claims
+		WHERE campaign_id = $1 AND first_send <= $2 AND last_send >= $3 ORDER BY id `+tx.db.d.forUpdate, o.CampaignID, hi, lo)
 	if err != nil {
 		return nil, fmt.Errorf("lock sends in flight: %w", err)
 	}
@@ -106,7 +100,7 @@ func (db *DB) settleSendClaim(ctx context.Context, tx *Tx, c sendClaim, named []
 // like any other.
 func (db *DB) expireSendClaims(ctx context.Context, campaignID int64, now time.Time) error {
 	return db.InTx(ctx, func(tx *Tx) error {
-		expired, err := sendClaims(ctx, tx, campaignID, now)
+		expired, err := expiredSendClaims(ctx, tx, campaignID, now)
 		for _, c := range expired {
 			if err == nil {
 				err = db.settleSendClaim(ctx, tx, c, nil)

@@ -30,6 +30,37 @@ type SendOutcome struct {
 	RelayError  string
 }
 
+// idRange returns the smallest and the largest send id of o; ok is false
+// when o names no send.
+func (o SendOutcome) idRange() (lo, hi int64, ok bool) {
+	see := func(id int64) {
+		if !ok || id < lo {
+			lo = id
+		}
+		if !ok || id > hi {
+			hi = id
+		}
+		ok = true
+	}
+	for _, ids := range o.Skipped {
+		for _, id := range ids {
+			see(id)
+		}
+	}
+	for _, ids := range [][]int64{o.Sent, o.Released} {
+		for _, id := range ids {
+			see(id)
+		}
+	}
+	for _, r := range slices.Concat(o.Retry, o.Deferred) {
+		see(r.SendID)
+	}
+	for _, f := range o.Failed {
+		see(f.SendID)
+	}
+	return lo, hi, ok
+}
+
 // covered returns the rows of inflight that cover sends of o.
 func (o SendOutcome) covered(inflight []sendClaim) []sendClaim {
 	var out []sendClaim
@@ -88,13 +119,11 @@ func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 	r := sendRecorder{db: db, tx: tx}
 	// New sends a send_claims row covers are still in state sent (claimNew);
 	// their outcome is recorded against that row.
-	inflight, err := sendClaims(ctx, tx, o.CampaignID, time.Time{})
+	inflight, err := lockSendClaims(ctx, tx, o)
 	if err != nil {
 		return err
 	}
-	if r.inflight, err = lockSendClaims(ctx, tx, o.covered(inflight)); err != nil {
-		return err
-	}
+	r.inflight = o.covered(inflight)
 	r.named = make([][]int64, len(r.inflight))
 	var sent, failed, skipped int64
 	if len(o.Sent) > 0 {

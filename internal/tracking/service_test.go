@@ -453,7 +453,7 @@ func sendTo(t *testing.T, db *store.DB, memberID int64) string {
 		t.Fatal(err)
 	}
 	tok := tracking.NewSendToken()
-	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO sends (campaign_id, member_id, state, token, sent_at) VALUES ($1, $2, 'sent', $3, $4)`,
+	if _, err := db.SQL().ExecContext(ctx, `INSERT INTO sends (id, campaign_id, member_id, state, token, sent_at) VALUES ($1 * 4294967296 + $2, $1, $2, 'sent', $3, $4)`,
 		cid, memberID, tok, db.Now()); err != nil {
 		t.Fatal(err)
 	}

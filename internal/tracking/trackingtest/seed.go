@@ -108,8 +108,10 @@ func SeedErr(ctx context.Context, db *store.DB, opts Options) (Campaign, error) 
 				Channel: "email", Granted: true, Source: fanmail.SourceWeb, Version: fanmail.ConsentWordingVersion}); err != nil {
 				return err
 			}
+			// The id is the pair's, as the engine gives it (PostgreSQL's
+			// check sends_pair_id requires it).
 			if err := tx.QueryRowContext(ctx, `
-				INSERT INTO sends (campaign_id, member_id, state, token, sent_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+				INSERT INTO sends (id, campaign_id, member_id, state, token, sent_at) VALUES ($1 * 4294967296 + $2, $1, $2, $3, $4, $5) RETURNING id`,
 				c.ID, s.MemberID, state, stored, sentAt).Scan(&s.ID); err != nil {
 				return fmt.Errorf("seed send: %w", err)
 			}
