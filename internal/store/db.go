@@ -74,13 +74,6 @@ const sqliteParams = "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=
 // the gate before they take a connection (sqlitegate.go).
 const sqliteMaxConns = 32
 
-// PostgresMaxConns is the pool's size unless the URL sets pool_max_conns.
-// pgx's default, 4 on two cores, made 1,000 confirmations and the 16
-// job workers' chip steps queue for four connections; at 16, commits run
-// side by side and PostgreSQL groups their WAL flushes (bench/flow, chip
-// p95 37 s → 24 s on a host loaded by other work).
-const PostgresMaxConns = 16
-
 // ConnMaxIdle is how long a database connection stays open unused, on both
 // engines: after a burst of work an idle process gives its connections back.
 const ConnMaxIdle = time.Minute
@@ -102,9 +95,6 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		cfg, err := pgxpool.ParseConfig(url)
 		if err != nil {
 			return nil, fmt.Errorf("parse postgres url: %w", errors.New(redactPG(err.Error())))
-		}
-		if !strings.Contains(url, "pool_max_conns=") {
-			cfg.MaxConns = PostgresMaxConns
 		}
 		return openPostgres(ctx, cfg)
 	default:

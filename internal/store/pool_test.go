@@ -56,8 +56,7 @@ func TestOpenSQLite_ClosesIdleConnections(t *testing.T) {
 }
 
 // PostgreSQL connections, pooled by pgx, are given back after the same idle
-// time, and the pool holds up to PostgresMaxConns, unless the URL says
-// otherwise.
+// time unless the URL says otherwise.
 func TestOpenPostgres_ConnIdleTime(t *testing.T) {
 	url := storetest.PostgresURL(t)
 	db := storetest.OpenPostgres(t, url)
@@ -75,16 +74,5 @@ func TestOpenPostgres_ConnIdleTime(t *testing.T) {
 	defer own.Close()
 	if got := own.Pool().Config().MaxConnIdleTime; got != 5*time.Minute {
 		t.Errorf("pool MaxConnIdleTime with the URL's 5m = %v", got)
-	}
-	if got := own.Pool().Config().MaxConns; got != store.PostgresMaxConns {
-		t.Errorf("pool MaxConns = %d, want %d", got, store.PostgresMaxConns)
-	}
-	sized, err := store.Open(context.Background(), url+sep+"pool_max_conns=3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sized.Close()
-	if got := sized.Pool().Config().MaxConns; got != 3 {
-		t.Errorf("pool MaxConns with the URL's 3 = %d", got)
 	}
 }
