@@ -230,8 +230,12 @@ type Tx struct {
 
 // InTx runs fn in a transaction, committing when fn returns nil.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	bctx, leave := ctx, func() {}
-	if db.writer != nil {
+	var stx *sql.Tx
+	var err error
+	leave := func() {}
+	if db.writer == nil {
+		stx, err = db.sql.BeginTx(ctx, nil)
+	} else {
 		// SQLite has one writer (sqlitegate.go). Queued here, each
 		// transaction starts on the writer connection the moment the
 		// last write ends. The wait is bounded like the busy timeout, so
@@ -243,14 +247,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 		var once sync.Once
 		leave = func() { once.Do(db.writer.leave) }
 		defer leave()
-		bctx = context.WithValue(ctx, gateHeld{}, true)
-	}
-	var stx *sql.Tx
-	var err error
-	if db.writer != nil {
-		stx, err = db.wconn.begin(bctx, db.sql.DB)
-	} else {
-		stx, err = db.sql.BeginTx(bctx, nil)
+		stx, err = db.wconn.begin(context.WithValue(ctx, gateHeld{}, true), db.sql.DB)
 	}
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
