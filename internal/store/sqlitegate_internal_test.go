@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -43,12 +44,8 @@ func TestSQLiteGate_OneQueueForEveryWriter(t *testing.T) {
 	}
 	for _, kind := range []string{"store", "autocommit", "returning", "transaction"} {
 		t.Run(kind, func(t *testing.T) {
-			var mu sync.Mutex
-			var order []string
-			done := func(who string) {
-				mu.Lock()
-				order = append(order, who)
-				mu.Unlock()
+			if _, err := db.sql.ExecContext(ctx, "DELETE FROM t"); err != nil {
+				t.Fatal(err)
 			}
 			holding := make(chan struct{})
 			var wg sync.WaitGroup
@@ -58,7 +55,7 @@ func TestSQLiteGate_OneQueueForEveryWriter(t *testing.T) {
 						return err
 					}
 					close(holding)
-					time.Sleep(300 * time.Millisecond)
+					time.Sleep(600 * time.Millisecond)
 					return nil
 				})
 				if err != nil {
@@ -75,7 +72,7 @@ func TestSQLiteGate_OneQueueForEveryWriter(t *testing.T) {
 					_, err = db.SQL().ExecContext(ctx, "INSERT INTO t VALUES ('other')")
 				case "returning":
 					var who string
-					err = db.SQL().QueryRowContext(ctx, "UPDATE t SET who = who WHERE rowid = 1 RETURNING who").Scan(&who)
+					err = db.SQL().QueryRowContext(ctx, "INSERT INTO t VALUES ('other') RETURNING who").Scan(&who)
 				case "transaction":
 					var tx interface{ Commit() error }
 					stx, berr := db.SQL().BeginTx(ctx, nil)
@@ -89,9 +86,8 @@ func TestSQLiteGate_OneQueueForEveryWriter(t *testing.T) {
 				if err != nil {
 					t.Error(err)
 				}
-				done("other")
 			})
-			time.Sleep(100 * time.Millisecond) // the other writer is waiting now
+			time.Sleep(300 * time.Millisecond) // the other writer is waiting now
 			wg.Go(func() {
 				err := db.InTx(ctx, func(tx *Tx) error {
 					_, err := tx.ExecContext(ctx, "INSERT INTO t VALUES ('third')")
@@ -100,11 +96,24 @@ func TestSQLiteGate_OneQueueForEveryWriter(t *testing.T) {
 				if err != nil {
 					t.Error(err)
 				}
-				done("third")
 			})
 			wg.Wait()
-			if len(order) != 2 || order[0] != "other" {
-				t.Errorf("order %v: the writer outside InTx, which came first, did not go first", order)
+			// The rows' order is the order the writes got the lock.
+			var order []string
+			rows, err := db.sql.QueryContext(ctx, "SELECT who FROM t ORDER BY rowid")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var who string
+				if err := rows.Scan(&who); err != nil {
+					t.Fatal(err)
+				}
+				order = append(order, who)
+			}
+			rows.Close()
+			if !slices.Equal(order, []string{"first", "other", "third"}) {
+				t.Errorf("order %v: the writer outside InTx, which came second, did not go second", order)
 			}
 		})
 	}
