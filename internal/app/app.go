@@ -88,6 +88,11 @@ type App struct {
 
 	metricsListener net.Listener // nil unless cfg.MetricsAddr is set
 	metricsServer   *http.Server
+
+	// pageOut has Run give the executable's start-up pages back once
+	// serving (the serve command's process; not tests, which run many
+	// apps in one process).
+	pageOut bool
 }
 
 // Open connects to the database, migrates it and builds the services. It does
@@ -238,6 +243,9 @@ func (a *App) Run(ctx context.Context) error {
 	// tens of MB of garbage that an idle process would otherwise keep until
 	// the runtime's scavenger returns it, a little at a time: return it now.
 	debug.FreeOSMemory()
+	if a.pageOut {
+		a.pageOutExecutable()
+	}
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {

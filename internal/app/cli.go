@@ -167,6 +167,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger, args []s
 		a.Close()
 		return err
 	}
+	a.pageOut = !cfg.NoPageOut
 	return a.Run(ctx)
 }
 

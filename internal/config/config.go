@@ -45,6 +45,10 @@ type Config struct {
 	// NodeName names this process among those sending mail from one
 	// database (FANMAIL_NODE_NAME); default HOST:PORT (see Node).
 	NodeName string
+	// NoPageOut (--no-page-out / FANMAIL_NO_PAGE_OUT=1) keeps the pages of
+	// the executable that start-up read; by default the server gives them
+	// back to the kernel once serving (Linux).
+	NoPageOut bool
 
 	// Prometheus metrics (/metrics) are served only when one of these is
 	// set: on MetricsAddr (FANMAIL_METRICS_ADDR, e.g. "127.0.0.1:9090"), a
@@ -154,6 +158,7 @@ func FlagSet(cmd string, c *Config, getenv func(string) string, out io.Writer) *
 	scanner := fs.String("scanner-window", env("FANMAIL_SCANNER_WINDOW", d.ScannerWindow.String()), "clicks this soon after their mail was sent are flagged as link scanners' and left out of campaign figures, e.g. 10s (FANMAIL_SCANNER_WINDOW)")
 	bands := fs.String("age-bands", env("FANMAIL_AGE_BANDS", ""), "age bands for brand statistics, e.g. 15-18,19-20,40+ (FANMAIL_AGE_BANDS)")
 	fs.BoolVar(&c.NoDemo, "no-demo", env("FANMAIL_NO_DEMO", "") == "1", "do not load demo data into an empty database (FANMAIL_NO_DEMO=1)")
+	fs.BoolVar(&c.NoPageOut, "no-page-out", env("FANMAIL_NO_PAGE_OUT", "") == "1", "keep the executable's start-up pages mapped instead of giving them back once serving (FANMAIL_NO_PAGE_OUT=1)")
 	fs.BoolVar(&c.TrustProxy, "trust-proxy", env("FANMAIL_TRUST_PROXY", "") == "1", "take client addresses from X-Forwarded-For (FANMAIL_TRUST_PROXY=1)")
 	fs.StringVar(&c.LogLevel, "log-level", env("FANMAIL_LOG_LEVEL", d.LogLevel), "debug, info, warn or error (FANMAIL_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("FANMAIL_LOG_FORMAT", d.LogFormat), "text or json (FANMAIL_LOG_FORMAT)")

@@ -18,16 +18,16 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.HTTPAddr != ":8080" || c.DatabaseURL != "sqlite:fanmail.db" || c.BaseURL != "http://localhost:8080" || c.SMTPURL != "" {
+		if c.HTTPAddr != ":8080" || c.DatabaseURL != "sqlite:fanmail.db" || c.BaseURL != "http://localhost:8080" || c.SMTPURL != "" || c.NoPageOut {
 			t.Errorf("got %+v", c)
 		}
 	})
 	t.Run("EnvironmentThenFlags", func(t *testing.T) {
-		c, rest, err := Load("serve", []string{"--http-addr", ":7070", "--no-demo", "extra"}, getenv, io.Discard)
+		c, rest, err := Load("serve", []string{"--http-addr", ":7070", "--no-demo", "--no-page-out", "extra"}, getenv, io.Discard)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.HTTPAddr != ":7070" || c.DatabaseURL != "postgres://db.example/fanmail" || !c.NoDemo {
+		if c.HTTPAddr != ":7070" || c.DatabaseURL != "postgres://db.example/fanmail" || !c.NoDemo || !c.NoPageOut {
 			t.Errorf("got %+v", c)
 		}
 		if len(rest) != 1 || rest[0] != "extra" {

@@ -1,0 +1,61 @@
+package app
+
+import (
+	"os"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// TestPageOutExecutable: the executable's pages leave the process and the
+// page cache, and the process goes on running code from the file.
+func TestPageOutExecutable(t *testing.T) {
+	cachedBefore := cachedPages(t)
+	before, after, err := pageOutExecutable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cachedAfter := cachedPages(t)
+	t.Logf("resident %d → %d kB; in the page cache %d → %d pages", before>>10, after>>10, cachedBefore, cachedAfter)
+	if before == 0 || after >= before {
+		t.Errorf("resident bytes of the executable: before %d, after %d; want fewer after", before, after)
+	}
+	if cachedAfter >= cachedBefore {
+		t.Errorf("pages of the executable in the page cache: before %d, after %d; want fewer after", cachedBefore, cachedAfter)
+	}
+	// Code not run before still runs (read from the file, page by page).
+	if _, _, err := pageOutExecutable(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cachedPages counts the pages of this process's executable that are in the
+// page cache (mincore of a fresh mapping of the whole file).
+func cachedPages(t *testing.T) int {
+	t.Helper()
+	f, err := os.Open("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := unix.Mmap(int(f.Fd()), 0, int(fi.Size()), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Munmap(m)
+	pages := (len(m) + os.Getpagesize() - 1) / os.Getpagesize()
+	vec := make([]byte, pages)
+	if _, _, e := unix.Syscall(unix.SYS_MINCORE, uintptr(unsafe.Pointer(&m[0])), uintptr(len(m)), uintptr(unsafe.Pointer(&vec[0]))); e != 0 {
+		t.Fatal(e)
+	}
+	n := 0
+	for _, v := range vec {
+		n += int(v & 1)
+	}
+	return n
+}
