@@ -106,6 +106,7 @@ func Open(ctx context.Context, cfg config.Config, logger *slog.Logger) (*App, er
 		db.Close()
 		return nil, err
 	}
+	db.SetLogger(logger)
 	a := &App{cfg: cfg, logger: logger, db: db}
 	if err := a.openMail(); err != nil {
 		a.Close()

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -72,7 +71,7 @@ func (c *checkpointer) run(lastMod time.Time, lastSize int64) {
 		err = c.db.sql.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logged, &moved)
 		cancel()
 		if err != nil {
-			slog.Warn("sqlite checkpoint", "err", err)
+			c.db.log().Warn("sqlite checkpoint", "err", err)
 		}
 	}
 }

@@ -1,9 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -72,4 +76,60 @@ func fileSize(t *testing.T, path string) int64 {
 		t.Fatal(err)
 	}
 	return fi.Size()
+}
+
+// A failed checkpoint is reported to the logger the app set, in its format.
+func TestCheckpointer_LogsToSetLogger(t *testing.T) {
+	old := checkpointEvery
+	t.Cleanup(func() { checkpointEvery = old })
+	checkpointEvery = 10 * time.Millisecond
+
+	path := filepath.Join(t.TempDir(), "fanmail.db")
+	db, err := OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf syncBuffer
+	db.SetLogger(slog.New(slog.NewJSONHandler(&buf, nil)))
+	ctx := context.Background()
+	err = db.InTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, "CREATE TABLE t (i INTEGER)")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The checkpoint's query now fails.
+	db.checkpoints.close()
+	db.sql.Close()
+	db.checkpoints = startCheckpointer(db, path)
+	defer db.checkpoints.close()
+	later := time.Now().Add(time.Minute) // the WAL looks written since
+	if err := os.Chtimes(path+"-wal", later, later); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(buf.String(), `"msg":"sqlite checkpoint"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no checkpoint failure logged as JSON to the set logger; got %q", buf.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -58,6 +59,20 @@ type DB struct {
 	// checkpoints moves the WAL into the database file (SQLite; nil on
 	// PostgreSQL and for a database in memory).
 	checkpoints *checkpointer
+	// logger takes what background loops (the checkpointer) report; the
+	// default logger until SetLogger.
+	logger atomic.Pointer[slog.Logger]
+}
+
+// SetLogger sends what the database's background loops report to l
+// instead of slog's default logger (which ignores the log format set).
+func (d *DB) SetLogger(l *slog.Logger) { d.logger.Store(l) }
+
+func (d *DB) log() *slog.Logger {
+	if l := d.logger.Load(); l != nil {
+		return l
+	}
+	return slog.Default()
 }
 
 // sqliteParams are set on every pooled connection (STACK.md: without
