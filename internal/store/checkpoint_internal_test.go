@@ -1,13 +1,11 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -89,8 +87,13 @@ func TestCheckpointer_LogsToSetLogger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf syncBuffer
-	db.SetLogger(slog.New(slog.NewJSONHandler(&buf, nil)))
+	logFile, err := os.Create(filepath.Join(t.TempDir(), "log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	db.SetLogger(slog.New(slog.NewJSONHandler(logFile, nil)))
+	logged := func() string { b, _ := os.ReadFile(logFile.Name()); return string(b) }
 	ctx := context.Background()
 	err = db.InTx(ctx, func(tx *Tx) error {
 		_, err := tx.ExecContext(ctx, "CREATE TABLE t (i INTEGER)")
@@ -109,27 +112,10 @@ func TestCheckpointer_LogsToSetLogger(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(buf.String(), `"msg":"sqlite checkpoint"`) {
+	for !strings.Contains(logged(), `"msg":"sqlite checkpoint"`) {
 		if time.Now().After(deadline) {
-			t.Fatalf("no checkpoint failure logged as JSON to the set logger; got %q", buf.String())
+			t.Fatalf("no checkpoint failure logged as JSON to the set logger; got %q", logged())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
