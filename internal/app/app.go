@@ -89,9 +89,9 @@ type App struct {
 	metricsListener net.Listener // nil unless cfg.MetricsAddr is set
 	metricsServer   *http.Server
 
-	// pageOut has Run give the executable's start-up pages back once
-	// serving (the serve command's process; not tests, which run many
-	// apps in one process).
+	// pageOut has Run give memory back each time the process goes idle
+	// after being busy (the serve command's process; not tests, which run
+	// many apps in one process). See trimWhenIdle.
 	pageOut bool
 }
 
@@ -245,7 +245,7 @@ func (a *App) Run(ctx context.Context) error {
 	// the runtime's scavenger returns it, a little at a time: return it now.
 	debug.FreeOSMemory()
 	if a.pageOut {
-		a.pageOutExecutable()
+		a.engine.Go(func() { a.trimWhenIdle(ctx) })
 	}
 	select {
 	case err := <-errc:

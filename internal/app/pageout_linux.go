@@ -5,16 +5,20 @@ package app
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // pageOutExecutable asks the kernel to reclaim the pages of fanmail's own
-// executable that are mapped into the process, once start-up is over.
+// executable that are mapped into the process; trimWhenIdle calls it when
+// the server has gone idle.
 //
 // Start-up (package initialisation, migrations, demo data, parsing every
 // template) runs code and reads function tables spread over the whole
@@ -30,8 +34,8 @@ import (
 // alone instead of with the block device's read-ahead window (8 MB on
 // some virtual disks), which would put most of the file back into the page
 // cache at the first fault. The price is a few milliseconds, once, on the
-// first requests that run code start-up did not (measured in
-// docs/PERFORMANCE.md); --no-page-out keeps everything as it was.
+// first requests after the page-out (measured in docs/PERFORMANCE.md);
+// --no-page-out keeps everything as it was.
 //
 // It returns the bytes of the executable resident before and after.
 func pageOutExecutable() (before, after int64, err error) {
@@ -113,11 +117,67 @@ func executableMappings(exe string) (ranges [][2]uintptr, resident int64, err er
 	return ranges, resident, nil
 }
 
-func (a *App) pageOutExecutable() {
-	before, after, err := pageOutExecutable()
-	if err != nil {
-		a.logger.Info("executable pages kept", "err", err)
-		return
+// trimCheck is how often trimWhenIdle looks at the CPU the process used;
+// below idleCPU of it, the process is idle.
+var trimCheck = 30 * time.Second
+
+const idleCPU = 0.03 // of one core: an idle server uses 1–2.5 %
+
+// trimWhenIdle gives memory back each time the process goes idle after
+// being busy: start-up, a campaign, a burst of sign-ups. It returns the
+// free heap to the system and pages the executable out (pageOutExecutable).
+// Waiting for an idle interval keeps the page-out away from a burst of
+// requests right after start or a restart, which would otherwise fault
+// their code back in page by page.
+func (a *App) trimWhenIdle(ctx context.Context) {
+	t := time.NewTicker(trimCheck)
+	defer t.Stop()
+	var idle idleTrimmer
+	last := cpuTime()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		now := cpuTime()
+		if !idle.trim(now-last, trimCheck) {
+			last = now
+			continue
+		}
+		debug.FreeOSMemory()
+		before, after, err := pageOutExecutable()
+		if err != nil {
+			a.logger.Info("executable pages kept", "err", err)
+			return
+		}
+		a.logger.Debug("memory given back", "executable_before_kb", before>>10, "executable_after_kb", after>>10)
+		last = cpuTime() // not counting the trim itself
 	}
-	a.logger.Debug("executable pages given back", "resident_before_kb", before>>10, "resident_after_kb", after>>10)
+}
+
+// idleTrimmer decides when to trim: at the first idle interval after a busy
+// one. It starts busy (start-up ran).
+type idleTrimmer struct{ trimmed bool }
+
+// trim is told the CPU time used over an interval and says whether to trim.
+func (t *idleTrimmer) trim(used, interval time.Duration) bool {
+	if float64(used) >= idleCPU*float64(interval) {
+		t.trimmed = false
+		return false
+	}
+	if t.trimmed {
+		return false
+	}
+	t.trimmed = true
+	return true
+}
+
+// cpuTime is the CPU time the process used so far, user and system.
+func cpuTime() time.Duration {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

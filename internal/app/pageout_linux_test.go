@@ -3,6 +3,7 @@ package app
 import (
 	"os"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -58,4 +59,30 @@ func cachedPages(t *testing.T) int {
 		n += int(v & 1)
 	}
 	return n
+}
+
+// The trimmer trims at the first idle interval after a busy one, once.
+func TestIdleTrimmer(t *testing.T) {
+	const interval = 30 * time.Second
+	busy, quiet := interval/10, interval/1000
+	var tr idleTrimmer
+	steps := []struct {
+		used time.Duration
+		want bool
+	}{
+		{quiet, true},  // start-up was busy: the first idle interval trims
+		{quiet, false}, // still idle: nothing new to give back
+		{busy, false},  // a campaign
+		{busy, false},
+		{quiet, true}, // idle again: trims again
+		{quiet, false},
+		{time.Duration(idleCPU*float64(interval)) - 1, false}, // just under the line: idle
+		{time.Duration(idleCPU * float64(interval)), false},   // on the line: busy
+		{quiet, true},
+	}
+	for i, s := range steps {
+		if got := tr.trim(s.used, interval); got != s.want {
+			t.Errorf("step %d: trim(%v) = %v, want %v", i, s.used, got, s.want)
+		}
+	}
 }

@@ -2,6 +2,8 @@
 
 package app
 
-// pageOutExecutable is Linux's (MADV_PAGEOUT); elsewhere the executable's
-// pages stay as start-up left them.
-func (a *App) pageOutExecutable() {}
+import "context"
+
+// trimWhenIdle is Linux's (MADV_PAGEOUT, see pageout_linux.go); elsewhere
+// the runtime's scavenger alone gives memory back.
+func (a *App) trimWhenIdle(ctx context.Context) {}
