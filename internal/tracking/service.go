@@ -72,7 +72,7 @@ func New(db *store.DB, logger *slog.Logger, opts Options) *Service {
 		db:     db,
 		logger: logger,
 		opts:   opts,
-		w:      newWriter(db, logger, opts.Writer),
+		w:      newWriter(db.InsertTokenEvents, logger, opts.Writer),
 		cache:  newSendCache(opts.CacheSize, opts.CacheTTL),
 	}
 }

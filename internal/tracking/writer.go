@@ -15,7 +15,7 @@ import (
 type WriterOptions struct {
 	BatchSize int           // store after this many events; default 4000
 	Interval  time.Duration // store at least this often; default 200ms
-	Buffer    int           // events waiting at most; Record blocks when full; default 20000
+	Buffer    int           // events waiting at most (a batch too, if smaller); Record blocks when full; default 20000
 }
 
 func (o WriterOptions) withDefaults() WriterOptions {
@@ -47,29 +47,51 @@ type WriterCounts struct {
 
 var errWriterClosed = fanmail.Errorf(fanmail.EUNAVAILABLE, "The service is shutting down; try again.")
 
+// keepEvents is the capacity the queue and the batch may keep once drained
+// (72 bytes an event): a burst's larger arrays are dropped, so an idle
+// process holds almost nothing.
+const keepEvents = 256
+
 // writer collects events in memory and stores them in batches, one
 // transaction per batch, so a request never waits for a database write.
+//
+// Events wait in a queue that grows with the load: a buffered channel of
+// Buffer events would hold its whole buffer (1.4 MB) for good, and an idle
+// server's heap goal twice that.
 type writer struct {
-	db     *store.DB
+	insert func(context.Context, []store.TokenEvent) (int64, error) // store.DB.InsertTokenEvents
 	logger *slog.Logger
 	opts   WriterOptions
+	full   int // queue length that wakes the loop: a batch, or Buffer if smaller
 
-	mu     sync.RWMutex // guards closed against Record racing with Close
-	closed bool
-	in     chan store.TokenEvent
-	flush  chan chan struct{}
-	done   chan struct{}
+	closeMu sync.RWMutex // held by record throughout, so close waits for records under way
+	closed  bool
+	quit    chan struct{} // closed by close
+
+	mu    sync.Mutex
+	queue []store.TokenEvent // recorded, not yet taken by the loop; oldest first
+	space chan struct{}      // closed and replaced when the loop takes events; nil while nobody waits
+
+	batch []store.TokenEvent // the loop's: grows with the load, goes when the queue drains
+
+	wake  chan struct{} // capacity 1: the queue reached full
+	flush chan chan struct{}
+	done  chan struct{}
 
 	recorded, stored, skipped, dropped, batches atomic.Int64
 }
 
-func newWriter(db *store.DB, logger *slog.Logger, opts WriterOptions) *writer {
+// newWriter starts a writer that stores its batches with insert
+// (store.DB.InsertTokenEvents; tests wrap it).
+func newWriter(insert func(context.Context, []store.TokenEvent) (int64, error), logger *slog.Logger, opts WriterOptions) *writer {
 	opts = opts.withDefaults()
 	w := &writer{
-		db:     db,
+		insert: insert,
 		logger: logger,
 		opts:   opts,
-		in:     make(chan store.TokenEvent, opts.Buffer),
+		full:   min(opts.BatchSize, opts.Buffer),
+		quit:   make(chan struct{}),
+		wake:   make(chan struct{}, 1),
 		flush:  make(chan chan struct{}),
 		done:   make(chan struct{}),
 	}
@@ -77,26 +99,42 @@ func newWriter(db *store.DB, logger *slog.Logger, opts WriterOptions) *writer {
 	return w
 }
 
-// record queues e, waiting while the buffer is full (back-pressure instead of
+// record queues e, waiting while Buffer events wait (back-pressure instead of
 // losing events) until ctx ends.
 func (w *writer) record(ctx context.Context, e store.TokenEvent) error {
-	w.mu.RLock()
-	defer w.mu.RUnlock()
+	w.closeMu.RLock()
+	defer w.closeMu.RUnlock()
 	if w.closed {
 		return errWriterClosed
 	}
-	select {
-	case w.in <- e:
-		w.recorded.Add(1)
-		return nil
-	default:
-	}
-	select {
-	case w.in <- e:
-		w.recorded.Add(1)
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	for {
+		w.mu.Lock()
+		if len(w.queue) < w.opts.Buffer {
+			w.queue = append(w.queue, e)
+			n := len(w.queue)
+			w.mu.Unlock()
+			w.recorded.Add(1)
+			// Only the loop shrinks the queue, and it keeps taking while
+			// w.full events wait: a signal when the length reaches w.full
+			// is enough.
+			if n == w.full {
+				select {
+				case w.wake <- struct{}{}:
+				default:
+				}
+			}
+			return nil
+		}
+		if w.space == nil {
+			w.space = make(chan struct{})
+		}
+		space := w.space
+		w.mu.Unlock()
+		select {
+		case <-space:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
 
@@ -119,14 +157,14 @@ func (w *writer) sync(ctx context.Context) error {
 	}
 }
 
-// close stops taking events and waits until the buffer is stored.
+// close stops taking events and waits until the queue is stored.
 func (w *writer) close(ctx context.Context) error {
-	w.mu.Lock()
+	w.closeMu.Lock()
 	if !w.closed {
 		w.closed = true
-		close(w.in)
+		close(w.quit)
 	}
-	w.mu.Unlock()
+	w.closeMu.Unlock()
 	select {
 	case <-w.done:
 		return nil
@@ -142,70 +180,97 @@ func (w *writer) counts() WriterCounts {
 
 func (w *writer) run() {
 	defer close(w.done)
-	// The batch grows with the load and is kept for the next one; an idle
-	// process holds none.
-	var batch []store.TokenEvent
 	tick := time.NewTicker(w.opts.Interval)
 	defer tick.Stop()
 	for {
 		select {
-		case e, ok := <-w.in:
-			if !ok {
-				w.store(batch)
-				return
-			}
-			batch = append(batch, e)
-			if len(batch) >= w.opts.BatchSize {
-				batch = w.store(batch)
+		case <-w.wake:
+			left := w.queued()
+			for left >= w.full {
+				left = w.storeFirst(w.opts.BatchSize)
 			}
 		case <-tick.C:
-			batch = w.store(batch)
+			w.storeFirst(w.queued())
 		case reply := <-w.flush:
-			// Everything recorded before sync was called is among the events
-			// in the channel now; take just those, so a steady stream of new
+			// Everything recorded before sync was called is at the front
+			// of the queue now; take just those, so a steady stream of new
 			// events cannot keep sync waiting.
-			open := true
-			for n := len(w.in); n > 0 && open; n-- {
-				e, ok := <-w.in
-				if !ok {
-					open = false
-					break
-				}
-				batch = append(batch, e)
-				if len(batch) >= w.opts.BatchSize {
-					batch = w.store(batch)
-				}
-			}
-			batch = w.store(batch)
+			w.storeFirst(w.queued())
 			close(reply)
-			if !open {
-				return
-			}
+		case <-w.quit:
+			// close closed quit holding closeMu: nothing more is queued.
+			w.storeFirst(w.queued())
+			return
 		}
 	}
 }
 
-// store writes batch in one transaction and returns it emptied. When the
-// transaction fails (a campaign deleted meanwhile, say), it stores the events
-// one by one so one bad row does not lose the others.
-func (w *writer) store(batch []store.TokenEvent) []store.TokenEvent {
+func (w *writer) queued() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.queue)
+}
+
+// storeFirst stores the first n queued events, BatchSize at a time, and
+// returns how many events wait after that. Only the loop calls it.
+func (w *writer) storeFirst(n int) int {
+	for n > 0 {
+		w.take(min(n, w.opts.BatchSize))
+		if len(w.batch) == 0 {
+			break
+		}
+		n -= len(w.batch)
+		w.store(w.batch)
+		clear(w.batch) // the tokens need not outlive the batch
+	}
+	left := w.queued()
+	if left == 0 && cap(w.batch) > keepEvents {
+		w.batch = nil
+	}
+	return left
+}
+
+// take moves the first n queued events (or all, if fewer) into the batch and
+// wakes the records waiting for space. A queue left empty gives up a large
+// array.
+func (w *writer) take(n int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n = min(n, len(w.queue))
+	w.batch = append(w.batch[:0], w.queue[:n]...)
+	left := copy(w.queue, w.queue[n:])
+	clear(w.queue[left:])
+	w.queue = w.queue[:left]
+	if left == 0 && cap(w.queue) > keepEvents {
+		w.queue = nil
+	}
+	if w.space != nil {
+		close(w.space)
+		w.space = nil
+	}
+}
+
+// store writes batch in one transaction. When the transaction fails (a
+// campaign deleted meanwhile, say), it stores the events one by one so one
+// bad row does not lose the others.
+func (w *writer) store(batch []store.TokenEvent) {
 	if len(batch) == 0 {
-		return batch
+		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	n, err := w.db.InsertTokenEvents(ctx, batch)
+	n, err := w.insert(ctx, batch)
 	if err == nil {
 		w.stored.Add(n)
 		w.skipped.Add(int64(len(batch)) - n)
 		w.batches.Add(1)
-		return batch[:0]
+		return
 	}
 	w.logger.Warn("event batch failed; storing one by one", "events", len(batch), "err", err)
 	var dropped int
 	var last error
 	for _, e := range batch {
-		n, err := w.db.InsertTokenEvents(ctx, []store.TokenEvent{e})
+		n, err := w.insert(ctx, []store.TokenEvent{e})
 		if err != nil {
 			dropped++
 			last = err
@@ -218,5 +283,4 @@ func (w *writer) store(batch []store.TokenEvent) []store.TokenEvent {
 		w.dropped.Add(int64(dropped))
 		w.logger.Error("events dropped", "events", dropped, "err", last)
 	}
-	return batch[:0]
 }
