@@ -86,3 +86,16 @@ func TestIdleTrimmer(t *testing.T) {
 		}
 	}
 }
+
+func TestMappedPath(t *testing.T) {
+	for line, want := range map[string]string{
+		"00400000-01b3c000 r-xp 00000000 fe:00 1234                               /usr/local/bin/fanmail": "/usr/local/bin/fanmail",
+		"00400000-01b3c000 r--p 00000000 fe:00 1234 /opt/fan mail/fanmail (deleted)":                      "/opt/fan mail/fanmail (deleted)",
+		"7f0000000000-7f0000021000 rw-p 00000000 00:00 0 ":                                                "",
+		"7f0000000000-7f0000021000 rw-p 00000000 00:00 0":                                                 "",
+	} {
+		if got := mappedPath(line); got != want {
+			t.Errorf("mappedPath(%q) = %q, want %q", line, got, want)
+		}
+	}
+}
