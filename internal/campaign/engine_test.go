@@ -850,17 +850,24 @@ func withdrawWhileSending(t *testing.T, db, wdb *store.DB) {
 			}
 		}
 	})
-	late := 0
+	// A member's mail may go out before their withdrawal commits (on a
+	// loaded host the mail can catch up with the thirty ahead of it); never
+	// after. Every withdrawn member whose mail did not go out is skipped.
+	got := 0
 	for _, m := range srv.Messages() {
-		if at, ok := committed[m.To[0]]; ok && m.RcptAt.After(at) {
-			late++
+		at, ok := committed[m.To[0]]
+		if !ok {
+			continue
+		}
+		got++
+		if m.RcptAt.After(at) {
 			t.Errorf("%s withdrew, and %s later the relay got its RCPT", m.To[0], m.RcptAt.Sub(at))
 		}
 	}
 	p := status(t, s, c.ID)
-	t.Logf("%d withdrew during sending; progress %+v", len(committed), p.SendCounts)
-	if p.Skipped != int64(len(committed)-late) || p.Sent+p.Skipped != int64(len(ms)) {
-		t.Errorf("progress = %+v, want %d skipped", p.SendCounts, len(committed))
+	t.Logf("%d withdrew during sending, %d of them after their mail had gone out; progress %+v", len(committed), got, p.SendCounts)
+	if p.Skipped != int64(len(committed)-got) || p.Sent+p.Skipped != int64(len(ms)) {
+		t.Errorf("progress = %+v, want %d skipped", p.SendCounts, len(committed)-got)
 	}
 }
 
