@@ -19,6 +19,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -104,6 +105,11 @@ func run(f flags) error {
 		return runChild(f)
 	}
 	fmt.Println(machine())
+	unlock, err := lockDB(f)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if err := child(f, "seed", nil); err != nil {
 		return err
 	}
@@ -618,19 +624,73 @@ func startSink(f flags) (stop func(), err error) {
 			return nil, fmt.Errorf("build smtpsink: %w", err)
 		}
 	}
+	// Another benchmark's sink on these addresses would count both runs'
+	// mail (and answer for this one's, had it failed to bind).
+	for _, addr := range []string{f.sinkAddr, f.sinkHTTP} {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("something already listens on %s: pass -sink-running to share that sink, or other -sink-addr and -sink-http (below 32768, outside the ephemeral ports)", addr)
+		}
+	}
 	cmd := exec.Command(bin, "-addr", f.sinkAddr, "-http", f.sinkHTTP)
 	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
 	sinkPID = cmd.Process.Pid
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
 	for range 100 {
 		if _, err := sinkStats(f); err == nil {
 			break
 		}
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case err := <-exited:
+			return nil, fmt.Errorf("smtpsink exited: %v", err)
+		case <-time.After(50 * time.Millisecond):
+		}
 	}
-	return func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }, nil
+	return func() { cmd.Process.Signal(syscall.SIGTERM); <-exited }, nil
+}
+
+// lockDB keeps two runs of this program from seeding and sending in the
+// same database at once (their defaults are one database per size): an
+// advisory lock on PostgreSQL (the server may be shared), a file lock
+// beside a SQLite file.
+func lockDB(f flags) (unlock func(), err error) {
+	busy := fmt.Errorf("another bench/send is using %s at this size; wait for it or pass another -db", f.db)
+	if strings.HasPrefix(f.db, "postgres") {
+		ctx := context.Background()
+		db, err := store.Open(ctx, f.db)
+		if err != nil {
+			return nil, err
+		}
+		conn, err := db.SQL().Conn(ctx)
+		if err != nil {
+			db.Close()
+			return nil, err
+		}
+		var ok bool
+		err = conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtext($1))`, fmt.Sprintf("fanmail_bench_%d", f.n)).Scan(&ok)
+		if err != nil || !ok {
+			conn.Close()
+			db.Close()
+			if err == nil {
+				err = busy
+			}
+			return nil, err
+		}
+		return func() { conn.Close(); db.Close() }, nil
+	}
+	lf, err := os.OpenFile(strings.TrimPrefix(f.db, "sqlite:")+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(lf.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		lf.Close()
+		return nil, busy
+	}
+	return func() { lf.Close() }, nil
 }
 
 // sinkCPU returns the sink's CPU seconds so far, or -1 when unknown.
