@@ -294,6 +294,15 @@ func (s *Service) claimBatch(ctx context.Context, id int64, b *batch) (*batch, e
 // LockFor. A batch still in hand when its lock expires would be claimed
 // and sent again. A batch may go to any worker, and each of a relay's w
 // workers gets at least 1/w of its rate.
+//
+// Where a relay's rate allows batches of slackBatch or more that go out
+// within store.SentAtSlack of their claim, batches are cut to that: a
+// later batch has every send written a second time (its sent_at), which
+// cost PostgreSQL 14.3 µs a message at 2,000 msg/s against 5.4 unlimited.
+// A claimed batch may wait behind two (one in the workers' queue, one
+// being sent), so it is sized to go out in a quarter of the slack.
+// Smaller batches than slackBatch would cost more round trips than the
+// second write does.
 func (s *Service) batchSize() int {
 	n := s.opts.BatchSize
 	for _, r := range s.opts.Relays {
@@ -301,10 +310,18 @@ func (s *Service) batchSize() int {
 			continue
 		}
 		workers := float64(len(spread(r.Concurrency, s.connsPerWorker(r))))
-		n = min(n, max(1, int(r.Rate/workers*s.opts.LockFor.Seconds()/2)))
+		perWorker := r.Rate / workers
+		n = min(n, max(1, int(perWorker*s.opts.LockFor.Seconds()/2)))
+		if fit := int(perWorker * store.SentAtSlack.Seconds() / 4); fit >= slackBatch {
+			n = min(n, fit)
+		}
 	}
 	return n
 }
+
+// slackBatch is the smallest batch cut to go out within store.SentAtSlack
+// (see batchSize).
+const slackBatch = 100
 
 // connsPerWorker returns how many of relay r's connections one worker
 // drives (see Options.ConnsPerWorker).

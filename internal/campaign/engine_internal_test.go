@@ -37,7 +37,9 @@ func TestConnsPerWorker(t *testing.T) {
 	}
 }
 
-// A batch fits in half its lock at the slowest relay's pace per worker.
+// A batch fits in half its lock at the slowest relay's pace per worker, and
+// in a quarter of store.SentAtSlack where that still makes batches of
+// slackBatch or more.
 func TestBatchSize(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -49,6 +51,14 @@ func TestBatchSize(t *testing.T) {
 		// 1 mail/s over 2 workers, 5 minutes' lock: 0.5 × 150 s.
 		{"slow relay", []email.Relay{{Concurrency: 16}, {Concurrency: 32, Rate: 1}}, 75},
 		{"very slow relay", []email.Relay{{Concurrency: 1, Rate: 0.001}}, 1},
+		// 1,000 mails/s, one worker of 16 connections: 250 go out in a
+		// quarter of a second.
+		{"within the slack", []email.Relay{{Concurrency: 16, Rate: 1000}}, 250},
+		// 4,000 mails/s: 1,000 in a quarter second; BatchSize is smaller.
+		{"fast relay", []email.Relay{{Concurrency: 16, Rate: 4000}}, 500},
+		// 300 mails/s: 75 in a quarter second, under slackBatch; the
+		// lock's bound (500) holds, and the sends' sent_at is rewritten.
+		{"too slow for the slack", []email.Relay{{Concurrency: 16, Rate: 300}}, 500},
 	} {
 		s := &Service{opts: Options{Relays: tc.relays, BatchSize: 500, LockFor: 5 * time.Minute}}
 		if got := s.batchSize(); got != tc.want {

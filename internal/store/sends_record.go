@@ -101,6 +101,12 @@ type SendFailure struct {
 	Bounce bool
 }
 
+// SentAtSlack is how far a fresh send's sent_at (its claim's time) may be
+// ahead of when its mail went out: the sends of a batch recorded later than
+// this after its claim get sent_at rewritten, a second write of each row,
+// so that tracking's scanner window holds.
+const SentAtSlack = time.Second
+
 // RecordSends stores the outcomes of batches in one transaction. Only sends
 // still in state sending change: a send whose lock expired and that another
 // worker already finished keeps that outcome.
@@ -136,7 +142,7 @@ func (db *DB) recordSends(ctx context.Context, tx *Tx, o SendOutcome) error {
 		// (a rate-limited relay) gets the time it went out.
 		var late []int64
 		for _, id := range fresh {
-			if c := r.inflight[r.covering(id)]; tx.Now.Sub(c.claimedAt) > time.Second {
+			if c := r.inflight[r.covering(id)]; tx.Now.Sub(c.claimedAt) > SentAtSlack {
 				late = append(late, id)
 			}
 		}
